@@ -1,0 +1,20 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Resso.Functions.Core.Health;
+
+namespace Resso.Functions.Core;
+
+/// <summary>The public HTTP API, mapped under <c>/api</c> as the Functions host does.</summary>
+public static class RessoApi
+{
+    /// <summary>The route prefix of every function (host.json <c>extensions.http.routePrefix</c>).</summary>
+    public const string RoutePrefix = "/api";
+
+    /// <summary>Maps every route of the public API.</summary>
+    public static IEndpointRouteBuilder MapRessoApi(this IEndpointRouteBuilder routes)
+    {
+        var api = routes.MapGroup(RoutePrefix);
+        api.MapHealthApi();
+        return routes;
+    }
+}

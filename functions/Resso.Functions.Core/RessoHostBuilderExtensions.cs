@@ -1,0 +1,22 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Resso.Shared.Storage;
+
+namespace Resso.Functions.Core;
+
+/// <summary>The one composition root of both hosts.</summary>
+public static class RessoHostBuilderExtensions
+{
+    /// <summary>
+    /// Registers everything the functions need. Called by the Azure Functions worker
+    /// (<c>FunctionsApplication.CreateBuilder</c>) and by the self-host (<c>WebApplication.CreateBuilder</c>).
+    /// </summary>
+    /// <exception cref="Resso.Shared.Configuration.RessoConfigurationException">A required setting is missing or malformed.</exception>
+    public static TBuilder AddResso<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddRessoStorage(builder.Configuration);
+        builder.Services.AddProblemDetails();
+        return builder;
+    }
+}

@@ -1,0 +1,3 @@
+using Resso.Functions.SelfHost;
+
+return await SelfHostApp.RunAsync(args);

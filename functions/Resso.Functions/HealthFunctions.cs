@@ -1,0 +1,14 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Resso.Functions.Core.Health;
+using Resso.Shared.Storage;
+
+namespace Resso.Functions;
+
+public sealed class HealthFunctions(StorageHealthProbe probe, StorageProvisioner provisioner)
+{
+    [Function("Health")]
+    public async Task<IResult> Health(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request) =>
+        await HealthApi.GetHealthAsync(probe, provisioner, request.HttpContext.RequestAborted);
+}

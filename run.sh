@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Runs Resso Functions locally: Azurite (unless AzureWebJobsStorage points elsewhere) and the
+# self-host on http://127.0.0.1:7071. Ctrl+C stops both.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+log() { printf '\033[1m[run]\033[0m %s\n' "$*"; }
+
+if [ ! -x node_modules/.bin/azurite ]; then
+  log "installing Azurite (npm ci)…"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# The storage the self-host will use: environment first, then local.settings.json, then the sample.
+storage="${AzureWebJobsStorage:-$(node -e '
+  const fs = require("fs");
+  for (const f of ["local.settings.json", "local.settings.sample.json"]) {
+    if (fs.existsSync(f)) { process.stdout.write((JSON.parse(fs.readFileSync(f, "utf8")).Values || {}).AzureWebJobsStorage || ""); break; }
+  }')}"
+
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  log "stopped."
+}
+trap cleanup EXIT INT TERM
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+if [ "$storage" = "UseDevelopmentStorage=true" ]; then
+  if port_open 10000 && port_open 10001 && port_open 10002; then
+    log "Azurite is already listening on 127.0.0.1:10000-10002; using it."
+  else
+    mkdir -p .azurite
+    log "starting Azurite on 127.0.0.1:10000-10002 (data in .azurite/, log in .azurite/azurite.log)…"
+    node_modules/.bin/azurite --location .azurite --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 \
+      --skipApiVersionCheck --disableTelemetry --silent --debug .azurite/azurite.log >/dev/null 2>&1 &
+    pids+=("$!")
+    for _ in $(seq 1 100); do
+      port_open 10000 && port_open 10001 && port_open 10002 && break
+      sleep 0.1
+    done
+    port_open 10002 || { log "Azurite did not start; see .azurite/azurite.log"; exit 1; }
+  fi
+else
+  log "AzureWebJobsStorage points at another account; not starting Azurite."
+fi
+
+export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
+export AZURE_FUNCTIONS_ENVIRONMENT="${AZURE_FUNCTIONS_ENVIRONMENT:-Development}"
+log "building and starting the self-host…"
+dotnet run --project functions/Resso.Functions.SelfHost -c Release -- "$@" &
+pids+=("$!")
+wait "${pids[-1]}"

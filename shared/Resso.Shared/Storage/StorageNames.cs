@@ -1,0 +1,93 @@
+namespace Resso.Shared.Storage;
+
+/// <summary>
+/// The names of every table, queue and blob container the app uses, in one place. Queue and
+/// container names are lowercase with hyphens; table names are alphanumeric.
+/// </summary>
+public sealed class StorageNames
+{
+    /// <summary>Creates the names with <paramref name="prefix"/> before each.</summary>
+    public StorageNames(string prefix = "")
+    {
+        SongUsedQueue = prefix + "song-used";
+        SongUsedPoisonQueue = SongUsedQueue + PoisonSuffix;
+        ModelRetrainQueue = prefix + "model-retrain";
+        ModelRetrainPoisonQueue = ModelRetrainQueue + PoisonSuffix;
+        ModelsContainer = prefix + "models";
+        EventLogContainer = prefix + "event-log";
+        SongsTable = prefix + "songs";
+        InteractionsTable = prefix + "interactions";
+        ProcessedEventsTable = prefix + "processedevents";
+        SongStatsTable = prefix + "songstats";
+        SubscriptionsTable = prefix + "subscriptions";
+        OffersTable = prefix + "offers";
+        ClicksTable = prefix + "clicks";
+        ConversionsTable = prefix + "conversions";
+        UserFactorsTable = prefix + "userfactors";
+
+        Queues = [SongUsedQueue, SongUsedPoisonQueue, ModelRetrainQueue, ModelRetrainPoisonQueue];
+        Containers = [ModelsContainer, EventLogContainer];
+        Tables =
+        [
+            SongsTable, InteractionsTable, ProcessedEventsTable, SongStatsTable, SubscriptionsTable,
+            OffersTable, ClicksTable, ConversionsTable, UserFactorsTable,
+        ];
+    }
+
+    /// <summary>What the Functions host appends to a queue's name for its poison queue.</summary>
+    public const string PoisonSuffix = "-poison";
+
+    /// <summary>"Song used in short video" events, many per message.</summary>
+    public string SongUsedQueue { get; }
+
+    /// <summary>Messages of <see cref="SongUsedQueue"/> that could not be processed, with their reason.</summary>
+    public string SongUsedPoisonQueue { get; }
+
+    /// <summary>Retrain requests.</summary>
+    public string ModelRetrainQueue { get; }
+
+    /// <summary>Retrain requests that kept failing.</summary>
+    public string ModelRetrainPoisonQueue { get; }
+
+    /// <summary>Versioned models and the <c>current</c> pointer.</summary>
+    public string ModelsContainer { get; }
+
+    /// <summary>The append-only event log that training reads.</summary>
+    public string EventLogContainer { get; }
+
+    /// <summary>The song catalog.</summary>
+    public string SongsTable { get; }
+
+    /// <summary>Per-user song interactions.</summary>
+    public string InteractionsTable { get; }
+
+    /// <summary>Markers of processed event ids, for exactly-once counting.</summary>
+    public string ProcessedEventsTable { get; }
+
+    /// <summary>Song statistics per region and day.</summary>
+    public string SongStatsTable { get; }
+
+    /// <summary>Listeners' subscription state.</summary>
+    public string SubscriptionsTable { get; }
+
+    /// <summary>Offers served.</summary>
+    public string OffersTable { get; }
+
+    /// <summary>Link clicks and claim codes.</summary>
+    public string ClicksTable { get; }
+
+    /// <summary>Conversions reported by billing.</summary>
+    public string ConversionsTable { get; }
+
+    /// <summary>Folded-in user vectors.</summary>
+    public string UserFactorsTable { get; }
+
+    /// <summary>Every queue, poison queues included.</summary>
+    public IReadOnlyList<string> Queues { get; }
+
+    /// <summary>Every blob container.</summary>
+    public IReadOnlyList<string> Containers { get; }
+
+    /// <summary>Every table.</summary>
+    public IReadOnlyList<string> Tables { get; }
+}

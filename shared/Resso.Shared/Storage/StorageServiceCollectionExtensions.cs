@@ -1,0 +1,65 @@
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Azure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Resso.Shared.Storage;
+
+/// <summary>Registers the app's storage: clients, names, provisioning and the health probe.</summary>
+public static class StorageServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the Table, Queue and Blob service clients once, as singletons, from
+    /// <c>AzureWebJobsStorage</c>. Queue messages are base64, as the Functions queue trigger expects.
+    /// </summary>
+    /// <exception cref="Configuration.RessoConfigurationException">The storage setting is missing or malformed.</exception>
+    public static IServiceCollection AddRessoStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        var connection = StorageConnection.FromConfiguration(configuration);
+        services.TryAddSingleton(connection);
+
+        services.AddAzureClients(clients =>
+        {
+            clients.AddClient<TableServiceClient, TableClientOptions>(connection.CreateTableServiceClient);
+            clients.AddClient<BlobServiceClient, BlobClientOptions>(connection.CreateBlobServiceClient);
+            clients.AddClient<QueueServiceClient, QueueClientOptions>(options => connection.CreateQueueServiceClient(ConfigureQueues(options)));
+
+            // The SDK retries transport faults itself; keep its budget short so that a storage
+            // outage surfaces quickly to the circuit breakers above it instead of piling up.
+            clients.ConfigureDefaults(options =>
+            {
+                options.Retry.Mode = RetryMode.Exponential;
+                options.Retry.MaxRetries = 3;
+                options.Retry.Delay = TimeSpan.FromMilliseconds(200);
+                options.Retry.MaxDelay = TimeSpan.FromSeconds(2);
+                options.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
+            });
+        });
+
+        services.AddOptionsWithValidateOnStart<StorageOptions>()
+            .BindConfiguration(StorageOptions.SectionName);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(static sp => new StorageNames(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Prefix));
+        services.TryAddSingleton<StorageProvisioner>();
+        services.AddHostedService(static sp => sp.GetRequiredService<StorageProvisioner>());
+        services.TryAddSingleton<StorageHealthProbe>();
+        return services;
+    }
+
+    /// <summary>
+    /// The app's queue conventions: base64 messages, as the Functions queue trigger reads and
+    /// writes them, and a message that is not base64 moved as received to <c>{queue}-poison</c>.
+    /// </summary>
+    public static QueueClientOptions ConfigureQueues(QueueClientOptions options)
+    {
+        options.MessageEncoding = QueueMessageEncoding.Base64;
+        options.MessageDecodingFailed += UndecodableMessages.MoveToPoisonAsync;
+        return options;
+    }
+}

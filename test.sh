@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs every test of Resso Functions. Tests start their own Azurite (from node_modules) on free
+# loopback ports; nothing needs to be running. Extra arguments go to `dotnet test`.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if [ ! -f node_modules/azurite/dist/src/azurite.js ]; then
+  echo "[test] installing Azurite (npm ci)…"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+dotnet test Resso.Functions.sln -c Release "$@"
