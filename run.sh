@@ -50,7 +50,9 @@ fi
 
 export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
 export AZURE_FUNCTIONS_ENVIRONMENT="${AZURE_FUNCTIONS_ENVIRONMENT:-Development}"
-log "building and starting the self-host…"
-dotnet run --project functions/Resso.Functions.SelfHost -c Release -- "$@" &
-pids+=("$!")
-wait "${pids[-1]}"
+log "building the self-host…"
+dotnet build functions/Resso.Functions.SelfHost -c Release --nologo -v quiet -clp:NoSummary
+# In the foreground, so that Ctrl+C reaches it directly and it shuts down gracefully; the trap
+# then stops Azurite.
+log "starting the self-host…"
+dotnet functions/Resso.Functions.SelfHost/bin/Release/net10.0/Resso.Functions.SelfHost.dll "$@"

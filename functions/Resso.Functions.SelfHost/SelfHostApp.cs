@@ -43,9 +43,8 @@ public static class SelfHostApp
         var hostJson = HostJson.Load(Path.Combine(ScriptRoot, HostJson.FileName));
         foreach (var (category, level) in hostJson.LogLevels)
         {
-            // host.json calls the root category "default"; configuration set by the operator still wins.
-            var key = $"Logging:LogLevel:{(category.Equals("default", StringComparison.OrdinalIgnoreCase) ? "Default" : category)}";
-            builder.Configuration[key] ??= level;
+            // host.json calls the root category "default", as the Functions host does.
+            builder.Logging.AddFilter(category.Equals("default", StringComparison.OrdinalIgnoreCase) ? null : category, level);
         }
 
         builder.Services.AddSingleton(hostJson.Queues);

@@ -24,7 +24,7 @@ internal sealed record QueuesHostOptions(
 }
 
 /// <summary>What the self-host takes from <c>host.json</c>: the queue-trigger settings and the log levels.</summary>
-internal sealed record HostJson(QueuesHostOptions Queues, IReadOnlyDictionary<string, string> LogLevels)
+internal sealed record HostJson(QueuesHostOptions Queues, IReadOnlyDictionary<string, LogLevel> LogLevels)
 {
     public const string FileName = "host.json";
 
@@ -68,15 +68,15 @@ internal sealed record HostJson(QueuesHostOptions Queues, IReadOnlyDictionary<st
         }
     }
 
-    private static Dictionary<string, string> ReadLogLevels(JsonElement root)
+    private static Dictionary<string, LogLevel> ReadLogLevels(JsonElement root)
     {
-        var levels = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var levels = new Dictionary<string, LogLevel>(StringComparer.OrdinalIgnoreCase);
         if (root.TryGetProperty("logging", out var logging) && logging.ValueKind == JsonValueKind.Object
             && logging.TryGetProperty("logLevel", out var logLevel) && logLevel.ValueKind == JsonValueKind.Object)
         {
             foreach (var category in logLevel.EnumerateObject())
             {
-                if (category.Value.GetString() is not { } level || !Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(level, ignoreCase: true, out _))
+                if (category.Value.ValueKind != JsonValueKind.String || !Enum.TryParse<LogLevel>(category.Value.GetString(), ignoreCase: true, out var level))
                 {
                     throw new RessoConfigurationException($"{FileName}: logging.logLevel.{category.Name}", "must be one of Trace, Debug, Information, Warning, Error, Critical, None.");
                 }

@@ -20,7 +20,7 @@ public sealed class HostJsonTests : IDisposable
         var host = HostJson.Load(Path.Combine(RepositoryPaths.Root, "host.json"));
 
         Assert.Equal(new QueuesHostOptions(16, 8, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5), 5), host.Queues);
-        Assert.Equal("Warning", host.LogLevels["Azure.Core"]);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Error, host.LogLevels["Azure.Core"]);
     }
 
     [Fact]
