@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
+using Resso.Functions.Core.Catalog;
+using Resso.Functions.Core.Events;
 using Resso.Functions.Core.Health;
 
 namespace Resso.Functions.Core;
@@ -15,6 +17,8 @@ public static class RessoApi
     {
         var api = routes.MapGroup(RoutePrefix);
         api.MapHealthApi();
+        api.MapEventsApi();
+        api.MapSongsApi();
         return routes;
     }
 }

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Resso.Functions.Core.Events;
+using Resso.Functions.Core.Hosting;
 using Resso.Shared.Storage;
 
 namespace Resso.Functions.Core;
@@ -16,6 +18,10 @@ public static class RessoHostBuilderExtensions
         where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddRessoStorage(builder.Configuration);
+        builder.Services.AddRessoIngestion();
+        builder.Services.AddSingleton(ApiKeys.FromConfiguration(builder.Configuration, builder.Environment));
+        builder.Services.AddSingleton<SongUsedHandler>();
+        builder.Services.AddSingleton<IQueueHandler>(static sp => sp.GetRequiredService<SongUsedHandler>());
         builder.Services.AddProblemDetails();
         return builder;
     }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Resso.Functions.Core;
 using Resso.Functions.SelfHost.Configuration;
@@ -47,7 +48,7 @@ public static class SelfHostApp
             builder.Logging.AddFilter(category.Equals("default", StringComparison.OrdinalIgnoreCase) ? null : category, level);
         }
 
-        builder.Services.AddSingleton(hostJson.Queues);
+        builder.Services.TryAddSingleton(hostJson.Queues); // tests may set their own first
         builder.AddResso();
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<QueueListenerMetrics>();

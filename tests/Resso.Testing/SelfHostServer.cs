@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Resso.Functions.SelfHost;
+using Resso.Shared.Storage;
 
 namespace Resso.Testing;
 
@@ -24,6 +25,9 @@ public sealed class SelfHostServer : IAsyncDisposable
         Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
 
+    /// <summary>The write key every test host accepts.</summary>
+    public const string TestKey = "test-key";
+
     public Uri BaseAddress { get; }
 
     public string StoragePrefix { get; }
@@ -32,19 +36,26 @@ public sealed class SelfHostServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>Resolves a service of the running app.</summary>
+    public T Get<T>()
+        where T : notnull => _app.Services.GetRequiredService<T>();
+
     /// <summary>Starts the self-host with <paramref name="settings"/> over the defaults; <paramref name="services"/> may replace registrations.</summary>
     public static async Task<SelfHostServer> StartAsync(
         string connectionString,
         IDictionary<string, string?>? settings = null,
         Action<IServiceCollection>? services = null,
+        string? storagePrefix = null,
+        bool waitForStorage = true,
         CancellationToken cancellationToken = default)
     {
-        var prefix = AzuriteFixture.UniqueName("e");
+        var prefix = storagePrefix ?? AzuriteFixture.UniqueName("e");
         var values = new Dictionary<string, string?>
         {
             ["AzureWebJobsStorage"] = connectionString,
             ["Resso:Storage:Prefix"] = prefix,
             ["urls"] = "http://127.0.0.1:0",
+            ["Resso:Api:Keys"] = TestKey,
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -57,6 +68,11 @@ public sealed class SelfHostServer : IAsyncDisposable
             services?.Invoke(builder.Services);
         });
         await app.StartAsync(cancellationToken);
+        if (waitForStorage)
+        {
+            await app.Services.GetRequiredService<StorageProvisioner>().WaitUntilReadyAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+        }
+
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         return new SelfHostServer(app, new Uri(address), prefix);
     }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Resso.Functions.Core.Hosting;
 using Resso.Shared.Storage;
 
 namespace Resso.Functions.Core.Health;
@@ -23,7 +24,7 @@ public static class HealthApi
     /// <summary>Maps <c>GET /health</c>.</summary>
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/health", GetHealthAsync).WithName("Health");
+        routes.MapGet("/health", GetHealthAsync).WithName("Health").AllowAnonymousFunction();
         return routes;
     }
 

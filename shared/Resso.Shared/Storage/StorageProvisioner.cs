@@ -11,7 +11,7 @@ namespace Resso.Shared.Storage;
 /// If storage is unreachable the host still starts (health says so) and creation is retried until
 /// it succeeds; work that needs storage waits on <see cref="WaitUntilReadyAsync"/>.
 /// </summary>
-public sealed partial class StorageProvisioner(
+public sealed class StorageProvisioner(
     StorageNames names,
     TableServiceClient tables,
     QueueServiceClient queues,
@@ -48,22 +48,16 @@ public sealed partial class StorageProvisioner(
             try
             {
                 await EnsureCreatedAsync(stoppingToken);
-                LogProvisioned(logger, names.Tables.Count, names.Queues.Count, names.Containers.Count);
+                Log.StorageProvisioned(logger, names.Tables.Count, names.Queues.Count, names.Containers.Count);
                 _ready.TrySetResult();
                 return;
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                LogProvisioningFailed(logger, ex, delay.TotalSeconds);
+                Log.StorageProvisioningFailed(logger, ex, delay.TotalSeconds);
                 await Task.Delay(delay, timeProvider, stoppingToken);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
             }
         }
     }
-
-    [LoggerMessage(1, LogLevel.Information, "Storage ready: {Tables} tables, {Queues} queues, {Containers} containers")]
-    private static partial void LogProvisioned(ILogger logger, int tables, int queues, int containers);
-
-    [LoggerMessage(2, LogLevel.Error, "Could not create the app's tables, queues and containers; retrying in {DelaySeconds} s")]
-    private static partial void LogProvisioningFailed(ILogger logger, Exception exception, double delaySeconds);
 }

@@ -7,6 +7,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Resso.Shared.Events;
+using Resso.Shared.Ingestion;
 
 namespace Resso.Shared.Storage;
 
@@ -49,6 +51,22 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<StorageProvisioner>();
         services.AddHostedService(static sp => sp.GetRequiredService<StorageProvisioner>());
         services.TryAddSingleton<StorageHealthProbe>();
+        return services;
+    }
+
+    /// <summary>Registers event validation, the event queue, and the stores and processor of <c>song-used</c>.</summary>
+    public static IServiceCollection AddRessoIngestion(this IServiceCollection services)
+    {
+        services.AddOptionsWithValidateOnStart<IngestionOptions>().BindConfiguration(IngestionOptions.SectionName);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IngestionOptions>, IngestionOptionsValidator>());
+        services.TryAddSingleton<IngestionMetrics>();
+        services.TryAddSingleton<EventParser>();
+        services.TryAddSingleton<EventQueue>();
+        services.TryAddSingleton<InteractionStore>();
+        services.TryAddSingleton<SongStatsStore>();
+        services.TryAddSingleton<EventLog>();
+        services.TryAddSingleton<SongCatalog>();
+        services.TryAddSingleton<SongUsedProcessor>();
         return services;
     }
 

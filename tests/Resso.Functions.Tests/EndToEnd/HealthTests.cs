@@ -60,7 +60,7 @@ public sealed class HealthTests(AzuriteFixture azurite)
         const string Nowhere = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
             "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
             "BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;";
-        await using var host = await SelfHostServer.StartAsync(Nowhere);
+        await using var host = await SelfHostServer.StartAsync(Nowhere, waitForStorage: false);
 
         using var response = await host.Client.GetAsync(new Uri("/api/health", UriKind.Relative));
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();

@@ -51,6 +51,14 @@ public sealed class StartUpTests : IDisposable
         AssertRefused(exitCode, stderr, "Resso__Storage__Prefix must be");
     }
 
+    [Fact]
+    public async Task SelfHost_DevelopmentKeyOutsideDevelopment_ExitsNamingTheSetting()
+    {
+        var (exitCode, stderr) = await RunSelfHostAsync(("Resso__Api__Keys", "prod-key-1,local-dev-key"), ("ASPNETCORE_ENVIRONMENT", "Production"));
+
+        AssertRefused(exitCode, stderr, "Resso__Api__Keys: holds the sample's development key");
+    }
+
     private static void AssertRefused(int exitCode, string stderr, string expected)
     {
         Assert.Equal(2, exitCode);

@@ -1,0 +1,100 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Resso.Functions.Core.Hosting;
+using Resso.Shared.Catalog;
+using Resso.Shared.Events;
+using Resso.Shared.Ingestion;
+
+namespace Resso.Functions.Core.Catalog;
+
+/// <summary><c>PUT /api/songs/{songId}</c>: the catalog upsert.</summary>
+public static class SongsApi
+{
+    private const int MaxBodyBytes = 16 * 1024;
+
+    /// <summary>Maps the route (key required).</summary>
+    public static IEndpointRouteBuilder MapSongsApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapPut("/songs/{songId}", PutSongAsync).WithName("PutSong").RequireFunctionKey();
+        return routes;
+    }
+
+    /// <summary>Creates or replaces a song's details: <c>201</c> when new (or a placeholder until now), else <c>200</c>.</summary>
+    public static async Task<Results<Created<SongDetails>, Ok<SongDetails>, ValidationProblem, ProblemHttpResult>> PutSongAsync(
+        string songId, HttpRequest request, SongCatalog catalog, CancellationToken cancellationToken)
+    {
+        var (document, problem) = await JsonBody.ReadAsync(request, MaxBodyBytes, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        using (document)
+        {
+            var errors = new Dictionary<string, string[]>();
+            if (!EventParser.IsValidId(songId))
+            {
+                errors["songId"] = ["must be 1–64 characters of A–Z, a–z, 0–9, '_', '.', ':' or '-'."];
+            }
+
+            var details = Read(document!.RootElement, errors);
+            if (errors.Count > 0)
+            {
+                return Problems.Validation(errors);
+            }
+
+            return await catalog.UpsertAsync(songId, details!, cancellationToken)
+                ? TypedResults.Created($"{RessoApi.RoutePrefix}/songs/{songId}", details)
+                : TypedResults.Ok(details);
+        }
+    }
+
+    private static SongDetails? Read(JsonElement json, Dictionary<string, string[]> errors)
+    {
+        if (json.ValueKind != JsonValueKind.Object)
+        {
+            errors[""] = ["The body must be an object: {title, artist, label, durationMs, regions}."];
+            return null;
+        }
+
+        var title = Text(json, "title", 200, errors);
+        var artist = Text(json, "artist", 200, errors);
+        var label = Text(json, "label", 100, errors);
+        int durationMs = 0;
+        if (!json.TryGetProperty("durationMs", out var duration) || duration.ValueKind != JsonValueKind.Number
+            || !duration.TryGetInt32(out durationMs) || durationMs <= 0 || durationMs > EventParser.MaxSegmentEndMs)
+        {
+            errors["durationMs"] = [$"must be a whole number of milliseconds from 1 to {EventParser.MaxSegmentEndMs}."];
+        }
+
+        var regions = new List<string>();
+        if (json.TryGetProperty("regions", out var list) && list.ValueKind != JsonValueKind.Null)
+        {
+            if (list.ValueKind != JsonValueKind.Array || list.EnumerateArray().Any(r => r.ValueKind != JsonValueKind.String || !Regions.IsValid(r.GetString())))
+            {
+                errors["regions"] = ["must be an array of ISO 3166-1 alpha-2 codes in upper case (empty: everywhere)."];
+            }
+            else
+            {
+                regions.AddRange(list.EnumerateArray().Select(r => r.GetString()!).Distinct(StringComparer.Ordinal));
+            }
+        }
+
+        return errors.Count == 0 ? new SongDetails(title!, artist!, label!, durationMs, regions) : null;
+    }
+
+    private static string? Text(JsonElement json, string name, int maxLength, Dictionary<string, string[]> errors)
+    {
+        if (!json.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String
+            || value.GetString() is not { Length: > 0 } text || text.Length > maxLength || text.Any(char.IsControl))
+        {
+            errors[name] = [$"must be a string of 1–{maxLength} characters without control characters."];
+            return null;
+        }
+
+        return text;
+    }
+}

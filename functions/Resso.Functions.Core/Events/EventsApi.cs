@@ -1,0 +1,62 @@
+using Azure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+using Resso.Functions.Core.Hosting;
+using Resso.Shared.Events;
+using Resso.Shared.Ingestion;
+
+namespace Resso.Functions.Core.Events;
+
+/// <summary>The answer to an accepted batch.</summary>
+/// <param name="Accepted">Events enqueued.</param>
+/// <param name="Messages">Queue messages they took.</param>
+public sealed record EventsAccepted(int Accepted, int Messages);
+
+/// <summary><c>POST /api/events</c>: "song used in short video" events from the short-video app.</summary>
+public static class EventsApi
+{
+    /// <summary>Maps the route (key required).</summary>
+    public static IEndpointRouteBuilder MapEventsApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapPost("/events", PostEventsAsync).WithName("PostEvents").RequireFunctionKey();
+        return routes;
+    }
+
+    /// <summary>
+    /// Validates every event (all or nothing: one invalid event and nothing is enqueued, with each
+    /// problem named by index and field), then enqueues them packed into as few messages as fit.
+    /// </summary>
+    public static async Task<Results<Accepted<EventsAccepted>, ValidationProblem, ProblemHttpResult>> PostEventsAsync(
+        HttpRequest request, EventParser parser, EventQueue queue, IOptions<IngestionOptions> options, CancellationToken cancellationToken)
+    {
+        var (document, problem) = await JsonBody.ReadAsync(request, options.Value.MaxRequestBytes, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        using (document)
+        {
+            var parsed = parser.Parse(document!.RootElement, out var isBatch);
+            if (!parsed.IsValid)
+            {
+                return Problems.Validation(parsed.AllErrors(isBatch), "Some events are invalid; none were accepted.");
+            }
+
+            var events = parsed.Valid.Select(v => v.Event).ToList();
+            try
+            {
+                var messages = await queue.EnqueueAsync(events, cancellationToken);
+                return TypedResults.Accepted((string?)null, new EventsAccepted(events.Count, messages));
+            }
+            catch (RequestFailedException)
+            {
+                // Some messages may have been enqueued; the client's retry is safe, events count once.
+                return Problems.StorageUnavailable();
+            }
+        }
+    }
+}

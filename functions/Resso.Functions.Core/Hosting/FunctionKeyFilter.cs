@@ -1,0 +1,51 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace Resso.Functions.Core.Hosting;
+
+/// <summary>How a route is authorised, as the <c>AuthorizationLevel</c> of its Azure function.</summary>
+public enum FunctionAuthorization
+{
+    /// <summary>No key: reads used by the short-video app and listeners.</summary>
+    Anonymous,
+
+    /// <summary>A function key in <c>x-functions-key</c> (or <c>?code=</c>): write and admin routes.</summary>
+    Function,
+}
+
+/// <summary>
+/// On the self-host, does what the Functions host does for <c>AuthorizationLevel.Function</c>:
+/// requires a valid key in <c>x-functions-key</c> or the <c>code</c> query parameter. It runs only
+/// on the self-host; under Azure the host checks keys before the function runs.
+/// </summary>
+public sealed class FunctionKeyFilter(ApiKeys keys) : IEndpointFilter
+{
+    /// <inheritdoc />
+    public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var request = context.HttpContext.Request;
+        var presented = request.Headers.TryGetValue(ApiKeys.HeaderName, out var header) ? header.ToString() : request.Query["code"].ToString();
+        if (keys.IsValid(presented))
+        {
+            return next(context);
+        }
+
+        return ValueTask.FromResult<object?>(Problems.Unauthorized(string.IsNullOrEmpty(presented)
+            ? $"This route needs a key in the {ApiKeys.HeaderName} header."
+            : "The key is not valid."));
+    }
+}
+
+/// <summary>Marks routes with their authorization level, for the self-host and for tests that compare hosts.</summary>
+public static class FunctionAuthorizationExtensions
+{
+    /// <summary>Requires a function key, as <c>AuthorizationLevel.Function</c> does under Azure.</summary>
+    public static TBuilder RequireFunctionKey<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(FunctionAuthorization.Function).AddEndpointFilter<TBuilder, FunctionKeyFilter>();
+
+    /// <summary>No key, as <c>AuthorizationLevel.Anonymous</c>.</summary>
+    public static TBuilder AllowAnonymousFunction<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(FunctionAuthorization.Anonymous);
+}

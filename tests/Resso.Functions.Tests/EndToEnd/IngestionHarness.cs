@@ -1,0 +1,98 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.DependencyInjection;
+using Resso.Functions.SelfHost.Configuration;
+using Resso.Shared.Events;
+using Resso.Shared.Ingestion;
+using Resso.Shared.Storage;
+using Resso.Testing;
+
+namespace Resso.Functions.Tests.EndToEnd;
+
+/// <summary>Drives ingestion end to end against one self-host and checks what storage ends up holding.</summary>
+internal static class IngestionHarness
+{
+    /// <summary>Fast polling and immediate retries, so that redeliveries happen within a test.</summary>
+    public static readonly QueuesHostOptions FastQueues = new(16, 8, TimeSpan.FromMilliseconds(200), TimeSpan.Zero, 5);
+
+    public static Task<SelfHostServer> StartAsync(AzuriteFixture azurite, StorageFaults? faults = null, string? prefix = null) =>
+        SelfHostServer.StartAsync(azurite.ConnectionString, services: services =>
+        {
+            services.AddSingleton(FastQueues);
+            faults?.AddTo(services);
+        }, storagePrefix: prefix);
+
+    public static async Task<HttpResponseMessage> PostAsync(SelfHostServer host, object body, string? key = SelfHostServer.TestKey)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/events") { Content = JsonContent.Create(body) };
+        if (key is not null)
+        {
+            request.Headers.Add("x-functions-key", key);
+        }
+
+        return await host.Client.SendAsync(request);
+    }
+
+    public static object Batch(IEnumerable<SongUsedEvent> events) =>
+        new { events = events.Select(e => JsonSerializer.SerializeToElement(e, EventJsonContext.Default.SongUsedEvent)).ToList() };
+
+    public static QueueClient Queue(AzuriteFixture azurite, string name) =>
+        new(azurite.ConnectionString, name, StorageServiceCollectionExtensions.ConfigureQueues(new QueueClientOptions()));
+
+    /// <summary>Waits until <paramref name="expected"/> distinct events are counted and the queue is drained.</summary>
+    public static async Task WaitUntilCountedAsync(AzuriteFixture azurite, StorageNames names, InteractionStore store, long expected, int seconds = 90)
+    {
+        var queue = Queue(azurite, names.SongUsedQueue);
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        long counted = -1;
+        int queued = -1;
+        while (DateTime.UtcNow < deadline)
+        {
+            counted = await store.CountEventsAsync();
+            queued = (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount;
+            if (counted >= expected && queued == 0)
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.Fail($"After {seconds} s: {counted} of {expected} events counted, {queued} messages still queued.");
+    }
+
+    /// <summary>Checks every place an event leaves a trace holds each distinct event exactly once.</summary>
+    public static async Task AssertCountedExactlyOnceAsync(AzuriteFixture azurite, StorageNames names, SelfHostServer host, IReadOnlyCollection<SongUsedEvent> distinct)
+    {
+        var store = host.Get<InteractionStore>();
+        Assert.Equal(distinct.Count, await store.CountEventsAsync());
+
+        var expected = distinct.GroupBy(e => (e.UserId, e.SongId)).ToDictionary(g => g.Key, g => g.Count());
+        var actual = new Dictionary<(string, string), int>();
+        await foreach (var interaction in store.ReadAllAsync())
+        {
+            actual[(interaction.UserId, interaction.SongId)] = interaction.Count;
+        }
+
+        Assert.Equal(expected.OrderBy(p => p.Key), actual.OrderBy(p => p.Key));
+
+        var stats = new TableClient(azurite.ConnectionString, names.SongStatsTable);
+        var statEvents = 0;
+        await foreach (var row in stats.QueryAsync<TableEntity>())
+        {
+            statEvents += row.GetInt32("Events") ?? 0;
+        }
+
+        Assert.Equal(distinct.Count, statEvents);
+
+        var logged = new List<string>();
+        await foreach (var e in host.Get<EventLog>().ReadAsync())
+        {
+            logged.Add($"{e.UserId}|{e.EventId}");
+        }
+
+        Assert.Equal(distinct.Select(e => $"{e.UserId}|{e.EventId}").Order(), logged.Order());
+    }
+}

@@ -1,0 +1,31 @@
+using System.Text.Json;
+using Resso.Shared.Events;
+
+namespace Resso.Shared.Tests.Events;
+
+public sealed class EventPackerTests
+{
+    private static SongUsedEvent Event(int i, int idLength = 10) => new(
+        $"e{i}".PadRight(idLength, 'x'), $"u{i}".PadRight(idLength, 'x'), "s_1", "v_1", SongAction.View, "ID",
+        new DateTimeOffset(2026, 11, 24, 8, 0, 0, TimeSpan.Zero), new Segment(0, 15_000));
+
+    [Fact]
+    public void Pack_ManyLargeEvents_EveryMessageFitsTheQueueLimitInBase64AndNothingIsLostOrReordered()
+    {
+        var events = Enumerable.Range(0, 500).Select(i => Event(i, 64)).ToList();
+
+        var messages = EventPacker.Pack(events).ToList();
+
+        Assert.All(messages, m => Assert.True(Convert.ToBase64String(m.ToArray()).Length <= 64 * 1024));
+        var unpacked = messages.SelectMany(m => JsonSerializer.Deserialize(m, EventJsonContext.Default.SongUsedBatch)!.Events).ToList();
+        Assert.Equal(events, unpacked);
+        var total = messages.Sum(m => m.ToMemory().Length);
+        Assert.Equal((int)Math.Ceiling(total / (double)EventPacker.MaxMessageBytes), messages.Count, tolerance: 1);
+    }
+
+    [Fact]
+    public void Pack_NoEvents_NoMessages()
+    {
+        Assert.Empty(EventPacker.Pack([]));
+    }
+}

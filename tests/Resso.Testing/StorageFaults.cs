@@ -1,0 +1,64 @@
+using Azure;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Resso.Testing;
+
+/// <summary>
+/// Simulates a process dying between storage calls: lets chosen requests reach storage and take
+/// effect, then throws as if the response never came back. Plugged into every storage client of the
+/// app under test.
+/// </summary>
+public sealed class StorageFaults : HttpPipelinePolicy
+{
+    private int _requests;
+
+    /// <summary>Only requests made while armed count and may fail (start-up's own writes are left alone).</summary>
+    public bool Armed { get; set; }
+
+    /// <summary>Decides, per completed write request while armed (method, path, 1-based count), whether to throw.</summary>
+    public Func<string, string, int, bool> FailAfter { get; set; } = (_, _, _) => false;
+
+    /// <summary>How many faults were injected.</summary>
+    public int Injected { get; private set; }
+
+    /// <summary>Adds the policy to the Table, Queue and Blob clients that <paramref name="services"/> will create.</summary>
+    public void AddTo(IServiceCollection services)
+    {
+        services.ConfigureAll<TableClientOptions>(o => o.AddPolicy(this, HttpPipelinePosition.PerCall));
+        services.ConfigureAll<QueueClientOptions>(o => o.AddPolicy(this, HttpPipelinePosition.PerCall));
+        services.ConfigureAll<BlobClientOptions>(o => o.AddPolicy(this, HttpPipelinePosition.PerCall));
+    }
+
+    public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    {
+        await ProcessNextAsync(message, pipeline);
+        Check(message);
+    }
+
+    public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    {
+        ProcessNext(message, pipeline);
+        Check(message);
+    }
+
+    private void Check(HttpMessage message)
+    {
+        var method = message.Request.Method.Method;
+        if (!Armed || method == "GET" || message.Response.Status >= 400)
+        {
+            return;
+        }
+
+        var count = Interlocked.Increment(ref _requests);
+        if (FailAfter(method, message.Request.Uri.Path, count))
+        {
+            Injected++;
+            throw new RequestFailedException($"Injected fault: {method} {message.Request.Uri.Path} took effect, but its caller never heard back.");
+        }
+    }
+}
