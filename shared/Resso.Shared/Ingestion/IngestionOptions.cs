@@ -29,17 +29,19 @@ public sealed class IngestionOptions
     public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// Partitions of the interactions table. Users are spread over them by a stable hash, so a batch
-    /// of events needs few entity-group transactions. Fixed for the life of the data.
+    /// Partitions of the interactions table. Users are spread over them by a stable hash, so a
+    /// message's events need few entity-group transactions. Each partition takes about 2,000
+    /// entities/s in Azure Table Storage, so 8 allow 16,000 events/s, near a storage account's
+    /// 20,000 entities/s. Fixed for the life of the data: changing it hides existing rows.
     /// </summary>
-    /// <value>32.</value>
+    /// <value>8.</value>
     [Range(1, 1024)]
-    public int UserPartitions { get; set; } = 32;
+    public int UserPartitions { get; set; } = 8;
 
-    /// <summary>Shards of each region-hour partition of the song statistics (spread by message).</summary>
-    /// <value>4.</value>
+    /// <summary>Shards of each day's song statistics (spread by message).</summary>
+    /// <value>8.</value>
     [Range(1, 64)]
-    public int StatsShards { get; set; } = 4;
+    public int StatsShards { get; set; } = 8;
 
     /// <summary>Implicit-feedback weight of each action: create &gt; share &gt; like &gt; favorite &gt; view.</summary>
     [ValidateObjectMembers]

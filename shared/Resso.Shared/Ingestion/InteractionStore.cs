@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using Resso.Shared.Events;
@@ -6,12 +7,14 @@ using Resso.Shared.Storage;
 namespace Resso.Shared.Ingestion;
 
 /// <summary>
-/// Per-user song interactions with exactly-once counting. Users are spread over
-/// <see cref="IngestionOptions.UserPartitions"/> partitions; in a user's partition, each processed
-/// event leaves a marker row (<c>e|user|eventId</c>, naming the queue message that counted it) and
-/// its effect on the aggregate row (<c>i|user|song</c>) in the same entity-group transaction. So an
-/// event is counted with its marker or not at all, whatever fails between storage calls; a
-/// redelivered message finds its markers and counts nothing twice.
+/// Users' events, each counted exactly once. Users are spread over
+/// <see cref="IngestionOptions.UserPartitions"/> partitions by a stable hash; a counted event is one
+/// row (<c>e|user|eventId</c>) holding its data and the id of the queue message that counted it,
+/// inserted (never upserted) in entity-group transactions of up to 100 events of one partition. The
+/// insert is the exactly-once gate: a repeat of the event cannot be inserted again, and a
+/// transaction counts all of its events or none, whatever fails between storage calls. No row is
+/// read on the way in unless an insert collides; interactions are aggregated per user and song
+/// on the way out.
 /// </summary>
 public sealed class InteractionStore(TableServiceClient tables, StorageNames names, IOptions<IngestionOptions> options, TimeProvider timeProvider)
 {
@@ -31,113 +34,56 @@ public sealed class InteractionStore(TableServiceClient tables, StorageNames nam
     /// </summary>
     public async Task<IReadOnlyList<SongUsedEvent>> ApplyAsync(string messageId, IReadOnlyList<SongUsedEvent> events, CancellationToken cancellationToken = default)
     {
-        var partitions = events
+        var batches = events
             .DistinctBy(e => (e.UserId, e.EventId))
             .GroupBy(e => TableKeys.UserPartition(e.UserId, options.Value.UserPartitions))
+            .SelectMany(p => p.Chunk(MaxTransactionActions).Select(chunk => (Partition: p.Key, Events: chunk)))
             .ToList();
-        var owned = new List<SongUsedEvent>[partitions.Count];
+        var owned = new List<SongUsedEvent>[batches.Count];
         await Parallel.ForEachAsync(
-            Enumerable.Range(0, partitions.Count),
+            Enumerable.Range(0, batches.Count),
             new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
-            async (i, ct) => owned[i] = await ApplyPartitionAsync(partitions[i].Key, messageId, [.. partitions[i]], ct));
+            async (i, ct) => owned[i] = await InsertAsync(batches[i].Partition, messageId, [.. batches[i].Events], ct));
         return [.. owned.SelectMany(o => o)];
     }
 
-    private async Task<List<SongUsedEvent>> ApplyPartitionAsync(string partition, string messageId, List<SongUsedEvent> pending, CancellationToken cancellationToken)
+    private async Task<List<SongUsedEvent>> InsertAsync(string partition, string messageId, List<SongUsedEvent> pending, CancellationToken cancellationToken)
     {
         var owned = new List<SongUsedEvent>();
         for (var attempt = 1; pending.Count > 0; attempt++)
         {
-            var keys = pending.Select(e => TableKeys.EventMarkerRow(e.UserId, e.EventId))
-                .Concat(pending.Select(e => TableKeys.InteractionRow(e.UserId, e.SongId)));
-            var rows = await ReadRowsAsync(partition, keys, cancellationToken);
-
-            var fresh = new List<SongUsedEvent>();
-            foreach (var e in pending)
-            {
-                if (!rows.TryGetValue(TableKeys.EventMarkerRow(e.UserId, e.EventId), out var marker))
-                {
-                    fresh.Add(e);
-                }
-                else if (marker.GetString("MessageId") == messageId)
-                {
-                    owned.Add(e); // counted by an earlier delivery of this message
-                }
-            }
-
-            if (fresh.Count == 0)
-            {
-                break;
-            }
-
-            var chunk = TakeTransactionChunk(fresh);
+            var now = timeProvider.GetUtcNow();
             try
             {
-                await _table.SubmitTransactionAsync(BuildTransaction(partition, messageId, chunk, rows), cancellationToken);
-                owned.AddRange(chunk);
-                pending = fresh[chunk.Count..];
+                await _table.SubmitTransactionAsync(
+                    pending.Select(e => new TableTransactionAction(TableTransactionActionType.Add, UserSongInteraction.ToRow(partition, e, messageId, now))),
+                    cancellationToken);
+                owned.AddRange(pending);
+                break;
             }
-            catch (TableTransactionFailedException ex) when ((ex.Status is 409 or 412) && attempt < MaxAttempts)
+            catch (TableTransactionFailedException ex) when (ex.Status == 409 && attempt < MaxAttempts)
             {
-                // Another delivery or instance wrote this partition since we read it: read again.
+                // Some events are counted already: by an earlier delivery of this message (ours), or by
+                // another message (duplicates). Read who counted them and insert only the rest.
+                var existing = await ReadRowsAsync(partition, pending.Select(e => TableKeys.EventRow(e.UserId, e.EventId)), cancellationToken);
+                var fresh = new List<SongUsedEvent>();
+                foreach (var e in pending)
+                {
+                    if (!existing.TryGetValue(TableKeys.EventRow(e.UserId, e.EventId), out var row))
+                    {
+                        fresh.Add(e);
+                    }
+                    else if (row.GetString("MessageId") == messageId)
+                    {
+                        owned.Add(e);
+                    }
+                }
+
                 pending = fresh;
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), timeProvider, cancellationToken);
             }
         }
 
         return owned;
-    }
-
-    /// <summary>The longest prefix of <paramref name="fresh"/> whose markers and aggregates fit in one transaction.</summary>
-    private static List<SongUsedEvent> TakeTransactionChunk(List<SongUsedEvent> fresh)
-    {
-        var aggregates = new HashSet<(string, string)>();
-        var chunk = new List<SongUsedEvent>();
-        foreach (var e in fresh)
-        {
-            var added = aggregates.Add((e.UserId, e.SongId));
-            if (chunk.Count + aggregates.Count > MaxTransactionActions)
-            {
-                if (added)
-                {
-                    aggregates.Remove((e.UserId, e.SongId));
-                }
-
-                break;
-            }
-
-            chunk.Add(e);
-        }
-
-        return chunk;
-    }
-
-    private List<TableTransactionAction> BuildTransaction(string partition, string messageId, List<SongUsedEvent> chunk, Dictionary<string, TableEntity> rows)
-    {
-        var actions = new List<TableTransactionAction>(chunk.Count * 2);
-        var now = timeProvider.GetUtcNow();
-        foreach (var e in chunk)
-        {
-            actions.Add(new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(partition, TableKeys.EventMarkerRow(e.UserId, e.EventId))
-            {
-                ["MessageId"] = messageId,
-                ["SongId"] = e.SongId,
-                ["Action"] = e.Action.ToString(),
-                ["OccurredAt"] = e.OccurredAt,
-                ["CountedAt"] = now,
-            }));
-        }
-
-        foreach (var group in chunk.GroupBy(e => TableKeys.InteractionRow(e.UserId, e.SongId)))
-        {
-            rows.TryGetValue(group.Key, out var existing);
-            var entity = UserSongInteraction.Accumulate(existing, partition, group, options.Value.Weights);
-            actions.Add(existing is null
-                ? new TableTransactionAction(TableTransactionActionType.Add, entity)
-                : new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, existing.ETag));
-        }
-
-        return actions;
     }
 
     private async Task<Dictionary<string, TableEntity>> ReadRowsAsync(string partition, IEnumerable<string> rowKeys, CancellationToken cancellationToken)
@@ -147,7 +93,7 @@ public sealed class InteractionStore(TableServiceClient tables, StorageNames nam
             var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition}") + " and ("
                 + string.Join(" or ", chunk.Select(k => TableClient.CreateQueryFilter($"RowKey eq {k}"))) + ")";
             var found = new List<TableEntity>();
-            await foreach (var entity in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+            await foreach (var entity in _table.QueryAsync<TableEntity>(filter, select: ["RowKey", "MessageId"], cancellationToken: cancellationToken))
             {
                 found.Add(entity);
             }
@@ -158,37 +104,53 @@ public sealed class InteractionStore(TableServiceClient tables, StorageNames nam
         return results.SelectMany(r => r).ToDictionary(e => e.RowKey, StringComparer.Ordinal);
     }
 
-    /// <summary>Everything <paramref name="userId"/> did, per song.</summary>
-    public async Task<IReadOnlyList<UserSongInteraction>> GetUserInteractionsAsync(string userId, CancellationToken cancellationToken = default)
+    /// <summary>The counted events of <paramref name="userId"/>.</summary>
+    public async Task<IReadOnlyList<SongUsedEvent>> GetUserEventsAsync(string userId, CancellationToken cancellationToken = default)
     {
-        var (from, to) = TableKeys.InteractionRange(userId);
+        var (from, to) = TableKeys.EventRange(userId);
         var partition = TableKeys.UserPartition(userId, options.Value.UserPartitions);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey gt {from} and RowKey lt {to}");
-        var result = new List<UserSongInteraction>();
-        await foreach (var entity in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        var result = new List<SongUsedEvent>();
+        await foreach (var row in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
-            result.Add(UserSongInteraction.FromEntity(entity));
+            result.Add(UserSongInteraction.FromRow(row));
         }
 
         return result;
     }
 
-    /// <summary>Every aggregate row, for training and audits (a full scan).</summary>
-    public async IAsyncEnumerable<UserSongInteraction> ReadAllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>Everything <paramref name="userId"/> did, per song.</summary>
+    public async Task<IReadOnlyList<UserSongInteraction>> GetUserInteractionsAsync(string userId, CancellationToken cancellationToken = default) =>
+        [.. UserSongInteraction.Aggregate(await GetUserEventsAsync(userId, cancellationToken), options.Value.Weights)];
+
+    /// <summary>Every counted event (a full scan), for training and audits.</summary>
+    public async IAsyncEnumerable<SongUsedEvent> ReadAllEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var filter = TableClient.CreateQueryFilter($"RowKey gt {TableKeys.InteractionPrefix} and RowKey lt {"i|~"}");
-        await foreach (var entity in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        var (from, to) = TableKeys.AllEventsRange;
+        await foreach (var row in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"RowKey gt {from} and RowKey lt {to}"), cancellationToken: cancellationToken))
         {
-            yield return UserSongInteraction.FromEntity(entity);
+            yield return UserSongInteraction.FromRow(row);
         }
     }
 
-    /// <summary>Distinct events counted so far (a full scan of the markers), for audits and tests.</summary>
+    /// <summary>Every user's interactions per song (a full scan, aggregated in memory).</summary>
+    public async Task<IReadOnlyList<UserSongInteraction>> ReadAllInteractionsAsync(CancellationToken cancellationToken = default)
+    {
+        var events = new List<SongUsedEvent>();
+        await foreach (var e in ReadAllEventsAsync(cancellationToken))
+        {
+            events.Add(e);
+        }
+
+        return [.. UserSongInteraction.Aggregate(events, options.Value.Weights)];
+    }
+
+    /// <summary>Distinct events counted so far (a full scan of keys only), for audits and tests.</summary>
     public async Task<long> CountEventsAsync(CancellationToken cancellationToken = default)
     {
-        var filter = TableClient.CreateQueryFilter($"RowKey gt {TableKeys.EventMarkerPrefix} and RowKey lt {"e|~"}");
+        var (from, to) = TableKeys.AllEventsRange;
         long count = 0;
-        await foreach (var _ in _table.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
+        await foreach (var _ in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"RowKey gt {from} and RowKey lt {to}"), select: ["RowKey"], cancellationToken: cancellationToken))
         {
             count++;
         }

@@ -1,20 +1,23 @@
 using System.Collections.Concurrent;
-using Azure;
 using Azure.Data.Tables;
 using Resso.Shared.Catalog;
 using Resso.Shared.Storage;
 
 namespace Resso.Shared.Ingestion;
 
-/// <summary>A catalog entry as stored: the details, or a flagged placeholder for a song first seen in an event.</summary>
+/// <summary>A catalog entry as stored: the details, or a placeholder for a song first seen in an event.</summary>
 /// <param name="SongId">The song.</param>
 /// <param name="Details">Title, artist, label, duration, regions; null for a placeholder.</param>
-/// <param name="IsPlaceholder">The song was first seen in an event and has no details yet.</param>
-public sealed record CatalogEntry(string SongId, SongDetails? Details, bool IsPlaceholder);
+public sealed record CatalogEntry(string SongId, SongDetails? Details)
+{
+    /// <summary>The song was first seen in an event and has no details yet.</summary>
+    public bool IsPlaceholder => Details is null;
+}
 
 /// <summary>
-/// The song catalog (one partition per song). Events about an unknown song create a placeholder,
-/// flagged, so that the catalog lists every song in use; a later upsert fills it in.
+/// The song catalog (partition <see cref="TableKeys.CatalogPartition"/>, row = song id). Events about
+/// an unknown song leave a placeholder, so that the catalog lists every song in use; an entry
+/// without a title is a placeholder, and a later upsert fills it in.
 /// </summary>
 public sealed class SongCatalog(TableServiceClient tables, StorageNames names, TimeProvider timeProvider)
 {
@@ -23,24 +26,27 @@ public sealed class SongCatalog(TableServiceClient tables, StorageNames names, T
     private readonly ConcurrentDictionary<string, byte> _known = new(StringComparer.Ordinal);
     private readonly TableClient _table = tables.GetTableClient(names.SongsTable);
 
-    /// <summary>Creates a placeholder for each song that has no entry yet.</summary>
+    /// <summary>Makes sure each song has an entry, creating placeholders for unknown ones.</summary>
     public async Task EnsureKnownAsync(IEnumerable<string> songIds, CancellationToken cancellationToken = default)
     {
-        var unknown = songIds.Distinct(StringComparer.Ordinal).Where(id => !_known.ContainsKey(id)).ToList();
-        await Parallel.ForEachAsync(unknown, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (songId, ct) =>
-        {
-            try
-            {
-                await _table.AddEntityAsync(
-                    new TableEntity(songId, TableKeys.CatalogRow) { ["Placeholder"] = true, ["FirstSeenAt"] = timeProvider.GetUtcNow() },
-                    ct);
-            }
-            catch (RequestFailedException ex) when (ex.Status == 409)
-            {
-                // It exists: a placeholder or a real entry. Either way, nothing to do.
-            }
+        var now = timeProvider.GetUtcNow();
 
-            Remember(songId);
+        // A merge creates a missing entry and leaves an existing one's details alone: idempotent and batchable.
+        var batches = songIds.Distinct(StringComparer.Ordinal).Where(id => !_known.ContainsKey(id))
+            .GroupBy(TableKeys.CatalogPartition)
+            .SelectMany(p => p.Chunk(InteractionStore.MaxTransactionActions))
+            .ToList();
+        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (batch, ct) =>
+        {
+            await _table.SubmitTransactionAsync(
+                batch.Select(id => new TableTransactionAction(
+                    TableTransactionActionType.UpsertMerge,
+                    new TableEntity(TableKeys.CatalogPartition(id), id) { ["LastSeenInEventAt"] = now })),
+                ct);
+            foreach (var id in batch)
+            {
+                Remember(id);
+            }
         });
     }
 
@@ -50,9 +56,8 @@ public sealed class SongCatalog(TableServiceClient tables, StorageNames names, T
     {
         var existing = await GetAsync(songId, cancellationToken);
         await _table.UpsertEntityAsync(
-            new TableEntity(songId, TableKeys.CatalogRow)
+            new TableEntity(TableKeys.CatalogPartition(songId), songId)
             {
-                ["Placeholder"] = false,
                 ["Title"] = details.Title,
                 ["Artist"] = details.Artist,
                 ["Label"] = details.Label,
@@ -60,7 +65,7 @@ public sealed class SongCatalog(TableServiceClient tables, StorageNames names, T
                 ["Regions"] = string.Join(',', details.Regions),
                 ["UpdatedAt"] = timeProvider.GetUtcNow(),
             },
-            TableUpdateMode.Replace,
+            TableUpdateMode.Merge,
             cancellationToken);
         Remember(songId);
         return existing is null or { IsPlaceholder: true };
@@ -69,21 +74,20 @@ public sealed class SongCatalog(TableServiceClient tables, StorageNames names, T
     /// <summary>The song's entry, or null if the catalog has never heard of it.</summary>
     public async Task<CatalogEntry?> GetAsync(string songId, CancellationToken cancellationToken = default)
     {
-        var response = await _table.GetEntityIfExistsAsync<TableEntity>(songId, TableKeys.CatalogRow, cancellationToken: cancellationToken);
+        var response = await _table.GetEntityIfExistsAsync<TableEntity>(TableKeys.CatalogPartition(songId), songId, cancellationToken: cancellationToken);
         return response.HasValue ? ToEntry(response.Value!) : null;
     }
 
-    private static CatalogEntry ToEntry(TableEntity e) => e.GetBoolean("Placeholder") == true
-        ? new CatalogEntry(e.PartitionKey, null, true)
+    private static CatalogEntry ToEntry(TableEntity e) => e.GetString("Title") is not { } title
+        ? new CatalogEntry(e.RowKey, null)
         : new CatalogEntry(
-            e.PartitionKey,
+            e.RowKey,
             new SongDetails(
-                e.GetString("Title") ?? "",
+                title,
                 e.GetString("Artist") ?? "",
                 e.GetString("Label") ?? "",
                 e.GetInt32("DurationMs") ?? 0,
-                (e.GetString("Regions") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)),
-            false);
+                (e.GetString("Regions") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)));
 
     private void Remember(string songId)
     {

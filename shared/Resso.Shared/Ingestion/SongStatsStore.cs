@@ -7,11 +7,12 @@ namespace Resso.Shared.Ingestion;
 
 /// <summary>
 /// Song statistics by region and hour, pre-aggregated per queue message: each message writes one
-/// row per (song, region, hour) it counted, keyed by the message id. Rewriting the same message's
+/// row per (region, song, hour) it counted, keyed by the message id. Rewriting the same message's
 /// rows leaves them as they were, so statistics are exactly-once without markers of their own, and
 /// a viral song adds one row per message, not one write per event. Partitions are
-/// <c>{shard}|{region}|{yyyyMMddHH}</c>, the shard chosen by the message, so one region-hour spreads
-/// over <see cref="IngestionOptions.StatsShards"/> partitions.
+/// <c>{shard}|{yyyyMMdd}</c>, the shard chosen by the message: a message's rows go to one partition
+/// per day it covers (one or two transactions), and a day spreads over
+/// <see cref="IngestionOptions.StatsShards"/> partitions.
 /// </summary>
 public sealed class SongStatsStore(TableServiceClient tables, StorageNames names, IOptions<IngestionOptions> options)
 {
@@ -23,7 +24,7 @@ public sealed class SongStatsStore(TableServiceClient tables, StorageNames names
         var shard = (int)(TableKeys.StableHash(messageId) % (uint)options.Value.StatsShards);
         var rows = counted
             .GroupBy(e => (e.SongId, e.Region, Hour: Hour(e.OccurredAt)))
-            .Select(g => ToEntity(TableKeys.SongStatsPartition(shard, g.Key.Region, g.Key.Hour), messageId, g.Key.SongId, g.Key.Region, g.Key.Hour, g));
+            .Select(g => ToEntity(TableKeys.SongStatsPartition(shard, g.Key.Hour), TableKeys.SongStatsRow(g.Key.Region, g.Key.SongId, g.Key.Hour, messageId), g.Key.SongId, g.Key.Region, g.Key.Hour, g));
 
         await Parallel.ForEachAsync(
             rows.GroupBy(r => r.PartitionKey).SelectMany(p => p.Chunk(InteractionStore.MaxTransactionActions)),
@@ -39,7 +40,7 @@ public sealed class SongStatsStore(TableServiceClient tables, StorageNames names
         return new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero);
     }
 
-    private TableEntity ToEntity(string partition, string messageId, string songId, string region, DateTimeOffset hour, IEnumerable<SongUsedEvent> events)
+    private TableEntity ToEntity(string partition, string row, string songId, string region, DateTimeOffset hour, IEnumerable<SongUsedEvent> events)
     {
         var weights = options.Value.Weights;
         var segments = new SegmentHistogram();
@@ -62,7 +63,7 @@ public sealed class SongStatsStore(TableServiceClient tables, StorageNames names
             }
         }
 
-        return new TableEntity(partition, TableKeys.SongStatsRow(songId, messageId))
+        return new TableEntity(partition, row)
         {
             ["SongId"] = songId,
             ["Region"] = region,

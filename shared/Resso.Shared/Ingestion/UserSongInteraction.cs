@@ -34,61 +34,68 @@ public sealed record UserSongInteraction(
     DateTimeOffset LastAt,
     Segment? TopSegment)
 {
-    internal static UserSongInteraction FromEntity(TableEntity e) => new(
-        e.GetString(nameof(UserId))!,
-        e.GetString(nameof(SongId))!,
-        e.GetDouble(nameof(Weight)) ?? 0,
-        e.GetInt32(nameof(Count)) ?? 0,
-        e.GetInt32(nameof(Creates)) ?? 0,
-        e.GetInt32(nameof(Views)) ?? 0,
-        e.GetInt32(nameof(Likes)) ?? 0,
-        e.GetInt32(nameof(Shares)) ?? 0,
-        e.GetInt32(nameof(Favorites)) ?? 0,
-        e.GetDateTimeOffset(nameof(FirstAt)) ?? DateTimeOffset.MinValue,
-        e.GetDateTimeOffset(nameof(LastAt)) ?? DateTimeOffset.MinValue,
-        SegmentHistogram.Parse(e.GetString("Segments")).Top);
-
-    /// <summary>Adds <paramref name="events"/> (all of this user and song) to <paramref name="entity"/>, or starts a new one.</summary>
-    internal static TableEntity Accumulate(TableEntity? entity, string partition, IEnumerable<SongUsedEvent> events, ActionWeights weights)
-    {
-        var list = events.ToList();
-        var first = list[0];
-        var e = entity ?? new TableEntity(partition, TableKeys.InteractionRow(first.UserId, first.SongId))
+    /// <summary>Aggregates event rows (any users and songs) into one interaction per user and song.</summary>
+    internal static IEnumerable<UserSongInteraction> Aggregate(IEnumerable<SongUsedEvent> events, ActionWeights weights) =>
+        events.GroupBy(e => (e.UserId, e.SongId)).Select(g =>
         {
-            [nameof(UserId)] = first.UserId,
-            [nameof(SongId)] = first.SongId,
-            [nameof(FirstAt)] = first.OccurredAt,
-            [nameof(LastAt)] = first.OccurredAt,
-        };
-
-        var segments = SegmentHistogram.Parse(e.GetString("Segments"));
-        var firstAt = e.GetDateTimeOffset(nameof(FirstAt)) ?? first.OccurredAt;
-        var lastAt = e.GetDateTimeOffset(nameof(LastAt)) ?? first.OccurredAt;
-        foreach (var ev in list)
-        {
-            e[nameof(Weight)] = (e.GetDouble(nameof(Weight)) ?? 0) + weights.Of(ev.Action);
-            e[nameof(Count)] = (e.GetInt32(nameof(Count)) ?? 0) + 1;
-            var counter = ev.Action switch
+            var segments = new SegmentHistogram();
+            var counts = new int[5];
+            foreach (var e in g)
             {
-                SongAction.Create => nameof(Creates),
-                SongAction.Like => nameof(Likes),
-                SongAction.Share => nameof(Shares),
-                SongAction.Favorite => nameof(Favorites),
-                _ => nameof(Views),
-            };
-            e[counter] = (e.GetInt32(counter) ?? 0) + 1;
-            if (ev.Segment is { } segment)
-            {
-                segments.Add(segment);
+                counts[(int)e.Action]++;
+                if (e.Segment is { } segment)
+                {
+                    segments.Add(segment);
+                }
             }
 
-            firstAt = ev.OccurredAt < firstAt ? ev.OccurredAt : firstAt;
-            lastAt = ev.OccurredAt > lastAt ? ev.OccurredAt : lastAt;
+            return new UserSongInteraction(
+                g.Key.UserId,
+                g.Key.SongId,
+                g.Sum(e => weights.Of(e.Action)),
+                g.Count(),
+                counts[(int)SongAction.Create],
+                counts[(int)SongAction.View],
+                counts[(int)SongAction.Like],
+                counts[(int)SongAction.Share],
+                counts[(int)SongAction.Favorite],
+                g.Min(e => e.OccurredAt),
+                g.Max(e => e.OccurredAt),
+                segments.Top);
+        });
+
+    /// <summary>The row of a counted event, naming the message that counted it.</summary>
+    internal static TableEntity ToRow(string partition, SongUsedEvent e, string messageId, DateTimeOffset countedAt)
+    {
+        var row = new TableEntity(partition, TableKeys.EventRow(e.UserId, e.EventId))
+        {
+            ["MessageId"] = messageId,
+            ["UserId"] = e.UserId,
+            ["EventId"] = e.EventId,
+            ["SongId"] = e.SongId,
+            ["VideoId"] = e.VideoId,
+            ["Action"] = (int)e.Action,
+            ["Region"] = e.Region,
+            ["OccurredAt"] = e.OccurredAt,
+            ["CountedAt"] = countedAt,
+        };
+        if (e.Segment is { } segment)
+        {
+            row["StartMs"] = segment.StartMs;
+            row["EndMs"] = segment.EndMs;
         }
 
-        e[nameof(FirstAt)] = firstAt;
-        e[nameof(LastAt)] = lastAt;
-        e["Segments"] = segments.ToString();
-        return e;
+        return row;
     }
+
+    /// <summary>The event a row holds.</summary>
+    internal static SongUsedEvent FromRow(TableEntity row) => new(
+        row.GetString("EventId")!,
+        row.GetString("UserId")!,
+        row.GetString("SongId")!,
+        row.GetString("VideoId")!,
+        (SongAction)(row.GetInt32("Action") ?? 0),
+        row.GetString("Region")!,
+        row.GetDateTimeOffset("OccurredAt") ?? DateTimeOffset.MinValue,
+        row.GetInt32("StartMs") is { } start && row.GetInt32("EndMs") is { } end ? new Segment(start, end) : null);
 }

@@ -13,30 +13,35 @@ public static class TableKeys
     public static string UserPartition(string userId, int partitions) =>
         "u" + (StableHash(userId) % (uint)partitions).ToString("D4", CultureInfo.InvariantCulture);
 
-    /// <summary>The aggregate row of a user and song.</summary>
-    public static string InteractionRow(string userId, string songId) => $"i|{userId}|{songId}";
+    /// <summary>
+    /// The row of a counted event: its marker and its data at once. The idempotency key is
+    /// (user, eventId): the event id is unique per client.
+    /// </summary>
+    public static string EventRow(string userId, string eventId) => $"e|{userId}|{eventId}";
 
-    /// <summary>First and last possible aggregate row keys of a user, for a range query.</summary>
-    public static (string From, string To) InteractionRange(string userId) => ($"i|{userId}|", $"i|{userId}|~");
+    /// <summary>First and last possible event row keys of a user, for a range query.</summary>
+    public static (string From, string To) EventRange(string userId) => ($"e|{userId}|", $"e|{userId}|~");
 
-    /// <summary>The marker row of a processed event: the event's idempotency key is (user, eventId).</summary>
-    public static string EventMarkerRow(string userId, string eventId) => $"e|{userId}|{eventId}";
+    /// <summary>First and last possible event row keys of any user.</summary>
+    public static (string From, string To) AllEventsRange => ("e|", "e|~");
 
-    /// <summary>Row-key prefix of every marker row.</summary>
-    public const string EventMarkerPrefix = "e|";
+    /// <summary>
+    /// The song-statistics partition of one UTC day, sharded by message: a message writes its rows
+    /// into one or two partitions, and a day's writes spread over the shards.
+    /// </summary>
+    public static string SongStatsPartition(int shard, DateTimeOffset day) =>
+        string.Create(CultureInfo.InvariantCulture, $"{shard:D2}|{day.UtcDateTime:yyyyMMdd}");
 
-    /// <summary>Row-key prefix of every aggregate row.</summary>
-    public const string InteractionPrefix = "i|";
+    /// <summary>The statistics row of a song in a region and hour, contributed by one queue message.</summary>
+    public static string SongStatsRow(string region, string songId, DateTimeOffset hour, string messageId) =>
+        string.Create(CultureInfo.InvariantCulture, $"{region}|{songId}|{hour.UtcDateTime:yyyyMMddHH}|{messageId}");
 
-    /// <summary>The song-statistics partition of one region and hour, sharded by message so no song funnels into one partition.</summary>
-    public static string SongStatsPartition(int shard, string region, DateTimeOffset hour) =>
-        string.Create(CultureInfo.InvariantCulture, $"{shard:D2}|{region}|{hour.UtcDateTime:yyyyMMddHH}");
-
-    /// <summary>The statistics row of a song contributed by one queue message.</summary>
-    public static string SongStatsRow(string songId, string messageId) => $"{songId}|{messageId}";
-
-    /// <summary>The catalog entry of a song (partition) and its only row.</summary>
-    public const string CatalogRow = "song";
+    /// <summary>
+    /// The catalog partition of a song: songs spread over 16 partitions, so that the placeholders
+    /// a message creates for unknown songs take a few transactions rather than one call per song.
+    /// </summary>
+    public static string CatalogPartition(string songId) =>
+        "c" + (StableHash(songId) % 16).ToString("D2", CultureInfo.InvariantCulture);
 
     /// <summary>FNV-1a over UTF-8: stable across processes and versions, unlike <see cref="string.GetHashCode()"/>.</summary>
     public static uint StableHash(string value)

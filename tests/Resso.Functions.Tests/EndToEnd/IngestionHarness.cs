@@ -70,11 +70,7 @@ internal static class IngestionHarness
         Assert.Equal(distinct.Count, await store.CountEventsAsync());
 
         var expected = distinct.GroupBy(e => (e.UserId, e.SongId)).ToDictionary(g => g.Key, g => g.Count());
-        var actual = new Dictionary<(string, string), int>();
-        await foreach (var interaction in store.ReadAllAsync())
-        {
-            actual[(interaction.UserId, interaction.SongId)] = interaction.Count;
-        }
+        var actual = (await store.ReadAllInteractionsAsync()).ToDictionary(i => (i.UserId, i.SongId), i => i.Count);
 
         Assert.Equal(expected.OrderBy(p => p.Key), actual.OrderBy(p => p.Key));
 
