@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs Resso Functions locally: Azurite (unless AzureWebJobsStorage points elsewhere) and the
-# self-host on http://127.0.0.1:7071. Ctrl+C stops both.
+# self-host on http://127.0.0.1:7071, seeded with demo traffic when storage is empty
+# (RESSO_DEMO_EVENTS events, default 20000; 0 skips it). Ctrl+C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -11,12 +12,18 @@ if [ ! -x node_modules/.bin/azurite ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-# The storage the self-host will use: environment first, then local.settings.json, then the sample.
-storage="${AzureWebJobsStorage:-$(node -e '
-  const fs = require("fs");
-  for (const f of ["local.settings.json", "local.settings.sample.json"]) {
-    if (fs.existsSync(f)) { process.stdout.write((JSON.parse(fs.readFileSync(f, "utf8")).Values || {}).AzureWebJobsStorage || ""); break; }
-  }')}"
+# A setting as the self-host reads it: environment first, then local.settings.json, then the sample.
+setting() {
+  node -e '
+    const fs = require("fs");
+    for (const f of ["local.settings.json", "local.settings.sample.json"]) {
+      if (fs.existsSync(f)) { process.stdout.write(String((JSON.parse(fs.readFileSync(f, "utf8")).Values || {})[process.argv[1]] || "")); break; }
+    }' "$1"
+}
+storage="${AzureWebJobsStorage:-$(setting AzureWebJobsStorage)}"
+key="${Resso__Api__Keys:-$(setting Resso__Api__Keys)}"
+key="${key%%,*}"
+demo_events="${RESSO_DEMO_EVENTS:-20000}"
 
 pids=()
 cleanup() {
@@ -50,8 +57,23 @@ fi
 
 export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
 export AZURE_FUNCTIONS_ENVIRONMENT="${AZURE_FUNCTIONS_ENVIRONMENT:-Development}"
-log "building the self-host…"
+log "building the self-host and the traffic generator…"
 dotnet build functions/Resso.Functions.SelfHost -c Release --nologo -v quiet -clp:NoSummary
+dotnet build tools/Resso.Traffic -c Release --nologo -v quiet -clp:NoSummary
+
+# Demo data: once the self-host answers, the generator posts realistic traffic if storage is empty.
+if [ "$demo_events" -gt 0 ] 2>/dev/null; then
+  (
+    for _ in $(seq 1 120); do
+      node -e 'require("http").get("http://127.0.0.1:7071/api/health", r => process.exit(r.statusCode === 200 ? 0 : 1)).on("error", () => process.exit(1))' && break
+      sleep 0.5
+    done
+    # exec: this background job becomes the generator, so the trap's TERM reaches it.
+    exec dotnet tools/Resso.Traffic/bin/Release/net10.0/Resso.Traffic.dll --url http://127.0.0.1:7071 --key "$key" \
+      --if-empty --catalog --events "$demo_events"
+  ) &
+  pids+=("$!")
+fi
 # In the foreground, so that Ctrl+C reaches it directly and it shuts down gracefully; the trap
 # then stops Azurite.
 log "starting the self-host…"

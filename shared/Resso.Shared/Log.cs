@@ -16,6 +16,6 @@ internal static partial class Log
     [LoggerMessage(11, LogLevel.Warning, "Message {MessageId}: event {Index} rejected to {PoisonQueue}: {Errors}")]
     public static partial void EventRejected(ILogger logger, string messageId, int index, string poisonQueue, string errors);
 
-    [LoggerMessage(12, LogLevel.Information, "Message {MessageId}: {Valid} valid events, {Counted} counted, {Duplicates} duplicates, {Rejected} rejected")]
+    [LoggerMessage(12, LogLevel.Debug, "Message {MessageId}: {Valid} valid events, {Counted} counted, {Duplicates} duplicates, {Rejected} rejected")]
     public static partial void MessageProcessed(ILogger logger, string messageId, int valid, int counted, int duplicates, int rejected);
 }

@@ -56,7 +56,14 @@ internal sealed class QueueListener(
                     continue;
                 }
 
-                var messages = await ReceiveAsync(stoppingToken);
+                var messages = await ReceiveAsync();
+                if (stoppingToken.IsCancellationRequested)
+                {
+                    // Stopped while receiving: hand the messages back now instead of after their fetch lease.
+                    await Task.WhenAll(messages.Select(m => ReleaseAsync(m, TimeSpan.Zero)));
+                    break;
+                }
+
                 if (messages.Length == 0)
                 {
                     await Task.Delay(backoff.Next(), timeProvider, stoppingToken);
@@ -72,19 +79,22 @@ internal sealed class QueueListener(
         }
         finally
         {
+            // Each handler task settles its own message and does not throw.
             await Task.WhenAll(running);
             Log.ListenerStopped(logger, queue.Name);
         }
     }
 
-    private async Task<QueueMessage[]> ReceiveAsync(CancellationToken cancellationToken)
+    // Not cancellable: a receive cut short after the service handed out messages would leave them
+    // invisible for the whole fetch lease. It is bounded by the client's network timeout.
+    private async Task<QueueMessage[]> ReceiveAsync()
     {
         metrics.Polls.Add(1, _queueTag);
         try
         {
-            return (await queue.ReceiveMessagesAsync(options.BatchSize, FetchVisibility, cancellationToken)).Value;
+            return (await queue.ReceiveMessagesAsync(options.BatchSize, FetchVisibility, CancellationToken.None)).Value;
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex)
         {
             // Storage down or the queue deleted: treat as empty, so polling backs off instead of spinning.
             Log.ReceiveFailed(logger, ex, queue.Name);
@@ -97,7 +107,7 @@ internal sealed class QueueListener(
         // A message seen more often than allowed was being processed when a host died: do not try again.
         if (message.DequeueCount > options.MaxDequeueCount)
         {
-            await MoveToPoisonAsync(message, "its dequeue count exceeded maxDequeueCount before processing", stoppingToken);
+            await MoveToPoisonAsync(message, "its dequeue count exceeded maxDequeueCount before processing");
             return;
         }
 
@@ -108,7 +118,7 @@ internal sealed class QueueListener(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Shutting down mid-message: make it visible again now rather than after the fetch lease.
-            await ReleaseAsync(message, TimeSpan.Zero, CancellationToken.None);
+            await ReleaseAsync(message, TimeSpan.Zero);
             return;
         }
         catch (Exception ex)
@@ -116,40 +126,42 @@ internal sealed class QueueListener(
             Log.HandlerFailed(logger, ex, queue.Name, message.MessageId, message.DequeueCount, options.MaxDequeueCount);
             if (message.DequeueCount >= options.MaxDequeueCount)
             {
-                await MoveToPoisonAsync(message, ex.Message, stoppingToken);
+                await MoveToPoisonAsync(message, ex.Message);
             }
             else
             {
-                await ReleaseAsync(message, options.VisibilityTimeout, stoppingToken);
+                await ReleaseAsync(message, options.VisibilityTimeout);
             }
 
             return;
         }
 
-        await CompleteAsync(message, "completed", stoppingToken);
+        await CompleteAsync(message, "completed");
     }
 
-    private async Task MoveToPoisonAsync(QueueMessage message, string reason, CancellationToken cancellationToken)
+    // Settling a message (poison, complete, release) is not cancelled by shutdown: once a handler has
+    // finished, telling the queue is what keeps the message from being handled again.
+    private async Task MoveToPoisonAsync(QueueMessage message, string reason)
     {
         try
         {
-            await poisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-            await poisonQueue.SendMessageAsync(message.Body, cancellationToken: cancellationToken);
+            await poisonQueue.CreateIfNotExistsAsync();
+            await poisonQueue.SendMessageAsync(message.Body);
             Log.MovedToPoison(logger, queue.Name, message.MessageId, message.DequeueCount, poisonQueue.Name, reason);
-            await CompleteAsync(message, "poisoned", cancellationToken);
+            await CompleteAsync(message, "poisoned");
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
             // The message stays in the queue and comes back after the fetch lease; nothing is lost.
             Log.PoisonFailed(logger, ex, queue.Name, message.MessageId);
         }
     }
 
-    private async Task CompleteAsync(QueueMessage message, string outcome, CancellationToken cancellationToken)
+    private async Task CompleteAsync(QueueMessage message, string outcome)
     {
         try
         {
-            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
             metrics.Messages.Add(1, _queueTag, new("outcome", outcome));
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
@@ -157,20 +169,20 @@ internal sealed class QueueListener(
             // The lease ran out and another consumer owns the message now; its handling decides.
             Log.LeaseLost(logger, queue.Name, message.MessageId);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
             Log.CompleteFailed(logger, ex, queue.Name, message.MessageId);
         }
     }
 
-    private async Task ReleaseAsync(QueueMessage message, TimeSpan visibilityTimeout, CancellationToken cancellationToken)
+    private async Task ReleaseAsync(QueueMessage message, TimeSpan visibilityTimeout)
     {
         try
         {
-            await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: visibilityTimeout, cancellationToken: cancellationToken);
+            await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: visibilityTimeout);
             metrics.Messages.Add(1, _queueTag, new("outcome", "retried"));
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
             // It becomes visible anyway when the fetch lease ends.
             Log.ReleaseFailed(logger, ex, queue.Name, message.MessageId);

@@ -1,0 +1,268 @@
+using System.Globalization;
+using Resso.Traffic.Generation;
+
+namespace Resso.Traffic.Cli;
+
+/// <summary>Where events go.</summary>
+public enum TargetKind
+{
+    /// <summary>POST /api/events.</summary>
+    Http,
+
+    /// <summary>The song-used queue, directly.</summary>
+    Queue,
+
+    /// <summary>A JSON-lines file.</summary>
+    File,
+}
+
+/// <summary>The parsed command line.</summary>
+public sealed class CommandOptions
+{
+    /// <summary>The address the self-host listens on by default.</summary>
+    public static readonly Uri DefaultUrl = new("http://127.0.0.1:7071");
+
+    public bool Help { get; init; }
+
+    public TargetKind Target { get; init; } = TargetKind.Http;
+
+    public Uri Url { get; init; } = DefaultUrl;
+
+    public string? Key { get; init; }
+
+    public string? Connection { get; init; }
+
+    public string? Prefix { get; init; }
+
+    public string? Out { get; init; }
+
+    public bool Catalog { get; init; }
+
+    public bool IfEmpty { get; init; }
+
+    public bool Progress { get; init; } = true;
+
+    public int Concurrency { get; init; } = 4;
+
+    public int Batch { get; init; } = 500;
+
+    public TrafficOptions Traffic { get; init; } = new();
+}
+
+/// <summary>A command line that cannot be run; the message says what to change.</summary>
+public sealed class UsageException(string message) : Exception(message);
+
+/// <summary>Parses <c>--name value</c> and <c>--name=value</c> options.</summary>
+public static class CommandLine
+{
+    /// <summary>The most events one request may carry.</summary>
+    public const int MaxBatch = 500;
+
+    /// <summary>The oldest events the service accepts are 30 days old.</summary>
+    public const double MaxDays = 30;
+
+    public const string Usage = """
+        Resso traffic: synthetic "song used in short video" events, the same for the same seed.
+
+        Usage:
+          dotnet run --project tools/Resso.Traffic -- [--target http] [--url <url>] [--key <key>] [--catalog] [--if-empty] [options]
+          dotnet run --project tools/Resso.Traffic -- --target queue [--connection <string>] [--prefix <prefix>] [options]
+          dotnet run --project tools/Resso.Traffic -- --target file --out <events.jsonl> [options]
+
+        Targets:
+          --target <http|queue|file>  where events go (default http)
+          --url <url>                 http: the app's base address, without /api (default http://127.0.0.1:7071)
+          --key <key>                 http: the x-functions-key for POST /api/events and PUT /api/songs/{id}
+          --catalog                   http: first PUT each song's details to /api/songs/{songId}
+          --if-empty                  http: check GET /api/health, then send only if the storage's
+                                      interactions table is empty (or missing)
+          --connection <string>       queue, --if-empty: the storage connection string (default: AzureWebJobsStorage
+                                      from the environment, ./local.settings.json or ./local.settings.sample.json)
+          --prefix <prefix>           queue, --if-empty: the storage name prefix (default: Resso__Storage__Prefix
+                                      from the same places, else none)
+          --out <path>                file: write one JSON event per line
+
+        World and traffic:
+          --events <n>       events to emit, duplicates included (default 10000)
+          --users <n>        users, about 10 % of them creators (default 5000)
+          --songs <n>        songs (default 2000)
+          --clusters <n>     taste clusters (genres); each artist is in one (default 12)
+          --duplicates <r>   share of emitted events that re-send an earlier one unchanged, 0 to <1 (default 0.1)
+          --zipf <s>         popularity exponent of songs (default 1.1)
+          --seed <n>         seed of the world and the traffic (default 42); ids repeat for a seed, so a
+                             second run with the same seed is all duplicates to the service
+          --days <d>         spread occurredAt over the last d days, at most 30 (default 7)
+
+        Sending:
+          --concurrency <n>  requests or queue sends in flight, 1-64 (default 4; file: 1)
+          --batch <n>        events per request or per packed queue send, 1-500 (default 500)
+          --no-progress      no progress line on stderr
+          -h, --help         show this text
+
+        Progress goes to stderr, the summary to stdout.
+        Exit codes: 0 all sent; 1 a batch failed or the service refused the run; 2 bad options; 130 interrupted.
+        """;
+
+    /// <summary>Parses <paramref name="args"/>.</summary>
+    /// <exception cref="UsageException">An option is unknown, repeated, missing its value, or out of range.</exception>
+    public static CommandOptions Parse(IReadOnlyList<string> args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var flags = new HashSet<string>(StringComparer.Ordinal);
+        string[] valued = ["--target", "--url", "--key", "--connection", "--prefix", "--out", "--events", "--users", "--songs",
+            "--clusters", "--duplicates", "--zipf", "--seed", "--days", "--concurrency", "--batch"];
+        string[] switches = ["--catalog", "--if-empty", "--no-progress", "--help", "-h"];
+
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            string? inline = null;
+            var equals = arg.IndexOf('=', StringComparison.Ordinal);
+            if (arg.StartsWith("--", StringComparison.Ordinal) && equals > 0)
+            {
+                inline = arg[(equals + 1)..];
+                arg = arg[..equals];
+            }
+
+            if (switches.Contains(arg))
+            {
+                if (inline is not null)
+                {
+                    throw new UsageException($"{arg} takes no value.");
+                }
+
+                if (!flags.Add(arg == "-h" ? "--help" : arg))
+                {
+                    throw new UsageException($"{arg} is given twice.");
+                }
+            }
+            else if (valued.Contains(arg))
+            {
+                var value = inline ?? (i + 1 < args.Count ? args[++i] : throw new UsageException($"{arg} needs a value."));
+                if (!values.TryAdd(arg, value))
+                {
+                    throw new UsageException($"{arg} is given twice.");
+                }
+            }
+            else
+            {
+                throw new UsageException(arg.StartsWith('-') ? $"unknown option {arg}." : $"unexpected argument '{arg}'.");
+            }
+        }
+
+        if (flags.Contains("--help"))
+        {
+            return new CommandOptions { Help = true };
+        }
+
+        var target = values.GetValueOrDefault("--target", "http") switch
+        {
+            "http" => TargetKind.Http,
+            "queue" => TargetKind.Queue,
+            "file" => TargetKind.File,
+            var other => throw new UsageException($"--target must be http, queue or file, not '{other}'."),
+        };
+
+        OnlyFor(TargetKind.Http, "--url", "--key", "--catalog", "--if-empty");
+        OnlyFor(TargetKind.File, "--out");
+        if (target != TargetKind.Queue && !flags.Contains("--if-empty"))
+        {
+            foreach (var name in new[] { "--connection", "--prefix" }.Where(values.ContainsKey))
+            {
+                throw new UsageException($"{name} applies to --target queue and to --if-empty only.");
+            }
+        }
+
+        var url = CommandOptions.DefaultUrl;
+        if (values.TryGetValue("--url", out var urlText)
+            && (!Uri.TryCreate(urlText, UriKind.Absolute, out url!) || url.Scheme is not ("http" or "https")))
+        {
+            throw new UsageException($"--url must be an absolute http(s) address such as {CommandOptions.DefaultUrl}, not '{urlText}'.");
+        }
+
+        var outPath = values.GetValueOrDefault("--out");
+        if (target == TargetKind.File && string.IsNullOrWhiteSpace(outPath))
+        {
+            throw new UsageException("--target file needs --out <path>.");
+        }
+
+        if (values.TryGetValue("--prefix", out var prefix) && !System.Text.RegularExpressions.Regex.IsMatch(prefix, "^([a-z][a-z0-9]{0,11})?$"))
+        {
+            throw new UsageException("--prefix must be empty or 1-12 lowercase letters and digits, starting with a letter.");
+        }
+
+        var songs = Int("--songs", 2_000, 1, 10_000_000);
+        var traffic = new TrafficOptions
+        {
+            Events = Int("--events", 10_000, 0, int.MaxValue),
+            Users = Int("--users", 5_000, 1, 10_000_000),
+            Songs = songs,
+            Clusters = Int("--clusters", 12, 1, songs),
+            DuplicateRate = Double("--duplicates", 0.10, 0, 1, maxExclusive: true),
+            ZipfExponent = Double("--zipf", 1.1, 0, 5),
+            Seed = Int("--seed", 42, int.MinValue, int.MaxValue),
+            Days = Double("--days", 7, 0, MaxDays, minExclusive: true),
+        };
+
+        return new CommandOptions
+        {
+            Target = target,
+            Url = url,
+            Key = values.GetValueOrDefault("--key"),
+            Connection = values.GetValueOrDefault("--connection"),
+            Prefix = prefix,
+            Out = outPath,
+            Catalog = flags.Contains("--catalog"),
+            IfEmpty = flags.Contains("--if-empty"),
+            Progress = !flags.Contains("--no-progress"),
+            Concurrency = Int("--concurrency", 4, 1, 64),
+            Batch = Int("--batch", MaxBatch, 1, MaxBatch),
+            Traffic = traffic,
+        };
+
+        void OnlyFor(TargetKind kind, params string[] names)
+        {
+            foreach (var name in names.Where(n => target != kind && (values.ContainsKey(n) || flags.Contains(n))))
+            {
+                throw new UsageException($"{name} applies to --target {kind.ToString().ToLowerInvariant()} only.");
+            }
+        }
+
+        int Int(string name, int fallback, int min, int max)
+        {
+            if (!values.TryGetValue(name, out var text))
+            {
+                return fallback;
+            }
+
+            if (!int.TryParse(text.Replace("_", "", StringComparison.Ordinal), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+            {
+                throw new UsageException($"{name} must be a whole number, not '{text}'.");
+            }
+
+            return value >= min && value <= max
+                ? value
+                : throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"{name} must be between {min} and {max}, not {value}."));
+        }
+
+        double Double(string name, double fallback, double min, double max, bool minExclusive = false, bool maxExclusive = false)
+        {
+            if (!values.TryGetValue(name, out var text))
+            {
+                return fallback;
+            }
+
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+            {
+                throw new UsageException($"{name} must be a number, not '{text}'.");
+            }
+
+            var ok = (minExclusive ? value > min : value >= min) && (maxExclusive ? value < max : value <= max);
+            return ok
+                ? value
+                : throw new UsageException(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{name} must be {(minExclusive ? "above" : "at least")} {min} and {(maxExclusive ? "below" : "at most")} {max}, not {value}."));
+        }
+    }
+}
