@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using Resso.Shared.Events;
@@ -5,14 +7,28 @@ using Resso.Shared.Storage;
 
 namespace Resso.Shared.Ingestion;
 
+/// <summary>What a region's events did to one song in one hour.</summary>
+/// <param name="SongId">The song.</param>
+/// <param name="Region">The region of the users.</param>
+/// <param name="Hour">The UTC hour.</param>
+/// <param name="Events">Distinct events.</param>
+/// <param name="Weight">Sum of the action weights.</param>
+/// <param name="ByAction">Events per action, indexed by <see cref="SongAction"/>.</param>
+/// <param name="Segments">Which parts of the song the events' videos used.</param>
+public sealed record SongStat(string SongId, string Region, DateTimeOffset Hour, long Events, double Weight, long[] ByAction, SegmentHistogram Segments)
+{
+    /// <summary>Videos created with the song: its uses.</summary>
+    public long Creates => ByAction[(int)SongAction.Create];
+}
+
 /// <summary>
 /// Song statistics by region and hour, pre-aggregated per queue message: each message writes one
-/// row per (region, song, hour) it counted, keyed by the message id. Rewriting the same message's
-/// rows leaves them as they were, so statistics are exactly-once without markers of their own, and
-/// a viral song adds one row per message, not one write per event. Partitions are
-/// <c>{shard}|{yyyyMMdd}</c>, the shard chosen by the message: a message's rows go to one partition
-/// per day it covers (one or two transactions), and a day spreads over
-/// <see cref="IngestionOptions.StatsShards"/> partitions.
+/// row per (region, hour) it counted events in, keyed by the message id, holding every song of
+/// those events with its counts. Rewriting a message's rows leaves them as they were, so the
+/// statistics are exactly-once without markers of their own; a viral song adds nothing but a
+/// line in a row per message, never a write per event. Partitions are <c>{shard}|{yyyyMMdd}</c>,
+/// the shard chosen by the message: a message's rows go to one partition per day it covers
+/// (usually one transaction), and a day spreads over <see cref="IngestionOptions.StatsShards"/>.
 /// </summary>
 public sealed class SongStatsStore(TableServiceClient tables, StorageNames names, IOptions<IngestionOptions> options)
 {
@@ -23,14 +39,52 @@ public sealed class SongStatsStore(TableServiceClient tables, StorageNames names
     {
         var shard = (int)(TableKeys.StableHash(messageId) % (uint)options.Value.StatsShards);
         var rows = counted
-            .GroupBy(e => (e.SongId, e.Region, Hour: Hour(e.OccurredAt)))
-            .Select(g => ToEntity(TableKeys.SongStatsPartition(shard, g.Key.Hour), TableKeys.SongStatsRow(g.Key.Region, g.Key.SongId, g.Key.Hour, messageId), g.Key.SongId, g.Key.Region, g.Key.Hour, g));
+            .GroupBy(e => (e.Region, Hour: Hour(e.OccurredAt)))
+            .Select(g => ToRow(TableKeys.SongStatsPartition(shard, g.Key.Hour), TableKeys.SongStatsRow(g.Key.Region, g.Key.Hour, messageId), g.Key.Region, g.Key.Hour, g));
 
         await Parallel.ForEachAsync(
             rows.GroupBy(r => r.PartitionKey).SelectMany(p => p.Chunk(InteractionStore.MaxTransactionActions)),
             new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
             async (batch, ct) => await _table.SubmitTransactionAsync(
                 batch.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r)), ct));
+    }
+
+    /// <summary>
+    /// Every song's statistics per region and hour for the hours from <paramref name="from"/> up to
+    /// <paramref name="to"/>, in <paramref name="region"/> or everywhere, summed over messages.
+    /// </summary>
+    public async IAsyncEnumerable<SongStat> ReadAsync(DateTimeOffset from, DateTimeOffset to, string? region = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var sums = new Dictionary<(string Song, string Region, DateTimeOffset Hour), SongStat>();
+        for (var day = Hour(from).UtcDateTime.Date; day <= to.UtcDateTime.Date; day = day.AddDays(1))
+        {
+            for (var shard = 0; shard < options.Value.StatsShards; shard++)
+            {
+                var partition = TableKeys.SongStatsPartition(shard, new DateTimeOffset(day, TimeSpan.Zero));
+                var filter = region is null
+                    ? TableClient.CreateQueryFilter($"PartitionKey eq {partition}")
+                    : TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey gt {region + "|"} and RowKey lt {region + "|~"}");
+                await foreach (var row in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+                {
+                    var hour = row.GetDateTimeOffset("Hour") ?? DateTimeOffset.MinValue;
+                    if (hour < Hour(from) || hour >= to)
+                    {
+                        continue;
+                    }
+
+                    foreach (var stat in FromRow(row, hour))
+                    {
+                        var key = (stat.SongId, stat.Region, stat.Hour);
+                        sums[key] = sums.TryGetValue(key, out var sum) ? Add(sum, stat) : stat;
+                    }
+                }
+            }
+        }
+
+        foreach (var stat in sums.Values)
+        {
+            yield return stat;
+        }
     }
 
     /// <summary>The hour an event falls in (UTC).</summary>
@@ -40,42 +94,90 @@ public sealed class SongStatsStore(TableServiceClient tables, StorageNames names
         return new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero);
     }
 
-    private TableEntity ToEntity(string partition, string row, string songId, string region, DateTimeOffset hour, IEnumerable<SongUsedEvent> events)
+    private static SongStat Add(SongStat a, SongStat b)
+    {
+        var segments = new SegmentHistogram();
+        segments.Add(a.Segments);
+        segments.Add(b.Segments);
+        return a with
+        {
+            Events = a.Events + b.Events,
+            Weight = a.Weight + b.Weight,
+            ByAction = [.. a.ByAction.Zip(b.ByAction, (x, y) => x + y)],
+            Segments = segments,
+        };
+    }
+
+    // Songs: {"s_1":[events, weight, create, view, like, share, favorite, "segments"], …}
+    private TableEntity ToRow(string partition, string row, string region, DateTimeOffset hour, IEnumerable<SongUsedEvent> events)
     {
         var weights = options.Value.Weights;
-        var segments = new SegmentHistogram();
-        int creates = 0, views = 0, likes = 0, shares = 0, favorites = 0;
-        double weight = 0;
-        foreach (var e in events)
+        using var json = new MemoryStream();
+        var total = 0;
+        var totalWeight = 0.0;
+        using (var writer = new Utf8JsonWriter(json))
         {
-            weight += weights.Of(e.Action);
-            _ = e.Action switch
+            writer.WriteStartObject();
+            foreach (var song in events.GroupBy(e => e.SongId))
             {
-                SongAction.Create => creates++,
-                SongAction.Like => likes++,
-                SongAction.Share => shares++,
-                SongAction.Favorite => favorites++,
-                _ => views++,
-            };
-            if (e.Segment is { } segment)
-            {
-                segments.Add(segment);
+                var byAction = new long[5];
+                var segments = new SegmentHistogram();
+                var weight = 0.0;
+                foreach (var e in song)
+                {
+                    byAction[(int)e.Action]++;
+                    weight += weights.Of(e.Action);
+                    if (e.Segment is { } segment)
+                    {
+                        segments.Add(segment);
+                    }
+                }
+
+                writer.WriteStartArray(song.Key);
+                writer.WriteNumberValue(byAction.Sum());
+                writer.WriteNumberValue(weight);
+                foreach (var count in byAction)
+                {
+                    writer.WriteNumberValue(count);
+                }
+
+                writer.WriteStringValue(segments.ToString());
+                writer.WriteEndArray();
+                total += (int)byAction.Sum();
+                totalWeight += weight;
             }
+
+            writer.WriteEndObject();
         }
 
         return new TableEntity(partition, row)
         {
-            ["SongId"] = songId,
             ["Region"] = region,
             ["Hour"] = hour,
-            ["Events"] = creates + views + likes + shares + favorites,
-            ["Creates"] = creates,
-            ["Views"] = views,
-            ["Likes"] = likes,
-            ["Shares"] = shares,
-            ["Favorites"] = favorites,
-            ["Weight"] = weight,
-            ["Segments"] = segments.ToString(),
+            ["Events"] = total,
+            ["Weight"] = totalWeight,
+            ["Songs"] = System.Text.Encoding.UTF8.GetString(json.GetBuffer(), 0, (int)json.Length),
         };
+    }
+
+    private static IEnumerable<SongStat> FromRow(TableEntity row, DateTimeOffset hour)
+    {
+        var region = row.GetString("Region") ?? "";
+        using var document = JsonDocument.Parse(row.GetString("Songs") ?? "{}");
+        var stats = new List<SongStat>();
+        foreach (var song in document.RootElement.EnumerateObject())
+        {
+            var values = song.Value;
+            stats.Add(new SongStat(
+                song.Name,
+                region,
+                hour,
+                values[0].GetInt64(),
+                values[1].GetDouble(),
+                [values[2].GetInt64(), values[3].GetInt64(), values[4].GetInt64(), values[5].GetInt64(), values[6].GetInt64()],
+                SegmentHistogram.Parse(values[7].GetString())));
+        }
+
+        return stats;
     }
 }

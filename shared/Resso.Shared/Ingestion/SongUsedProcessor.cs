@@ -44,10 +44,10 @@ public sealed class SongUsedProcessor(
         ParsedEvents parsed;
         try
         {
-            using var document = EventParser.ParseDocument(body.ToMemory());
+            using var document = EventParser.ParseDocument(EventPacker.Unpack(body));
             parsed = parser.Parse(document.RootElement, out _);
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidDataException)
         {
             await RejectMessageAsync(messageId, body, $"not valid JSON: {ex.Message}", null, cancellationToken);
             return new ProcessingResult(0, 0, 1);

@@ -32,9 +32,9 @@ public static class TableKeys
     public static string SongStatsPartition(int shard, DateTimeOffset day) =>
         string.Create(CultureInfo.InvariantCulture, $"{shard:D2}|{day.UtcDateTime:yyyyMMdd}");
 
-    /// <summary>The statistics row of a song in a region and hour, contributed by one queue message.</summary>
-    public static string SongStatsRow(string region, string songId, DateTimeOffset hour, string messageId) =>
-        string.Create(CultureInfo.InvariantCulture, $"{region}|{songId}|{hour.UtcDateTime:yyyyMMddHH}|{messageId}");
+    /// <summary>The statistics row of a region and hour, contributed by one queue message.</summary>
+    public static string SongStatsRow(string region, DateTimeOffset hour, string messageId) =>
+        string.Create(CultureInfo.InvariantCulture, $"{region}|{hour.UtcDateTime:yyyyMMddHH}|{messageId}");
 
     /// <summary>
     /// The catalog partition of a song: songs spread over 16 partitions, so that the placeholders

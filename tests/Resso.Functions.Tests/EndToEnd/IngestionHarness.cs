@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
 using Resso.Functions.SelfHost.Configuration;
@@ -74,14 +73,14 @@ internal static class IngestionHarness
 
         Assert.Equal(expected.OrderBy(p => p.Key), actual.OrderBy(p => p.Key));
 
-        var stats = new TableClient(azurite.ConnectionString, names.SongStatsTable);
-        var statEvents = 0;
-        await foreach (var row in stats.QueryAsync<TableEntity>())
+        var expectedStats = distinct.GroupBy(e => (e.SongId, e.Region, SongStatsStore.Hour(e.OccurredAt))).ToDictionary(g => g.Key, g => (long)g.Count());
+        var actualStats = new Dictionary<(string, string, DateTimeOffset), long>();
+        await foreach (var stat in host.Get<SongStatsStore>().ReadAsync(distinct.Min(e => e.OccurredAt), DateTimeOffset.UtcNow.AddHours(1)))
         {
-            statEvents += row.GetInt32("Events") ?? 0;
+            actualStats[(stat.SongId, stat.Region, stat.Hour)] = stat.Events;
         }
 
-        Assert.Equal(distinct.Count, statEvents);
+        Assert.Equal(expectedStats.OrderBy(p => p.Key), actualStats.OrderBy(p => p.Key));
 
         var logged = new List<string>();
         await foreach (var e in host.Get<EventLog>().ReadAsync())

@@ -24,6 +24,39 @@ public sealed class EventPackerTests
     }
 
     [Fact]
+    public void PackCompressed_FiveHundredLargestEvents_FitsFewMessagesAndUnpacksToTheSameEvents()
+    {
+        var events = Enumerable.Range(0, 500).Select(i => Event(i, 64)).ToList();
+
+        var messages = EventPacker.PackCompressed(events).ToList();
+
+        Assert.InRange(messages.Count, 1, 2);
+        Assert.All(messages, m => Assert.True(m.ToMemory().Length <= EventPacker.MaxMessageBytes));
+        var unpacked = messages.SelectMany(m => JsonSerializer.Deserialize(EventPacker.Unpack(m).Span, EventJsonContext.Default.SongUsedBatch)!.Events).ToList();
+        Assert.Equal(events, unpacked);
+    }
+
+    [Fact]
+    public void Unpack_PlainJson_IsReturnedAsIs()
+    {
+        var plain = BinaryData.FromString("{\"events\":[]}");
+
+        Assert.Equal(plain.ToArray(), EventPacker.Unpack(plain).ToArray());
+    }
+
+    [Fact]
+    public void Unpack_CompressedBomb_IsRefused()
+    {
+        using var compressed = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+        {
+            gzip.Write(new byte[EventPacker.MaxUncompressedBytes + 1]);
+        }
+
+        Assert.Throws<InvalidDataException>(() => EventPacker.Unpack(new BinaryData(compressed.ToArray())));
+    }
+
+    [Fact]
     public void Pack_NoEvents_NoMessages()
     {
         Assert.Empty(EventPacker.Pack([]));
