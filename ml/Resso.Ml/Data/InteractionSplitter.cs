@@ -1,0 +1,76 @@
+namespace Resso.Ml.Data;
+
+/// <summary>A train/test split over one id space.</summary>
+/// <param name="Train">Interactions to learn from.</param>
+/// <param name="Test">Held-out interactions to evaluate against.</param>
+public sealed record TrainTestSplit(InteractionData Train, InteractionData Test);
+
+/// <summary>Splits interactions per user for offline evaluation.</summary>
+public static class InteractionSplitter
+{
+    /// <summary>
+    /// Holds out ⌊n·<paramref name="testFraction"/>⌋ random interactions of each user with n interactions
+    /// (at most n − 1, so every user keeps one in train; users with fewer than 2 keep all). The split
+    /// depends only on the data and <paramref name="seed"/>.
+    /// </summary>
+    /// <param name="data">All interactions.</param>
+    /// <param name="testFraction">The fraction of each user's interactions to hold out, in (0, 1).</param>
+    /// <param name="seed">Seeds the random choice.</param>
+    public static TrainTestSplit SplitPerUser(InteractionData data, double testFraction = 0.2, int seed = 42)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (!(testFraction > 0 && testFraction < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(testFraction), testFraction, "Must be in (0, 1).");
+        }
+
+        var random = new Random(seed);
+        var trainUsers = new List<int>(data.Count);
+        var trainItems = new List<int>(data.Count);
+        var trainWeights = new List<float>(data.Count);
+        var testUsers = new List<int>();
+        var testItems = new List<int>();
+        var testWeights = new List<float>();
+        var order = new List<int>();
+        for (var u = 0; u < data.UserCount; u++)
+        {
+            var items = data.ItemsOf(u);
+            var weights = data.WeightsOf(u);
+            var n = items.Length;
+            var testCount = n < 2 ? 0 : Math.Min(n - 1, (int)Math.Floor(n * testFraction));
+            order.Clear();
+            for (var k = 0; k < n; k++)
+            {
+                order.Add(k);
+            }
+
+            // Partial Fisher–Yates: the first testCount positions are the held-out ones.
+            for (var k = 0; k < testCount; k++)
+            {
+                var pick = random.Next(k, n);
+                (order[k], order[pick]) = (order[pick], order[k]);
+            }
+
+            for (var k = 0; k < n; k++)
+            {
+                var source = order[k];
+                if (k < testCount)
+                {
+                    testUsers.Add(u);
+                    testItems.Add(items[source]);
+                    testWeights.Add(weights[source]);
+                }
+                else
+                {
+                    trainUsers.Add(u);
+                    trainItems.Add(items[source]);
+                    trainWeights.Add(weights[source]);
+                }
+            }
+        }
+
+        return new TrainTestSplit(
+            InteractionData.Create(data.Users, data.Items, [.. trainUsers], [.. trainItems], [.. trainWeights]),
+            InteractionData.Create(data.Users, data.Items, [.. testUsers], [.. testItems], [.. testWeights]));
+    }
+}

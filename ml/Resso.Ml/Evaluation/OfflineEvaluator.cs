@@ -1,0 +1,194 @@
+using Resso.Ml.Data;
+using Resso.Ml.Model;
+using Resso.Ml.Scoring;
+using Resso.Ml.Training;
+
+namespace Resso.Ml.Evaluation;
+
+/// <summary>What an offline evaluation runs.</summary>
+public sealed record OfflineEvaluationOptions
+{
+    /// <summary>The ranking cut-off K.</summary>
+    /// <value>10.</value>
+    public int K { get; init; } = 10;
+
+    /// <summary>Seeds the per-user split.</summary>
+    /// <value>42.</value>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Fraction of each user's interactions held out.</summary>
+    /// <value>0.2.</value>
+    public double TestFraction { get; init; } = 0.2;
+
+    /// <summary>
+    /// Evaluate on a validation split cut from the training part (seed + 1) instead of the test part,
+    /// for choosing hyper-parameters without looking at the test set.
+    /// </summary>
+    /// <value>false.</value>
+    public bool Validation { get; init; }
+
+    /// <summary>FFM training options.</summary>
+    public FfmTrainingOptions Ffm { get; init; } = new();
+
+    /// <summary>Whether to also evaluate fold-in users (vectors re-derived from their training items).</summary>
+    /// <value>true.</value>
+    public bool IncludeFoldIn { get; init; } = true;
+
+    /// <summary>Fold-in options.</summary>
+    public FoldInOptions FoldIn { get; init; } = new();
+
+    /// <summary>Whether to evaluate the most-popular baseline.</summary>
+    /// <value>true.</value>
+    public bool IncludePopularity { get; init; } = true;
+
+    /// <summary>Whether to evaluate EASE.</summary>
+    /// <value>true.</value>
+    public bool IncludeEase { get; init; } = true;
+
+    /// <summary>EASE's λ.</summary>
+    /// <value>100.</value>
+    public double EaseLambda { get; init; } = 100;
+
+    /// <summary>Whether to evaluate implicit ALS.</summary>
+    /// <value>true.</value>
+    public bool IncludeAls { get; init; } = true;
+
+    /// <summary>Implicit ALS options.</summary>
+    public ImplicitAlsOptions Als { get; init; } = new();
+}
+
+/// <summary>The result of an offline evaluation.</summary>
+/// <param name="Users">Users in the data.</param>
+/// <param name="Items">Items in the data.</param>
+/// <param name="TrainInteractions">Training interactions.</param>
+/// <param name="TestInteractions">Held-out interactions.</param>
+/// <param name="Options">What was run.</param>
+/// <param name="Results">One row per method.</param>
+/// <param name="Notes">Remarks such as how EASE was computed.</param>
+public sealed record OfflineEvaluationReport(int Users, int Items, int TrainInteractions, int TestInteractions,
+    OfflineEvaluationOptions Options, IReadOnlyList<RankingEvaluationResult> Results, IReadOnlyList<string> Notes);
+
+/// <summary>
+/// Runs the offline protocol of DESIGN.md: per-user 80/20 split, full ranking over all items minus the user's
+/// training items, top-K metrics for the FFM model, its fold-in and same-run baselines.
+/// </summary>
+public sealed class OfflineEvaluator(TimeProvider timeProvider)
+{
+    /// <summary>Creates an evaluator on the system clock.</summary>
+    public OfflineEvaluator()
+        : this(TimeProvider.System)
+    {
+    }
+
+    /// <summary>Splits <paramref name="data"/> and evaluates every method.</summary>
+    /// <param name="data">All interactions.</param>
+    /// <param name="options">What to run; the defaults when null.</param>
+    /// <param name="status">Receives a line per stage.</param>
+    /// <param name="trainingProgress">Receives FFM epochs.</param>
+    /// <param name="cancellationToken">Cancels the evaluation.</param>
+    public OfflineEvaluationReport Evaluate(InteractionData data, OfflineEvaluationOptions? options = null, IProgress<string>? status = null,
+        IProgress<TrainingProgress>? trainingProgress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        options ??= new OfflineEvaluationOptions();
+        var split = InteractionSplitter.SplitPerUser(data, options.TestFraction, options.Seed);
+        if (options.Validation)
+        {
+            split = InteractionSplitter.SplitPerUser(split.Train, options.TestFraction, options.Seed + 1);
+        }
+
+        var train = split.Train;
+        var test = split.Test;
+        var k = options.K;
+        var results = new List<RankingEvaluationResult>();
+        var notes = new List<string>();
+        status?.Report($"split: {train.Count} train / {test.Count} {(options.Validation ? "validation" : "test")} interactions, {data.UserCount} users, {data.ItemCount} items");
+
+        if (options.IncludePopularity)
+        {
+            var start = timeProvider.GetTimestamp();
+            var popular = MostPopular.Fit(train);
+            results.Add(RankingEvaluator.Evaluate("most popular", train, test, popular, k, timeProvider, timeProvider.GetElapsedTime(start), cancellationToken));
+            status?.Report(Describe(results[^1]));
+        }
+
+        status?.Report($"training FFM: dim {options.Ffm.LatentDimension}, {options.Ffm.Epochs} epochs, {options.Ffm.NegativesPerPositive} negatives/positive");
+        var trained = new FfmTrainer(timeProvider, Microsoft.Extensions.Logging.Abstractions.NullLogger<FfmTrainer>.Instance)
+            .Train(train, options.Ffm, previous: null, trainingProgress, cancellationToken);
+        var model = trained.Model;
+        results.Add(RankingEvaluator.Evaluate($"FFM (dim {options.Ffm.LatentDimension}, {options.Ffm.Epochs} epochs)", train, test,
+            FactorScorer(model), k, timeProvider, trained.Elapsed, cancellationToken));
+        status?.Report(Describe(results[^1]));
+
+        if (options.IncludeFoldIn)
+        {
+            var start = timeProvider.GetTimestamp();
+            var foldIn = new UserFoldIn(model, options.FoldIn);
+            var prepare = timeProvider.GetElapsedTime(start);
+            results.Add(RankingEvaluator.Evaluate("FFM fold-in (vectors re-derived from training items)", train, test, (user, scores) =>
+            {
+                var folded = foldIn.FoldIn(train.ItemsOf(user), train.WeightsOf(user));
+                TopKScorer.ScoreAll(model, folded.Vector, scores);
+            }, k, timeProvider, prepare, cancellationToken));
+            status?.Report(Describe(results[^1]));
+            notes.Add(FoldInLatency(foldIn, train));
+        }
+
+        if (options.IncludeEase)
+        {
+            status?.Report($"fitting EASE (λ {options.EaseLambda})");
+            var start = timeProvider.GetTimestamp();
+            var ease = Ease.Fit(train, options.EaseLambda, cancellationToken: cancellationToken);
+            var elapsed = timeProvider.GetElapsedTime(start);
+            notes.Add($"EASE: {ease.Description}.");
+            results.Add(RankingEvaluator.Evaluate($"EASE (λ {options.EaseLambda})", train, test, ease.Scorer, k, timeProvider, elapsed, cancellationToken));
+            status?.Report(Describe(results[^1]));
+        }
+
+        if (options.IncludeAls)
+        {
+            status?.Report($"fitting implicit ALS ({options.Als.Factors} factors, {options.Als.Iterations} iterations)");
+            var start = timeProvider.GetTimestamp();
+            var als = ImplicitAls.Fit(train, options.Als, cancellationToken);
+            var elapsed = timeProvider.GetElapsedTime(start);
+            results.Add(RankingEvaluator.Evaluate($"implicit ALS ({options.Als.Factors} factors, {options.Als.Iterations} it.)", train, test,
+                FactorScorer(als), k, timeProvider, elapsed, cancellationToken));
+            status?.Report(Describe(results[^1]));
+        }
+
+        return new OfflineEvaluationReport(data.UserCount, data.ItemCount, train.Count, test.Count, options, results, notes);
+    }
+
+    /// <summary>A scorer over a factor model's trained users.</summary>
+    public static UserScorer FactorScorer(FactorModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return (user, scores) => TopKScorer.ScoreAll(model, model.UserVector(user), scores);
+    }
+
+    /// <summary>Times fold-in from 10 events (the first 10 training items of each user who has as many).</summary>
+    private string FoldInLatency(UserFoldIn foldIn, InteractionData train)
+    {
+        const int events = 10;
+        var users = Enumerable.Range(0, train.UserCount).Where(u => train.CountOf(u) >= events).ToArray();
+        foreach (var user in users.Take(50))
+        {
+            foldIn.FoldIn(train.ItemsOf(user)[..events]);
+        }
+
+        var start = timeProvider.GetTimestamp();
+        foreach (var user in users)
+        {
+            foldIn.FoldIn(train.ItemsOf(user)[..events]);
+        }
+
+        var elapsed = timeProvider.GetElapsedTime(start);
+        var micros = users.Length == 0 ? 0 : elapsed.TotalMicroseconds / users.Length;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"Fold-in of {events} events: {micros:F0} µs per user on one thread (mean over {users.Length} users, {foldIn.Model.ItemCount} items).");
+    }
+
+    private static string Describe(RankingEvaluationResult result) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{result.Method}: NDCG@{result.K} {result.Ndcg:F4}, P@{result.K} {result.Precision:F4}, train {result.TrainTime.TotalSeconds:F1} s, eval {result.EvaluationTime.TotalSeconds:F1} s");
+}

@@ -1,0 +1,131 @@
+using System.Numerics.Tensors;
+using Resso.Ml.Data;
+
+namespace Resso.Ml.Model;
+
+/// <summary>
+/// A trained matrix-factorization model: user and item vectors in contiguous row-major arrays,
+/// biases, and the id maps. The score of user u for item i is
+/// <c>userBias[u] + itemBias[i] + ⟨userVector(u), itemVector(i)⟩</c>.
+/// </summary>
+/// <remarks>Immutable once created; safe to share between threads.</remarks>
+public sealed class FactorModel
+{
+    private readonly float[] _userFactors;
+    private readonly float[] _itemFactors;
+    private readonly float[] _userBiases;
+    private readonly float[] _itemBiases;
+    private float[]? _itemNorms;
+
+    /// <summary>Creates a model. The arrays are owned by the model from then on.</summary>
+    /// <param name="users">User id space; row u of <paramref name="userFactors"/> belongs to <c>users[u]</c>.</param>
+    /// <param name="items">Item id space; row i of <paramref name="itemFactors"/> belongs to <c>items[i]</c>.</param>
+    /// <param name="latentDimension">Length of every vector.</param>
+    /// <param name="userFactors">users.Count × latentDimension, row-major.</param>
+    /// <param name="itemFactors">items.Count × latentDimension, row-major.</param>
+    /// <param name="userBiases">One per user.</param>
+    /// <param name="itemBiases">One per item.</param>
+    /// <exception cref="ArgumentException">A length does not match, or a value is not finite.</exception>
+    public FactorModel(IdMap users, IdMap items, int latentDimension, float[] userFactors, float[] itemFactors, float[] userBiases, float[] itemBiases)
+    {
+        ArgumentNullException.ThrowIfNull(users);
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(userFactors);
+        ArgumentNullException.ThrowIfNull(itemFactors);
+        ArgumentNullException.ThrowIfNull(userBiases);
+        ArgumentNullException.ThrowIfNull(itemBiases);
+        ArgumentOutOfRangeException.ThrowIfLessThan(latentDimension, 1);
+        if (userFactors.LongLength != (long)users.Count * latentDimension || userBiases.Length != users.Count)
+        {
+            throw new ArgumentException("User factors must be users × latentDimension and user biases one per user.", nameof(userFactors));
+        }
+
+        if (itemFactors.LongLength != (long)items.Count * latentDimension || itemBiases.Length != items.Count)
+        {
+            throw new ArgumentException("Item factors must be items × latentDimension and item biases one per item.", nameof(itemFactors));
+        }
+
+        if (!AllFinite(userFactors) || !AllFinite(itemFactors) || !AllFinite(userBiases) || !AllFinite(itemBiases))
+        {
+            throw new ArgumentException("Model values must be finite numbers.", nameof(userFactors));
+        }
+
+        Users = users;
+        Items = items;
+        LatentDimension = latentDimension;
+        _userFactors = userFactors;
+        _itemFactors = itemFactors;
+        _userBiases = userBiases;
+        _itemBiases = itemBiases;
+    }
+
+    /// <summary>The user id space.</summary>
+    public IdMap Users { get; }
+
+    /// <summary>The item id space.</summary>
+    public IdMap Items { get; }
+
+    /// <summary>Length of every user and item vector.</summary>
+    public int LatentDimension { get; }
+
+    /// <summary>The number of users.</summary>
+    public int UserCount => Users.Count;
+
+    /// <summary>The number of items.</summary>
+    public int ItemCount => Items.Count;
+
+    /// <summary>All user vectors, row-major (UserCount × LatentDimension).</summary>
+    public ReadOnlySpan<float> UserFactors => _userFactors;
+
+    /// <summary>All item vectors, row-major (ItemCount × LatentDimension).</summary>
+    public ReadOnlySpan<float> ItemFactors => _itemFactors;
+
+    /// <summary>One bias per user (constant for a user's ranking; kept so that scores are the trained model's).</summary>
+    public ReadOnlySpan<float> UserBiases => _userBiases;
+
+    /// <summary>One bias per item.</summary>
+    public ReadOnlySpan<float> ItemBiases => _itemBiases;
+
+    /// <summary>The vector of <paramref name="user"/>.</summary>
+    public ReadOnlySpan<float> UserVector(int user) => _userFactors.AsSpan(user * LatentDimension, LatentDimension);
+
+    /// <summary>The vector of <paramref name="item"/>.</summary>
+    public ReadOnlySpan<float> ItemVector(int item) => _itemFactors.AsSpan(item * LatentDimension, LatentDimension);
+
+    /// <summary>The model's score of <paramref name="item"/> for <paramref name="user"/>.</summary>
+    public float Score(int user, int item) =>
+        _userBiases[user] + _itemBiases[item] + TensorPrimitives.Dot(UserVector(user), ItemVector(item));
+
+    /// <summary>The Euclidean norm of every item vector (computed once).</summary>
+    internal ReadOnlySpan<float> ItemNorms
+    {
+        get
+        {
+            if (_itemNorms is null)
+            {
+                var norms = new float[ItemCount];
+                for (var i = 0; i < norms.Length; i++)
+                {
+                    norms[i] = TensorPrimitives.Norm(ItemVector(i));
+                }
+
+                _itemNorms = norms;
+            }
+
+            return _itemNorms;
+        }
+    }
+
+    private static bool AllFinite(float[] values)
+    {
+        foreach (var value in values)
+        {
+            if (!float.IsFinite(value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
