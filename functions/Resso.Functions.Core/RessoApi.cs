@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Routing;
 using Resso.Functions.Core.Catalog;
 using Resso.Functions.Core.Events;
 using Resso.Functions.Core.Health;
+using Resso.Functions.Core.Model;
 
 namespace Resso.Functions.Core;
 
@@ -19,6 +20,7 @@ public static class RessoApi
         api.MapHealthApi();
         api.MapEventsApi();
         api.MapSongsApi();
+        api.MapModelApi();
         return routes;
     }
 }

@@ -2,6 +2,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Resso.Functions.Core.Events;
 using Resso.Functions.Core.Hosting;
+using Resso.Functions.Core.Model;
+using Resso.Ml;
 using Resso.Shared.Storage;
 
 namespace Resso.Functions.Core;
@@ -22,6 +24,11 @@ public static class RessoHostBuilderExtensions
         builder.Services.AddSingleton(ApiKeys.FromConfiguration(builder.Configuration, builder.Environment));
         builder.Services.AddSingleton<SongUsedHandler>();
         builder.Services.AddSingleton<IQueueHandler>(static sp => sp.GetRequiredService<SongUsedHandler>());
+        builder.Services.AddRessoRecommender();
+        builder.Services.AddSingleton<ModelRetrainHandler>();
+        builder.Services.AddSingleton<IQueueHandler>(static sp => sp.GetRequiredService<ModelRetrainHandler>());
+        builder.Services.AddSingleton<RetrainTimer>();
+        builder.Services.AddSingleton<ITimerHandler>(static sp => sp.GetRequiredService<RetrainTimer>());
         builder.Services.AddProblemDetails();
         return builder;
     }

@@ -78,6 +78,18 @@ public sealed class SongCatalog(TableServiceClient tables, StorageNames names, T
         return response.HasValue ? ToEntry(response.Value!) : null;
     }
 
+    /// <summary>Songs that may be played only in some regions (a scan of the catalog), for region filters.</summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> ReadRegionRestrictionsAsync(CancellationToken cancellationToken = default)
+    {
+        var restricted = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        await foreach (var row in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"Regions gt {""}"), select: ["RowKey", "Regions"], cancellationToken: cancellationToken))
+        {
+            restricted[row.RowKey] = (row.GetString("Regions") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries);
+        }
+
+        return restricted;
+    }
+
     private static CatalogEntry ToEntry(TableEntity e) => e.GetString("Title") is not { } title
         ? new CatalogEntry(e.RowKey, null)
         : new CatalogEntry(

@@ -34,6 +34,7 @@ public sealed class SongUsedProcessor(
     QueueServiceClient queues,
     StorageNames names,
     IngestionMetrics metrics,
+    IEnumerable<IUserActivityObserver> observers,
     ILogger<SongUsedProcessor> logger)
 {
     private readonly QueueClient _poison = queues.GetQueueClient(names.SongUsedPoisonQueue);
@@ -70,6 +71,15 @@ public sealed class SongUsedProcessor(
             stats.WriteAsync(messageId, counted, cancellationToken),
             eventLog.WriteAsync(messageId, enqueuedAt, counted, cancellationToken),
             catalog.EnsureKnownAsync(counted.Select(e => e.SongId), cancellationToken));
+
+        if (counted.Count > 0)
+        {
+            var users = counted.Select(e => e.UserId).ToHashSet(StringComparer.Ordinal);
+            foreach (var observer in observers)
+            {
+                observer.OnEventsCounted(users);
+            }
+        }
 
         var result = new ProcessingResult(valid.Count, counted.Count, parsed.Rejected.Count);
         metrics.Counted.Add(result.Counted);

@@ -1,0 +1,38 @@
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Resso.Functions.Core.Model;
+using Resso.Ml.Serving;
+using Resso.Ml.Store;
+using Resso.Shared.Storage;
+
+namespace Resso.Functions;
+
+public sealed class ModelFunctions(
+    ModelStore store,
+    ModelHolder holder,
+    QueueServiceClient queues,
+    StorageNames names,
+    TimeProvider timeProvider,
+    ModelRetrainHandler retrain,
+    RetrainTimer timer)
+{
+    [Function("GetModel")]
+    public async Task<IResult> GetModel(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "model")] HttpRequest request) =>
+        await ModelApi.GetModelAsync(store, holder, timeProvider, request.HttpContext.RequestAborted);
+
+    [Function("RetrainModel")]
+    public async Task<IResult> RetrainModel(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "model/retrain")] HttpRequest request) =>
+        await ModelApi.RequestRetrainAsync(request, queues, names, timeProvider, request.HttpContext.RequestAborted);
+
+    [Function("ModelRetrain")]
+    public Task ModelRetrain([QueueTrigger("model-retrain")] QueueMessage message, CancellationToken cancellationToken) =>
+        retrain.HandleAsync(message, cancellationToken);
+
+    [Function("RetrainTimer")]
+    public Task RetrainTimer([TimerTrigger(Core.Model.RetrainTimer.ScheduleExpression)] TimerInfo timerInfo, CancellationToken cancellationToken) =>
+        timer.RunAsync(cancellationToken);
+}

@@ -1,0 +1,240 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Resso.Ml.Data;
+using Resso.Ml.Evaluation;
+using Resso.Ml.Model;
+using Resso.Ml.Scoring;
+using Resso.Ml.Serving;
+using Resso.Ml.Store;
+using Resso.Ml.Training;
+using Resso.Shared.Events;
+using Resso.Shared.Ingestion;
+
+namespace Resso.Ml.Pipeline;
+
+/// <summary>What a training request came to.</summary>
+/// <param name="Trained">A candidate was trained (see <paramref name="Manifest"/> for the decision).</param>
+/// <param name="Reason">Why not, when not.</param>
+/// <param name="Manifest">The candidate's manifest, with the publish decision.</param>
+public sealed record TrainingOutcome(bool Trained, string Reason, ModelManifest? Manifest);
+
+/// <summary>
+/// Trains a candidate from the counted events and publishes it if it holds up: one instance at a
+/// time (a blob lease); events weighed by action and recency; a per-user held-out slice; the
+/// candidate warm-started from the current model when the id space allows; candidate and current
+/// model ranked on the same slice (users folded in from their training songs, as serving does);
+/// published unless the candidate's NDCG@10 is worse by more than the tolerance. Either way the
+/// version, its manifest and the decision are kept.
+/// </summary>
+public sealed class TrainingService(
+    InteractionStore interactions,
+    ModelStore store,
+    ModelRefresher refresher,
+    FfmTrainer trainer,
+    IOptions<RecommenderOptions> options,
+    IOptions<IngestionOptions> ingestion,
+    TimeProvider timeProvider,
+    ILogger<TrainingService> logger)
+{
+    /// <summary>The cut-off of the publish guard's metric.</summary>
+    public const int K = 10;
+
+    /// <summary>Trains if there is reason to; <paramref name="onlyIfNewEvents"/> requires <see cref="RecommenderOptions.MinNewEvents"/> new events.</summary>
+    public async Task<TrainingOutcome> TrainAsync(string trigger, bool onlyIfNewEvents, CancellationToken cancellationToken = default)
+    {
+        await using var lease = await store.TryAcquireTrainingLeaseAsync(cancellationToken);
+        if (lease is null)
+        {
+            return Skip(trigger, "another instance is training");
+        }
+
+        var (currentManifest, currentModel) = await LoadCurrentAsync(cancellationToken);
+        var events = new List<SongUsedEvent>();
+        await foreach (var e in interactions.ReadAllEventsAsync(cancellationToken))
+        {
+            events.Add(e);
+        }
+
+        if (events.Count == 0)
+        {
+            return Skip(trigger, "no events yet");
+        }
+
+        var fresh = events.Count - (currentManifest?.Data.Events ?? 0);
+        if (onlyIfNewEvents && currentManifest is not null && fresh < options.Value.MinNewEvents)
+        {
+            return Skip(trigger, $"{fresh} new events since model {currentManifest.Version}, fewer than {options.Value.MinNewEvents}");
+        }
+
+        var manifest = await Task.Run(() => TrainAndJudge(trigger, events, currentManifest, currentModel, cancellationToken), cancellationToken);
+        await store.SaveAsync(manifest.Manifest, manifest.Factors, null, cancellationToken);
+        if (manifest.Manifest.Decision.Published)
+        {
+            await store.PublishAsync(manifest.Manifest.Version, cancellationToken);
+            await refresher.RefreshAsync(cancellationToken);
+        }
+
+        var d = manifest.Manifest.Decision;
+        Log.PublishDecision(logger, manifest.Manifest.Version, d.Published ? "published" : "refused", d.CandidateNdcg, d.CurrentVersion ?? "none",
+            d.CurrentNdcg?.ToString("F4", CultureInfo.InvariantCulture) ?? "-", d.Tolerance, d.Reason);
+        return new TrainingOutcome(true, d.Reason, manifest.Manifest);
+    }
+
+    private (ModelManifest Manifest, byte[] Factors) TrainAndJudge(
+        string trigger, List<SongUsedEvent> events, ModelManifest? currentManifest, FactorModel? currentModel, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var now = timeProvider.GetUtcNow();
+        var weights = InteractionWeighting.Weigh(events, ingestion.Value.Weights, o.RecencyHalfLifeDays, now);
+
+        // Seeding the builder with the current model's ids keeps their indices: warm start stays possible
+        // and the current model can be ranked on the same slice.
+        var builder = currentModel is null ? new InteractionDataBuilder() : new InteractionDataBuilder(currentModel.Users, currentModel.Items);
+        foreach (var ((user, song), weight) in weights)
+        {
+            builder.Add(user, song, weight);
+        }
+
+        var data = builder.Build();
+        var users = events.Select(e => e.UserId).Distinct(StringComparer.Ordinal).Count();
+        var songs = events.Select(e => e.SongId).Distinct(StringComparer.Ordinal).Count();
+        Log.TrainingData(logger, trigger, events.Count, users, songs, weights.Count);
+
+        var split = InteractionSplitter.SplitPerUser(data, o.HoldoutFraction, o.Seed);
+        var ffm = FfmTrainingOptions.Tuned with { LatentDimension = o.LatentDimension, Epochs = o.Epochs, Seed = o.Seed };
+        var progress = new Progress<TrainingProgress>(p => Log.TrainingProgress(logger, p.Epoch, p.TotalEpochs, p.Elapsed.TotalSeconds));
+        var result = trainer.Train(split.Train, ffm, currentModel, progress, cancellationToken);
+
+        var test = SampleUsers(split.Test, o.MaxEvaluationUsers, o.Seed);
+        var candidate = Evaluate("candidate", result.Model, split.Train, test, cancellationToken);
+        var popularity = RankingEvaluator.Evaluate("most popular", split.Train, test, MostPopular.Fit(split.Train), K, timeProvider, cancellationToken: cancellationToken);
+        double? current = currentModel is null ? null : Evaluate("current", currentModel, split.Train, test, cancellationToken).Ndcg;
+
+        var published = current is null || candidate.Ndcg >= current.Value - o.PublishTolerance;
+        var reason = current is null
+            ? "no model is published yet"
+            : published
+                ? $"candidate is within {o.PublishTolerance} of the current model or better"
+                : $"candidate is worse than the current model by {current.Value - candidate.Ndcg:F4}, more than the tolerance {o.PublishTolerance}";
+        var factors = FactorModelSerializer.ToBytes(result.Model);
+        var manifest = new ModelManifest(
+            store.NewVersion(),
+            timeProvider.GetUtcNow(),
+            new DataWindow(events.Count, users, songs, weights.Count, events.Min(e => e.OccurredAt), events.Max(e => e.OccurredAt)),
+            new Dictionary<string, string>
+            {
+                ["latentDimension"] = ffm.LatentDimension.ToString(CultureInfo.InvariantCulture),
+                ["epochs"] = ffm.Epochs.ToString(CultureInfo.InvariantCulture),
+                ["learningRate"] = ffm.LearningRate.ToString(CultureInfo.InvariantCulture),
+                ["lambdaLatent"] = ffm.LambdaLatent.ToString(CultureInfo.InvariantCulture),
+                ["negativesPerPositive"] = ffm.NegativesPerPositive.ToString(CultureInfo.InvariantCulture),
+                ["negativeSamplingExponent"] = ffm.NegativeSamplingExponent.ToString(CultureInfo.InvariantCulture),
+                ["recencyHalfLifeDays"] = o.RecencyHalfLifeDays.ToString(CultureInfo.InvariantCulture),
+                ["holdoutFraction"] = o.HoldoutFraction.ToString(CultureInfo.InvariantCulture),
+                ["seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
+            },
+            result.WarmStarted,
+            result.Elapsed.TotalSeconds,
+            new ModelMetrics(K, candidate.Users, candidate.Ndcg, candidate.Precision, candidate.Recall, candidate.Coverage, popularity.Ndcg),
+            new PublishDecision(published, candidate.Ndcg, currentManifest?.Version, current, o.PublishTolerance, reason),
+            Convert.ToHexStringLower(SHA256.HashData(factors)),
+            trigger);
+        return (manifest, factors);
+    }
+
+    /// <summary>Ranks held-out users with <paramref name="model"/>, each folded in from their training songs, as serving does.</summary>
+    internal RankingEvaluationResult Evaluate(string method, FactorModel model, InteractionData train, InteractionData test, CancellationToken cancellationToken)
+    {
+        var foldIn = new UserFoldIn(model);
+        var toModel = new int[train.ItemCount];
+        for (var item = 0; item < train.ItemCount; item++)
+        {
+            toModel[item] = model.Items.IndexOf(train.Items[item]);
+        }
+
+        void Score(int user, Span<float> scores)
+        {
+            var items = new List<int>();
+            var weights = new List<float>();
+            var trainItems = train.ItemsOf(user);
+            var trainWeights = train.WeightsOf(user);
+            for (var i = 0; i < trainItems.Length; i++)
+            {
+                if (toModel[trainItems[i]] >= 0)
+                {
+                    items.Add(toModel[trainItems[i]]);
+                    weights.Add(trainWeights[i]);
+                }
+            }
+
+            if (items.Count == 0)
+            {
+                scores.Fill(float.NegativeInfinity);
+                return;
+            }
+
+            var vector = foldIn.FoldIn(items.ToArray(), weights.ToArray());
+            var modelScores = new float[model.ItemCount];
+            TopKScorer.ScoreAll(model, vector.Vector, modelScores);
+            for (var item = 0; item < scores.Length; item++)
+            {
+                scores[item] = toModel[item] >= 0 ? modelScores[toModel[item]] : float.NegativeInfinity;
+            }
+        }
+
+        return RankingEvaluator.Evaluate(method, train, test, Score, K, timeProvider, cancellationToken: cancellationToken);
+    }
+
+    private static InteractionData SampleUsers(InteractionData test, int maxUsers, int seed)
+    {
+        var users = Enumerable.Range(0, test.UserCount).Where(u => test.CountOf(u) > 0).ToArray();
+        if (users.Length <= maxUsers)
+        {
+            return test;
+        }
+
+        new Random(seed).Shuffle(users);
+        var kept = users.Take(maxUsers).Order().ToArray();
+        var (u, i, w) = (new List<int>(), new List<int>(), new List<float>());
+        foreach (var user in kept)
+        {
+            var items = test.ItemsOf(user);
+            var weights = test.WeightsOf(user);
+            for (var j = 0; j < items.Length; j++)
+            {
+                u.Add(user);
+                i.Add(items[j]);
+                w.Add(weights[j]);
+            }
+        }
+
+        return InteractionData.Create(test.Users, test.Items, u.ToArray(), i.ToArray(), w.ToArray());
+    }
+
+    private async Task<(ModelManifest?, FactorModel?)> LoadCurrentAsync(CancellationToken cancellationToken)
+    {
+        if (await store.GetCurrentAsync(cancellationToken) is not { } current)
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            var manifest = await store.GetManifestAsync(current.Pointer.Version, cancellationToken);
+            return (manifest, await store.LoadFactorsAsync(manifest, cancellationToken));
+        }
+        catch (InvalidDataException ex)
+        {
+            Log.CurrentModelUnreadable(logger, ex, current.Pointer.Version);
+            return (null, null);
+        }
+    }
+
+    private TrainingOutcome Skip(string trigger, string reason)
+    {
+        Log.TrainingSkipped(logger, trigger, reason);
+        return new TrainingOutcome(false, reason, null);
+    }
+}

@@ -1,0 +1,221 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using Resso.Ml.Model;
+using Resso.Shared.Storage;
+
+namespace Resso.Ml.Store;
+
+/// <summary>
+/// Versioned models in the <c>models</c> container: <c>{version}/factors.bin</c> (the extracted
+/// factors, checksummed), <c>{version}/model.zip</c> (the ML.NET model, when there is one) and
+/// <c>{version}/manifest.json</c>, written last so that a version with a manifest is complete;
+/// <c>current.json</c> names the published version and <c>last-decision.json</c> repeats the newest
+/// candidate's manifest, published or not.
+/// </summary>
+public sealed class ModelStore(BlobServiceClient blobs, StorageNames names, TimeProvider timeProvider)
+{
+    private const string CurrentBlob = "current.json";
+    private const string LastDecisionBlob = "last-decision.json";
+    private const string LockBlob = "training.lock";
+
+    private readonly BlobContainerClient _container = blobs.GetBlobContainerClient(names.ModelsContainer);
+
+    /// <summary>A new version name: UTC time of day to the second, then a random suffix; sorts by time.</summary>
+    public string NewVersion() =>
+        string.Create(CultureInfo.InvariantCulture, $"{timeProvider.GetUtcNow().UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-{RandomNumberGenerator.GetHexString(4, lowercase: true)}");
+
+    /// <summary>Writes a version: factors, the ML.NET model if any, then the manifest; and the last-decision copy.</summary>
+    public async Task SaveAsync(ModelManifest manifest, byte[] factors, byte[]? mlNetModel, CancellationToken cancellationToken = default)
+    {
+        await UploadAsync($"{manifest.Version}/factors.bin", factors, "application/octet-stream", cancellationToken);
+        if (mlNetModel is not null)
+        {
+            await UploadAsync($"{manifest.Version}/model.zip", mlNetModel, "application/zip", cancellationToken);
+        }
+
+        var json = JsonSerializer.SerializeToUtf8Bytes(manifest, ModelStoreJsonContext.Default.ModelManifest);
+        await UploadAsync($"{manifest.Version}/manifest.json", json, "application/json", cancellationToken);
+        await UploadAsync(LastDecisionBlob, json, "application/json", cancellationToken);
+    }
+
+    /// <summary>Points <c>current</c> at <paramref name="version"/>.</summary>
+    public Task PublishAsync(string version, CancellationToken cancellationToken = default) =>
+        UploadAsync(CurrentBlob, JsonSerializer.SerializeToUtf8Bytes(new CurrentPointer(version, timeProvider.GetUtcNow()), ModelStoreJsonContext.Default.CurrentPointer), "application/json", cancellationToken);
+
+    /// <summary>The <c>current</c> pointer's ETag, or null when nothing is published; one cheap request.</summary>
+    public async Task<ETag?> GetCurrentETagAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return (await _container.GetBlobClient(CurrentBlob).GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ETag;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The published version and the pointer's ETag, or null when nothing is published.</summary>
+    public async Task<(CurrentPointer Pointer, ETag ETag)?> GetCurrentAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var content = await _container.GetBlobClient(CurrentBlob).DownloadContentAsync(cancellationToken);
+            var pointer = JsonSerializer.Deserialize(content.Value.Content.ToMemory().Span, ModelStoreJsonContext.Default.CurrentPointer)
+                ?? throw new InvalidDataException("current.json is empty.");
+            return (pointer, content.Value.Details.ETag);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The manifest of <paramref name="version"/>.</summary>
+    /// <exception cref="InvalidDataException">It is missing or unreadable.</exception>
+    public Task<ModelManifest> GetManifestAsync(string version, CancellationToken cancellationToken = default) =>
+        ReadManifestAsync($"{version}/manifest.json", cancellationToken);
+
+    /// <summary>The newest candidate's manifest, published or not; null before the first training.</summary>
+    public async Task<ModelManifest?> GetLastDecisionAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await ReadManifestAsync(LastDecisionBlob, cancellationToken);
+        }
+        catch (InvalidDataException ex) when (ex.InnerException is RequestFailedException { Status: 404 })
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Loads the factors of a version, refusing them unless they match the manifest's checksum and the format's own.</summary>
+    /// <exception cref="InvalidDataException">The blob is missing, truncated, corrupt, or not the one the manifest names.</exception>
+    public async Task<FactorModel> LoadFactorsAsync(ModelManifest manifest, CancellationToken cancellationToken = default)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = (await _container.GetBlobClient($"{manifest.Version}/factors.bin").DownloadContentAsync(cancellationToken)).Value.Content.ToArray();
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            throw new InvalidDataException($"Model {manifest.Version} has no factors blob.", ex);
+        }
+
+        if (!string.Equals(Convert.ToHexStringLower(SHA256.HashData(bytes)), manifest.FactorsSha256, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"Model {manifest.Version}: the factors blob does not match the manifest's checksum.");
+        }
+
+        return FactorModelSerializer.FromBytes(bytes);
+    }
+
+    /// <summary>
+    /// Takes the training lease so that one instance trains at a time; null when another holds it.
+    /// Dispose the returned lease to release it; it renews itself while held.
+    /// </summary>
+    public async Task<TrainingLease?> TryAcquireTrainingLeaseAsync(CancellationToken cancellationToken = default)
+    {
+        var blob = _container.GetBlobClient(LockBlob);
+        try
+        {
+            await blob.UploadAsync(BinaryData.FromString(""), new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            // It exists already (and may be leased).
+        }
+
+        var lease = blob.GetBlobLeaseClient();
+        try
+        {
+            await lease.AcquireAsync(TrainingLease.Duration, cancellationToken: cancellationToken);
+            return new TrainingLease(lease, timeProvider);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            return null;
+        }
+    }
+
+    private async Task UploadAsync(string name, byte[] content, string contentType, CancellationToken cancellationToken) =>
+        await _container.GetBlobClient(name).UploadAsync(
+            new BinaryData(content),
+            new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = contentType } },
+            cancellationToken);
+
+    private async Task<ModelManifest> ReadManifestAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var content = await _container.GetBlobClient(name).DownloadContentAsync(cancellationToken);
+            return JsonSerializer.Deserialize(content.Value.Content.ToMemory().Span, ModelStoreJsonContext.Default.ModelManifest)
+                ?? throw new InvalidDataException($"{name} is empty.");
+        }
+        catch (RequestFailedException ex)
+        {
+            throw new InvalidDataException($"{name} cannot be read ({ex.Status}).", ex);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{name} is not a valid manifest.", ex);
+        }
+    }
+}
+
+/// <summary>The held training lease; renews itself every 20 s until disposed.</summary>
+public sealed class TrainingLease : IAsyncDisposable
+{
+    /// <summary>The lease's duration; it lapses this long after a holder dies.</summary>
+    public static readonly TimeSpan Duration = TimeSpan.FromSeconds(60);
+
+    private readonly BlobLeaseClient _lease;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _renewing;
+
+    internal TrainingLease(BlobLeaseClient lease, TimeProvider timeProvider)
+    {
+        _lease = lease;
+        _renewing = RenewAsync(timeProvider, _stop.Token);
+    }
+
+    private async Task RenewAsync(TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(20), timeProvider, cancellationToken);
+                await _lease.RenewAsync(cancellationToken: cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (RequestFailedException)
+        {
+            // Lost: another instance may train too, which costs work but not correctness.
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _renewing;
+        _stop.Dispose();
+        try
+        {
+            await _lease.ReleaseAsync();
+        }
+        catch (RequestFailedException)
+        {
+        }
+    }
+}

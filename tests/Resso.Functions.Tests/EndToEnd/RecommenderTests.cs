@@ -1,0 +1,196 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using Resso.Ml.Serving;
+using Resso.Ml.Store;
+using Resso.Shared.Events;
+using Resso.Shared.Ingestion;
+using Resso.Shared.Storage;
+using Resso.Testing;
+using Resso.Traffic.Generation;
+using static Resso.Functions.Tests.EndToEnd.IngestionHarness;
+
+namespace Resso.Functions.Tests.EndToEnd;
+
+/// <summary>Events → a trained, published, served model → recommendations; guarded publishing; hot swap.</summary>
+public sealed class RecommenderTests(AzuriteFixture azurite)
+{
+    // Four taste clusters, a few hundred users: small enough to train in a second or two.
+    private static readonly TrafficOptions World = new() { Events = 8_000, Users = 300, Songs = 160, Clusters = 4, Seed = 5, DuplicateRate = 0, Days = 2, FavouriteClusterShare = 0.9 };
+
+    private static readonly Dictionary<string, string?> FastTraining = new()
+    {
+        ["Resso:Training:LatentDimension"] = "32",
+        ["Resso:Training:Epochs"] = "15",
+        ["Resso:Training:ModelPollInterval"] = "00:00:01",
+    };
+
+    private static async Task<(SelfHostServer Host, TrafficGenerator Traffic)> StartWithEventsAsync(AzuriteFixture azurite, Dictionary<string, string?>? settings = null, string? prefix = null)
+    {
+        var host = await SelfHostServer.StartAsync(azurite.ConnectionString, settings ?? FastTraining, services => services.AddSingleton(FastQueues), storagePrefix: prefix);
+        var traffic = new TrafficGenerator(World, TimeProvider.System);
+        var events = traffic.Generate().Select(g => g.Event).ToList();
+        foreach (var batch in events.Chunk(500))
+        {
+            using var response = await PostAsync(host, Batch(batch));
+            response.EnsureSuccessStatusCode();
+        }
+
+        await WaitUntilCountedAsync(azurite, new StorageNames(host.StoragePrefix), host.Get<InteractionStore>(), events.Select(e => (e.UserId, e.EventId)).Distinct().Count());
+        return (host, traffic);
+    }
+
+    private static async Task<JsonElement> RetrainAndWaitAsync(SelfHostServer host, string? previousDecision = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/model/retrain?reason=test") ;
+        request.Headers.Add("x-functions-key", SelfHostServer.TestKey);
+        using var response = await host.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (DateTime.UtcNow < deadline)
+        {
+            using var status = await host.Client.GetAsync(new Uri("/api/model", UriKind.Relative));
+            var body = JsonDocument.Parse(await status.Content.ReadAsStringAsync()).RootElement;
+            if (status.StatusCode == HttpStatusCode.OK && body.GetProperty("lastDecision").GetProperty("version").GetString() != previousDecision
+                && body.GetProperty("servedVersion").ValueKind == JsonValueKind.String)
+            {
+                return body;
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException("no model decision within 120 s");
+    }
+
+    private static int ClusterOf(TrafficGenerator traffic, string songId) => traffic.World.ClusterOf(songId);
+
+    [Fact]
+    public async Task Retrain_PlantedTasteClusters_PublishesAModelThatRecommendsEachUsersCluster()
+    {
+        var (host, traffic) = await StartWithEventsAsync(azurite);
+        await using var _ = host;
+
+        var status = await RetrainAndWaitAsync(host);
+
+        Assert.Equal(status.GetProperty("version").GetString(), status.GetProperty("servedVersion").GetString());
+        var manifest = status.GetProperty("current");
+        Assert.True(manifest.GetProperty("decision").GetProperty("published").GetBoolean());
+        var metrics = manifest.GetProperty("metrics");
+        Assert.True(metrics.GetProperty("ndcg").GetDouble() > metrics.GetProperty("popularityNdcg").GetDouble(), metrics.ToString());
+
+        // Users with one favourite cluster: their recommendations (own songs excluded) lead with it.
+        var recommender = host.Get<Recommender>();
+        var users = traffic.World.Users.Where(u => u.FavouriteClusters.Count == 1).Take(30).ToList();
+        var hits = 0;
+        var total = 0;
+        foreach (var user in users)
+        {
+            var recs = await recommender.RecommendAsync(user.Id, 5);
+            if (recs is null)
+            {
+                continue;
+            }
+
+            hits += recs.Songs.Count(s => ClusterOf(traffic, s.SongId) == user.FavouriteClusters[0]);
+            total += recs.Songs.Count;
+            Assert.DoesNotContain(recs.Songs, s => recs.UsedSongs.Contains(s.SongId));
+        }
+
+        Assert.True(total > 0);
+        Assert.True(hits >= 0.7 * total, $"{hits} of {total} recommendations in the users' clusters");
+    }
+
+    [Fact]
+    public async Task FoldIn_NewUserWithFiveEventsInOneCluster_IsRecommendedThatClusterWithoutRetraining()
+    {
+        var (host, traffic) = await StartWithEventsAsync(azurite);
+        await using var _ = host;
+        var status = await RetrainAndWaitAsync(host);
+        var version = status.GetProperty("version").GetString();
+
+        var cluster = traffic.World.Clusters[2];
+        var songs = cluster.SongsByPopularity.Take(5).ToList();
+        var events = songs.Select((s, i) => Events.Valid(eventId: $"new_{i}", userId: "u_brand_new", songId: s.Id, action: SongAction.Like)).ToList();
+        using var response = await PostAsync(host, Batch(events));
+        response.EnsureSuccessStatusCode();
+
+        // Within a second or so of processing, the fold-in worker has stored the new user's vector.
+        var vectors = host.Get<UserVectors>();
+        UserVector? stored = null;
+        for (var i = 0; i < 100 && stored?.Events != 5; i++)
+        {
+            stored = await vectors.GetAsync("u_brand_new");
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(5, stored?.Events);
+        Assert.Equal(version, stored!.ModelVersion);
+        var recs = await host.Get<Recommender>().RecommendAsync("u_brand_new", 10);
+        Assert.NotNull(recs);
+        Assert.Equal(version, recs.ModelVersion);
+        Assert.True(recs.Songs.Count(s => ClusterOf(traffic, s.SongId) == cluster.Index) >= 7, string.Join(", ", recs.Songs.Select(s => $"{s.SongId}:{ClusterOf(traffic, s.SongId)}")));
+        Assert.DoesNotContain(recs.Songs, s => songs.Any(used => used.Id == s.SongId));
+    }
+
+    [Fact]
+    public async Task Retrain_DeliberatelyWorseCandidate_IsRefusedAndTheCurrentModelKeepsServing()
+    {
+        var prefix = AzuriteFixture.UniqueName("g");
+        var (host, _) = await StartWithEventsAsync(azurite, prefix: prefix);
+        string published;
+        await using (host)
+        {
+            published = (await RetrainAndWaitAsync(host)).GetProperty("version").GetString()!;
+        }
+
+        // Same data, a crippled trainer: 8 dimensions, one epoch, no tolerance.
+        var crippled = new Dictionary<string, string?>(FastTraining)
+        {
+            ["Resso:Training:LatentDimension"] = "8",
+            ["Resso:Training:Epochs"] = "1",
+            ["Resso:Training:PublishTolerance"] = "0",
+        };
+        await using var second = await SelfHostServer.StartAsync(azurite.ConnectionString, crippled, services => services.AddSingleton(FastQueues), storagePrefix: prefix);
+        var status = await RetrainAndWaitAsync(second, previousDecision: published);
+
+        var decision = status.GetProperty("lastDecision").GetProperty("decision");
+        Assert.False(decision.GetProperty("published").GetBoolean(), decision.ToString());
+        Assert.Equal(published, decision.GetProperty("currentVersion").GetString());
+        Assert.True(decision.GetProperty("candidateNdcg").GetDouble() < decision.GetProperty("currentNdcg").GetDouble());
+        Assert.Equal(published, status.GetProperty("version").GetString());
+        Assert.Equal(published, second.Get<ModelHolder>().Current?.Version);
+    }
+
+    [Fact]
+    public async Task HotSwap_CorruptOrHalfWrittenModelPublished_IsRefusedAndTheLastGoodKeepsServing()
+    {
+        var (host, _) = await StartWithEventsAsync(azurite);
+        await using var _ = host;
+        var good = (await RetrainAndWaitAsync(host)).GetProperty("version").GetString()!;
+        var store = host.Get<ModelStore>();
+        var refresher = host.Get<ModelRefresher>();
+        var container = new BlobContainerClient(azurite.ConnectionString, new StorageNames(host.StoragePrefix).ModelsContainer);
+        var manifest = await store.GetManifestAsync(good);
+
+        // A copy of the good model with one flipped byte in its factors, then one whose factors never arrived.
+        var factors = (await container.GetBlobClient($"{good}/factors.bin").DownloadContentAsync()).Value.Content.ToArray();
+        factors[factors.Length / 2] ^= 0x5A;
+        foreach (var (version, blob) in new[] { ("corrupt", factors), ("halfwritten", null) })
+        {
+            if (blob is not null)
+            {
+                await container.GetBlobClient($"{version}/factors.bin").UploadAsync(new BinaryData(blob), overwrite: true);
+            }
+
+            await container.GetBlobClient($"{version}/manifest.json").UploadAsync(
+                BinaryData.FromObjectAsJson(manifest with { Version = version }, JsonSerializerOptions.Web), overwrite: true);
+            await store.PublishAsync(version);
+            await refresher.RefreshAsync();
+
+            Assert.Equal(good, host.Get<ModelHolder>().Current?.Version);
+        }
+    }
+}
