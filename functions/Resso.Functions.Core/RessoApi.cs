@@ -1,6 +1,11 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Resso.Functions.Core.Catalog;
+using Resso.Functions.Core.Claims;
+using Resso.Functions.Core.Conversions;
+using Resso.Functions.Core.Links;
+using Resso.Functions.Core.Offers;
+using Resso.Functions.Core.Reports;
 using Resso.Functions.Core.Events;
 using Resso.Functions.Core.Health;
 using Resso.Functions.Core.Model;
@@ -21,6 +26,11 @@ public static class RessoApi
         api.MapEventsApi();
         api.MapSongsApi();
         api.MapModelApi();
+        api.MapOffersApi();
+        api.MapLinksApi();
+        api.MapClaimsApi();
+        api.MapConversionsApi();
+        api.MapReportsApi();
         return routes;
     }
 }

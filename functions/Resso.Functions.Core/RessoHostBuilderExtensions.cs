@@ -4,7 +4,11 @@ using Resso.Functions.Core.Events;
 using Resso.Functions.Core.Hosting;
 using Resso.Functions.Core.Model;
 using Resso.Ml;
+using Resso.Functions.Core.Offers;
+using Resso.Shared.Links;
+using Resso.Shared.Offers;
 using Resso.Shared.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Resso.Functions.Core;
 
@@ -29,6 +33,15 @@ public static class RessoHostBuilderExtensions
         builder.Services.AddSingleton<IQueueHandler>(static sp => sp.GetRequiredService<ModelRetrainHandler>());
         builder.Services.AddSingleton<RetrainTimer>();
         builder.Services.AddSingleton<ITimerHandler>(static sp => sp.GetRequiredService<RetrainTimer>());
+        builder.Services.AddRessoAttribution();
+        builder.Services.AddMemoryCache();
+        builder.Services.AddRessoLinks(builder.Environment.IsDevelopment());
+        builder.Services.AddRessoOffers();
+        builder.Services.AddOptionsWithValidateOnStart<DeepLinkOptions>().BindConfiguration(DeepLinkOptions.SectionName);
+        builder.Services.AddSingleton<IValidateOptions<DeepLinkOptions>, DeepLinkOptionsValidator>();
+        builder.Services.AddSingleton<OfferService>();
+        builder.Services.AddSingleton<SegmentRollupTimer>();
+        builder.Services.AddSingleton<ITimerHandler>(static sp => sp.GetRequiredService<SegmentRollupTimer>());
         builder.Services.AddProblemDetails();
         return builder;
     }

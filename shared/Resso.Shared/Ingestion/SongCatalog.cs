@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Azure.Data.Tables;
 using Resso.Shared.Catalog;
+using Resso.Shared.Events;
 using Resso.Shared.Storage;
 
 namespace Resso.Shared.Ingestion;
@@ -8,7 +9,8 @@ namespace Resso.Shared.Ingestion;
 /// <summary>A catalog entry as stored: the details, or a placeholder for a song first seen in an event.</summary>
 /// <param name="SongId">The song.</param>
 /// <param name="Details">Title, artist, label, duration, regions; null for a placeholder.</param>
-public sealed record CatalogEntry(string SongId, SongDetails? Details)
+/// <param name="TopSegment">The part of the song videos use most (from the hourly roll-up of song statistics), if known.</param>
+public sealed record CatalogEntry(string SongId, SongDetails? Details, Segment? TopSegment = null)
 {
     /// <summary>The song was first seen in an event and has no details yet.</summary>
     public bool IsPlaceholder => Details is null;
@@ -90,16 +92,33 @@ public sealed class SongCatalog(TableServiceClient tables, StorageNames names, T
         return restricted;
     }
 
-    private static CatalogEntry ToEntry(TableEntity e) => e.GetString("Title") is not { } title
-        ? new CatalogEntry(e.RowKey, null)
-        : new CatalogEntry(
-            e.RowKey,
-            new SongDetails(
-                title,
-                e.GetString("Artist") ?? "",
-                e.GetString("Label") ?? "",
-                e.GetInt32("DurationMs") ?? 0,
-                (e.GetString("Regions") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)));
+    /// <summary>Records each song's most used segment (batched merges; details are left alone).</summary>
+    public async Task SetTopSegmentsAsync(IReadOnlyDictionary<string, Segment> segments, CancellationToken cancellationToken = default)
+    {
+        var batches = segments.GroupBy(s => TableKeys.CatalogPartition(s.Key)).SelectMany(p => p.Chunk(InteractionStore.MaxTransactionActions));
+        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (batch, ct) =>
+            await _table.SubmitTransactionAsync(
+                batch.Select(s => new TableTransactionAction(
+                    TableTransactionActionType.UpsertMerge,
+                    new TableEntity(TableKeys.CatalogPartition(s.Key), s.Key) { ["TopStartMs"] = s.Value.StartMs, ["TopEndMs"] = s.Value.EndMs })),
+                ct));
+    }
+
+    private static CatalogEntry ToEntry(TableEntity e)
+    {
+        var top = e.GetInt32("TopStartMs") is { } start && e.GetInt32("TopEndMs") is { } end ? new Segment(start, end) : null;
+        return e.GetString("Title") is not { } title
+            ? new CatalogEntry(e.RowKey, null, top)
+            : new CatalogEntry(
+                e.RowKey,
+                new SongDetails(
+                    title,
+                    e.GetString("Artist") ?? "",
+                    e.GetString("Label") ?? "",
+                    e.GetInt32("DurationMs") ?? 0,
+                    (e.GetString("Regions") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)),
+                top);
+    }
 
     private void Remember(string songId)
     {

@@ -17,11 +17,11 @@ public sealed class StorageNames
         EventLogContainer = prefix + "event-log";
         SongsTable = prefix + "songs";
         InteractionsTable = prefix + "interactions";
-        ProcessedEventsTable = prefix + "processedevents";
         SongStatsTable = prefix + "songstats";
         SubscriptionsTable = prefix + "subscriptions";
         OffersTable = prefix + "offers";
         ClicksTable = prefix + "clicks";
+        ClaimsTable = prefix + "claims";
         ConversionsTable = prefix + "conversions";
         UserFactorsTable = prefix + "userfactors";
 
@@ -29,8 +29,8 @@ public sealed class StorageNames
         Containers = [ModelsContainer, EventLogContainer];
         Tables =
         [
-            SongsTable, InteractionsTable, ProcessedEventsTable, SongStatsTable, SubscriptionsTable,
-            OffersTable, ClicksTable, ConversionsTable, UserFactorsTable,
+            SongsTable, InteractionsTable, SongStatsTable, SubscriptionsTable,
+            OffersTable, ClicksTable, ClaimsTable, ConversionsTable, UserFactorsTable,
         ];
     }
 
@@ -58,11 +58,8 @@ public sealed class StorageNames
     /// <summary>The song catalog.</summary>
     public string SongsTable { get; }
 
-    /// <summary>Per-user song interactions.</summary>
+    /// <summary>Users' counted events (one row each), from which interactions are aggregated.</summary>
     public string InteractionsTable { get; }
-
-    /// <summary>Markers of processed event ids, for exactly-once counting.</summary>
-    public string ProcessedEventsTable { get; }
 
     /// <summary>Song statistics per region and day.</summary>
     public string SongStatsTable { get; }
@@ -73,8 +70,11 @@ public sealed class StorageNames
     /// <summary>Offers served.</summary>
     public string OffersTable { get; }
 
-    /// <summary>Link clicks and claim codes.</summary>
+    /// <summary>Link clicks, by day and by user.</summary>
     public string ClicksTable { get; }
+
+    /// <summary>Claim codes of deferred deep links.</summary>
+    public string ClaimsTable { get; }
 
     /// <summary>Conversions reported by billing.</summary>
     public string ConversionsTable { get; }

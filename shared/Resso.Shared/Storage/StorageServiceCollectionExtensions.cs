@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Resso.Shared.Attribution;
 using Resso.Shared.Events;
 using Resso.Shared.Ingestion;
 
@@ -67,6 +68,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<EventLog>();
         services.TryAddSingleton<SongCatalog>();
         services.TryAddSingleton<SongUsedProcessor>();
+        services.TryAddSingleton<SegmentRollup>();
         return services;
     }
 
@@ -79,5 +81,15 @@ public static class StorageServiceCollectionExtensions
         options.MessageEncoding = QueueMessageEncoding.Base64;
         options.MessageDecodingFailed += UndecodableMessages.MoveToPoisonAsync;
         return options;
+    }
+
+    /// <summary>Registers offers, clicks, claims, conversions and the attribution report.</summary>
+    public static IServiceCollection AddRessoAttribution(this IServiceCollection services)
+    {
+        services.TryAddSingleton<AttributionStore>();
+        services.TryAddSingleton<AttributionReporter>();
+        services.TryAddSingleton<AnalyticsWriter>();
+        services.AddHostedService(static sp => sp.GetRequiredService<AnalyticsWriter>());
+        return services;
     }
 }

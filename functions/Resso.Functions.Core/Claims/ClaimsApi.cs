@@ -1,0 +1,55 @@
+using Azure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Resso.Functions.Core.Hosting;
+using Resso.Shared.Attribution;
+using Resso.Shared.Links;
+
+namespace Resso.Functions.Core.Claims;
+
+/// <summary>What a freshly installed app gets for its claim code: the song, where to start, and the offer.</summary>
+public sealed record ClaimedLink(string SongId, int StartMs, string ClickId, string OfferId, string? OfferKind, string? Experiment, string? Variant);
+
+/// <summary><c>POST /api/claims/{code}</c>: the deferred deep link, redeemed exactly once.</summary>
+public static class ClaimsApi
+{
+    /// <summary>Maps the route (anonymous: the code is the secret).</summary>
+    public static IEndpointRouteBuilder MapClaimsApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapPost("/claims/{code}", RedeemAsync).WithName("RedeemClaim").AllowAnonymousFunction();
+        return routes;
+    }
+
+    /// <summary>200 the first time; 409 after; 410 when expired; 404 unknown; 400 not a code.</summary>
+    public static async Task<Results<Ok<ClaimedLink>, ValidationProblem, ProblemHttpResult>> RedeemAsync(
+        string code, AttributionStore attribution, CancellationToken cancellationToken)
+    {
+        if (!ClaimCodes.IsWellFormed(code))
+        {
+            return Problems.Validation(new Dictionary<string, string[]> { ["code"] = [$"must be {ClaimCodes.Length} characters of {ClaimCodes.Alphabet}."] });
+        }
+
+        try
+        {
+            var (outcome, claim) = await attribution.RedeemClaimAsync(code, cancellationToken);
+            switch (outcome)
+            {
+                case ClaimOutcome.Unknown:
+                    return Problems.NotFound("claim", "No such claim code.");
+                case ClaimOutcome.AlreadyRedeemed:
+                    return TypedResults.Problem("This claim code has been redeemed already.", statusCode: StatusCodes.Status409Conflict, title: "Already claimed.", type: Problems.TypePrefix + "claim-redeemed");
+                case ClaimOutcome.Expired:
+                    return TypedResults.Problem("This claim code has expired.", statusCode: StatusCodes.Status410Gone, title: "Expired.", type: Problems.TypePrefix + "claim-expired");
+            }
+
+            var offer = await attribution.GetOfferAsync(claim!.OfferId, cancellationToken);
+            return TypedResults.Ok(new ClaimedLink(claim.Keys.SongId, claim.StartMs, claim.ClickId, claim.OfferId, offer?.Kind, claim.Keys.Experiment, claim.Keys.Variant));
+        }
+        catch (RequestFailedException)
+        {
+            return Problems.StorageUnavailable();
+        }
+    }
+}

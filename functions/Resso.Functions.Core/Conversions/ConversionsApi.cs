@@ -1,0 +1,148 @@
+using System.Text.Json;
+using Azure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+using Resso.Functions.Core.Hosting;
+using Resso.Functions.Core.Offers;
+using Resso.Shared.Attribution;
+using Resso.Shared.Events;
+using Resso.Shared.Ingestion;
+using Resso.Shared.Links;
+
+namespace Resso.Functions.Core.Conversions;
+
+/// <summary>What <c>POST /api/conversions</c> answers.</summary>
+/// <param name="ConversionId">As sent.</param>
+/// <param name="Duplicate">It had been recorded before; nothing changed.</param>
+/// <param name="Attributed">A click was found for it.</param>
+/// <param name="Attribution">How, and to what.</param>
+public sealed record ConversionResult(string ConversionId, bool Duplicate, bool Attributed, ConversionAttribution? Attribution);
+
+/// <summary>
+/// <c>POST /api/conversions</c> (billing, key required): a subscription happened. Attributed to the
+/// click it names (<c>clickId</c>), the click behind a claim code (<c>claimCode</c>), the offer of a
+/// link token valid when the conversion occurred (<c>token</c>), or else the user's last click within
+/// the attribution window; kept unattributed when none. Idempotent by <c>conversionId</c>.
+/// </summary>
+public static class ConversionsApi
+{
+    private const int MaxBodyBytes = 8 * 1024;
+
+    /// <summary>Maps the route (key required).</summary>
+    public static IEndpointRouteBuilder MapConversionsApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapPost("/conversions", RecordAsync).WithName("RecordConversion").RequireFunctionKey();
+        return routes;
+    }
+
+    /// <summary>201 when recorded now, 200 when it had been (the stored record), 400 for invalid fields.</summary>
+    public static async Task<Results<Created<ConversionResult>, Ok<ConversionResult>, ValidationProblem, ProblemHttpResult>> RecordAsync(
+        HttpRequest request, AttributionStore attribution, SongCatalog catalog, LinkSigner signer, OfferService offers,
+        IOptions<DeepLinkOptions> options, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        var (document, problem) = await JsonBody.ReadAsync(request, MaxBodyBytes, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        using (document)
+        {
+            var errors = new Dictionary<string, string[]>();
+            var body = document!.RootElement;
+            if (body.ValueKind != JsonValueKind.Object)
+            {
+                return Problems.Validation(new Dictionary<string, string[]> { [""] = ["The body must be an object."] });
+            }
+
+            var conversionId = Id(body, "conversionId", required: true, errors);
+            var userId = Id(body, "userId", required: true, errors);
+            var plan = Id(body, "plan", required: true, errors);
+            var amount = body.TryGetProperty("amount", out var a) && a.ValueKind == JsonValueKind.Number && a.TryGetDecimal(out var value) && value >= 0 && value < 1_000_000_000m
+                ? value
+                : Error<decimal>(errors, "amount", "is required: a number ≥ 0 in the currency's units.");
+            var currency = body.TryGetProperty("currency", out var c) && c.GetString() is { Length: 3 } code && code.All(char.IsAsciiLetterUpper)
+                ? code
+                : Error<string>(errors, "currency", "is required: an ISO 4217 code such as IDR or USD.");
+            var occurredAt = body.TryGetProperty("occurredAt", out var t) && t.ValueKind == JsonValueKind.String && t.TryGetDateTimeOffset(out var at)
+                && t.GetString()!.Contains('T', StringComparison.Ordinal) && at <= timeProvider.GetUtcNow().AddMinutes(5)
+                ? at
+                : Error<DateTimeOffset>(errors, "occurredAt", "is required: an ISO 8601 date and time with offset, not in the future.");
+            var trial = !body.TryGetProperty("trial", out var tr) || tr.ValueKind == JsonValueKind.Null
+                ? amount == 0
+                : tr.ValueKind is JsonValueKind.True or JsonValueKind.False ? tr.GetBoolean() : Error<bool>(errors, "trial", "must be true or false.");
+            var clickId = Id(body, "clickId", required: false, errors);
+            var claimCode = body.TryGetProperty("claimCode", out var cc) && cc.ValueKind != JsonValueKind.Null
+                ? cc.GetString() is { } s && ClaimCodes.IsWellFormed(s) ? s : Error<string>(errors, "claimCode", "is not a claim code.")
+                : null;
+            var token = body.TryGetProperty("token", out var tk) && tk.ValueKind != JsonValueKind.Null
+                ? tk.ValueKind == JsonValueKind.String ? tk.GetString() : Error<string>(errors, "token", "must be a string.")
+                : null;
+            if (errors.Count > 0)
+            {
+                return Problems.Validation(errors);
+            }
+
+            try
+            {
+                var attributionFound = await AttributeAsync(userId!, occurredAt, clickId, claimCode, token, attribution, catalog, signer, options.Value, cancellationToken);
+                var (stored, duplicate) = await attribution.RecordConversionAsync(
+                    new ConversionRecord(conversionId!, userId!, plan!, amount, currency!, occurredAt, trial, attributionFound), cancellationToken);
+                offers.ForgetSubscription(userId!);
+                var result = new ConversionResult(stored.ConversionId, duplicate, stored.Attribution is not null, stored.Attribution);
+                return duplicate ? TypedResults.Ok(result) : TypedResults.Created((string?)null, result);
+            }
+            catch (RequestFailedException)
+            {
+                return Problems.StorageUnavailable();
+            }
+        }
+    }
+
+    private static async Task<ConversionAttribution?> AttributeAsync(
+        string userId, DateTimeOffset occurredAt, string? clickId, string? claimCode, string? token,
+        AttributionStore attribution, SongCatalog catalog, LinkSigner signer, DeepLinkOptions options, CancellationToken cancellationToken)
+    {
+        if (clickId is not null && await attribution.GetClickAsync(clickId, cancellationToken) is { } click)
+        {
+            return new ConversionAttribution("click", click.ClickId, click.OfferId, click.Keys);
+        }
+
+        if (claimCode is not null && await attribution.GetClaimAsync(claimCode, cancellationToken) is { } claim)
+        {
+            return new ConversionAttribution("claim", claim.ClickId, claim.OfferId, claim.Keys);
+        }
+
+        // A token counts if it was valid when the conversion happened.
+        if (token is not null && signer.Verify(token, occurredAt).Claims is { } claims)
+        {
+            var song = await catalog.GetAsync(claims.SongId, cancellationToken);
+            return new ConversionAttribution("token", "", claims.OfferId, OfferService.KeysOf(claims, song?.Details));
+        }
+
+        return await attribution.GetLastClickAsync(userId, occurredAt - options.AttributionWindow, cancellationToken) is { } last && last.ClickedAt <= occurredAt.AddMinutes(5)
+            ? new ConversionAttribution("last_click", last.ClickId, last.OfferId, last.Keys)
+            : null;
+    }
+
+    private static string? Id(JsonElement body, string name, bool required, Dictionary<string, string[]> errors)
+    {
+        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return required ? Error<string>(errors, name, "is required.") : null;
+        }
+
+        return value.ValueKind == JsonValueKind.String && EventParser.IsValidId(value.GetString())
+            ? value.GetString()
+            : Error<string>(errors, name, "must be 1–64 characters of A–Z, a–z, 0–9, '_', '.', ':' or '-'.");
+    }
+
+    private static T? Error<T>(Dictionary<string, string[]> errors, string name, string message)
+    {
+        errors[name] = [message];
+        return default;
+    }
+}

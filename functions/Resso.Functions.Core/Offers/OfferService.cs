@@ -1,0 +1,117 @@
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+using Resso.Shared.Attribution;
+using Resso.Shared.Catalog;
+using Resso.Shared.Ingestion;
+using Resso.Shared.Links;
+using Resso.Shared.Offers;
+
+namespace Resso.Functions.Core.Offers;
+
+/// <summary>The offer's price and terms as the app shows them.</summary>
+public sealed record OfferTerms(string Kind, string? Plan, int TrialDays, decimal? Price, string? Currency, string Headline, string? Experiment, string? Variant);
+
+/// <summary>The links of an offer.</summary>
+/// <param name="App">Opens the song in the app, at the offset: <c>resso://track/{songId}?t={startMs}&amp;c={offerId}</c>.</param>
+/// <param name="Universal">The signed universal link; it falls back to the store or the web player.</param>
+/// <param name="Store">The store page for the platform (the web player for web).</param>
+public sealed record OfferLinks(string App, string Universal, string Store);
+
+/// <summary>What <c>GET /api/songs/{songId}/offer</c> answers.</summary>
+public sealed record OfferResponse(string OfferId, string SongId, string? Title, string? Artist, int StartMs, OfferTerms Offer, OfferLinks Links, DateTimeOffset ExpiresAt);
+
+/// <summary>A validated offer request.</summary>
+public sealed record OfferRequest(string SongId, string? UserId, string? VideoId, string Region, Platform Platform, int? StartMs);
+
+/// <summary>
+/// Decides and signs offers. Catalog entries (5 minutes) and subscription states (30 seconds) are
+/// cached per instance so that a warm offer costs no storage call; the served offer is recorded
+/// behind the response.
+/// </summary>
+public sealed class OfferService(
+    SongCatalog catalog,
+    AttributionStore attribution,
+    AnalyticsWriter analytics,
+    OfferRules rules,
+    LinkSigner signer,
+    IOptions<LinkOptions> linkOptions,
+    IOptions<DeepLinkOptions> deepLinks,
+    IMemoryCache cache,
+    TimeProvider timeProvider)
+{
+    private static readonly TimeSpan CatalogTtl = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan SubscriptionTtl = TimeSpan.FromSeconds(30);
+
+    /// <summary>The offer, or null when the song is unknown.</summary>
+    public async Task<OfferResponse?> GetOfferAsync(OfferRequest request, CancellationToken cancellationToken = default)
+    {
+        var song = await cache.GetOrCreateAsync(("song", request.SongId), async entry =>
+        {
+            entry.AbsoluteExpirationRelativeToNow = CatalogTtl;
+            return await catalog.GetAsync(request.SongId, cancellationToken);
+        });
+        if (song is null)
+        {
+            return null;
+        }
+
+        var subscription = request.UserId is null
+            ? SubscriptionState.None
+            : await cache.GetOrCreateAsync(("subscription", request.UserId), async entry =>
+            {
+                entry.AbsoluteExpirationRelativeToNow = SubscriptionTtl;
+                return await attribution.GetSubscriptionAsync(request.UserId, cancellationToken);
+            }) ?? SubscriptionState.None;
+
+        var offer = rules.Decide(new OfferContext(request.SongId, request.Region, request.UserId, subscription.IsSubscriber, subscription.HadTrial, request.VideoId));
+        var now = timeProvider.GetUtcNow();
+        var offerId = attribution.NewId('o');
+        var startMs = request.StartMs ?? song.TopSegment?.StartMs ?? 0;
+        var claims = new LinkClaims(offerId, request.SongId, request.VideoId, request.UserId, request.Region, request.Platform,
+            offer.Experiment, offer.Variant, startMs, now, now + linkOptions.Value.LinkLifetime);
+        var token = signer.Sign(claims);
+        var kind = KindName(offer.Kind);
+        analytics.Record(new OfferRecord(offerId, now, kind, KeysOf(claims, song.Details)));
+
+        return new OfferResponse(
+            offerId,
+            request.SongId,
+            song.Details?.Title,
+            song.Details?.Artist,
+            startMs,
+            new OfferTerms(kind, offer.Plan, offer.TrialDays, offer.Price, offer.Currency, offer.Headline, offer.Experiment, offer.Variant),
+            new OfferLinks(
+                LinkUris.AppUri(request.SongId, startMs, offerId),
+                LinkUris.UniversalLink(linkOptions.Value.LinkHost, token),
+                StoreUrl(request.Platform, request.SongId, startMs)),
+            claims.ExpiresAt);
+    }
+
+    /// <summary>Forgets a user's cached subscription state (after a conversion on this instance).</summary>
+    public void ForgetSubscription(string userId) => cache.Remove(("subscription", userId));
+
+    /// <summary>The attribution keys a token's claims carry, with the song's label.</summary>
+    public static AttributionKeys KeysOf(LinkClaims claims, SongDetails? song) =>
+        new(claims.SongId, song?.Label ?? "", claims.Region, claims.VideoId, claims.UserId, Platforms.Name(claims.Platform), claims.Experiment, claims.Variant);
+
+    /// <summary>The API name of an offer kind.</summary>
+    public static string KindName(OfferKind kind) => kind switch
+    {
+        OfferKind.OpenInApp => "open_in_app",
+        OfferKind.FreeTrial => "free_trial",
+        OfferKind.Subscribe => "subscribe",
+        _ => "listen_free",
+    };
+
+    /// <summary>The store page for a platform, or the song in the web player.</summary>
+    public string StoreUrl(Platform platform, string songId, int startMs) => platform switch
+    {
+        Platform.Ios => deepLinks.Value.IosStoreUrl,
+        Platform.Android => deepLinks.Value.AndroidStoreUrl,
+        _ => WebPlayerUrl(songId, startMs, null),
+    };
+
+    /// <summary>The song in the web player at the offset.</summary>
+    public string WebPlayerUrl(string songId, int startMs, string? clickId) =>
+        $"{deepLinks.Value.WebPlayerUrl.TrimEnd('/')}/track/{songId}?t={startMs}" + (clickId is null ? "" : $"&c={clickId}");
+}

@@ -1,0 +1,126 @@
+using System.Globalization;
+using System.Text;
+using Azure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Resso.Functions.Core.Hosting;
+using Resso.Shared.Attribution;
+
+namespace Resso.Functions.Core.Reports;
+
+/// <summary><c>GET /api/reports/attribution?from&amp;to&amp;groupBy</c>: the funnel per song, label, region, video or variant; CSV on <c>Accept: text/csv</c>.</summary>
+public static class ReportsApi
+{
+    /// <summary>The longest period one report covers.</summary>
+    public static readonly TimeSpan MaxPeriod = TimeSpan.FromDays(92);
+
+    /// <summary>Maps the route (key required: reports hold revenue).</summary>
+    public static IEndpointRouteBuilder MapReportsApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/reports/attribution", GetAttributionAsync).WithName("AttributionReport").RequireFunctionKey();
+        return routes;
+    }
+
+    /// <summary>
+    /// <c>from</c> and <c>to</c> are ISO 8601 dates or date-times (UTC when no offset), <c>to</c>
+    /// exclusive, default the last 7 days; at most 92 days; <c>groupBy</c> defaults to song.
+    /// </summary>
+    public static async Task<IResult> GetAttributionAsync(HttpRequest request, AttributionReporter reporter, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var now = timeProvider.GetUtcNow();
+        var to = Time(request.Query["to"], "to", now, errors);
+        var from = Time(request.Query["from"], "from", to.AddDays(-7), errors);
+        if (errors.Count == 0 && (from >= to || to - from > MaxPeriod))
+        {
+            errors["from"] = [$"must be before 'to', at most {MaxPeriod.TotalDays:0} days earlier."];
+        }
+
+        var groupText = request.Query["groupBy"].ToString();
+        var groupBy = ReportGrouping.Song;
+        if (groupText.Length > 0 && (!Enum.TryParse(groupText, ignoreCase: true, out groupBy) || !Enum.IsDefined(groupBy) || int.TryParse(groupText, out _)))
+        {
+            errors["groupBy"] = ["must be song, label, region, video or variant."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        AttributionReport report;
+        try
+        {
+            report = await reporter.BuildAsync(from, to, groupBy, cancellationToken);
+        }
+        catch (RequestFailedException)
+        {
+            return Problems.StorageUnavailable();
+        }
+
+        return request.Headers.Accept.ToString().Contains("text/csv", StringComparison.OrdinalIgnoreCase)
+            ? TypedResults.Text(ToCsv(report), "text/csv; charset=utf-8", Encoding.UTF8)
+            : TypedResults.Ok(report);
+    }
+
+    /// <summary>The report as CSV: one line per group, then the total and the unattributed conversions.</summary>
+    public static string ToCsv(AttributionReport report)
+    {
+        var currencies = report.Rows.Append(report.Total).SelectMany(r => r.Revenue.Keys).Concat(report.UnattributedRevenue.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
+        var csv = new StringBuilder();
+        csv.Append(report.GroupBy.ToString().ToLowerInvariant())
+            .Append(",uses,offers,clicks,claims,conversions,trials,click_through_rate,conversion_rate,conversion_rate_low95,conversion_rate_high95");
+        foreach (var currency in currencies)
+        {
+            csv.Append(",revenue_").Append(currency);
+        }
+
+        csv.Append('\n');
+        foreach (var row in report.Rows.Append(report.Total))
+        {
+            csv.Append(Field(row.Key)).Append(',').Append(row.Uses?.ToString(CultureInfo.InvariantCulture)).Append(',')
+                .Append(CultureInfo.InvariantCulture, $"{row.Offers},{row.Clicks},{row.Claims},{row.Conversions},{row.Trials},")
+                .Append(Number(row.ClickThroughRate)).Append(',').Append(Number(row.ConversionRate)).Append(',')
+                .Append(Number(row.ConversionRateInterval?.Low)).Append(',').Append(Number(row.ConversionRateInterval?.High));
+            foreach (var currency in currencies)
+            {
+                csv.Append(',').Append(row.Revenue.TryGetValue(currency, out var amount) ? amount.ToString(CultureInfo.InvariantCulture) : "0");
+            }
+
+            csv.Append('\n');
+        }
+
+        csv.Append(CultureInfo.InvariantCulture, $"unattributed,,,,,{report.UnattributedConversions},,,,,");
+        foreach (var currency in currencies)
+        {
+            csv.Append(',').Append(report.UnattributedRevenue.TryGetValue(currency, out var amount) ? amount.ToString(CultureInfo.InvariantCulture) : "0");
+        }
+
+        return csv.Append('\n').ToString();
+
+        static string Number(double? value) => value?.ToString("0.######", CultureInfo.InvariantCulture) ?? "";
+
+        // Keys are ids or labels; quote anything that could break a cell or start a formula.
+        static string Field(string value) =>
+            value.Length > 0 && (value.IndexOfAny([',', '"', '\n', '\r']) >= 0 || value[0] is '=' or '+' or '-' or '@')
+                ? "\"" + (value[0] is '=' or '+' or '-' or '@' ? "'" : "") + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""
+                : value;
+    }
+
+    private static DateTimeOffset Time(string? text, string name, DateTimeOffset fallback, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return fallback;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
+        {
+            return value;
+        }
+
+        errors[name] = ["must be an ISO 8601 date or date-time, e.g. 2026-11-01 or 2026-11-01T00:00:00Z."];
+        return fallback;
+    }
+}

@@ -1,0 +1,54 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
+using Resso.Functions.Core.Claims;
+using Resso.Functions.Core.Conversions;
+using Resso.Functions.Core.Links;
+using Resso.Functions.Core.Offers;
+using Resso.Functions.Core.Reports;
+using Resso.Shared.Attribution;
+using Resso.Shared.Ingestion;
+using Resso.Shared.Links;
+
+namespace Resso.Functions;
+
+public sealed class OfferFunctions(
+    OfferService offers,
+    LinkSigner signer,
+    SongCatalog catalog,
+    AttributionStore attribution,
+    AnalyticsWriter analytics,
+    AttributionReporter reporter,
+    IOptions<DeepLinkOptions> deepLinks,
+    TimeProvider timeProvider,
+    SegmentRollupTimer rollup)
+{
+    [Function("GetOffer")]
+    public async Task<IResult> GetOffer(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "songs/{songId}/offer")] HttpRequest request, string songId) =>
+        await OffersApi.GetOfferAsync(songId, request, offers, request.HttpContext.RequestAborted);
+
+    [Function("FollowLink")]
+    public Task<IResult> FollowLink(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "l/{token}")] HttpRequest request, string token) =>
+        LinksApi.FollowAsync(token, request, signer, offers, catalog, attribution, analytics, deepLinks, timeProvider, request.HttpContext.RequestAborted);
+
+    [Function("RedeemClaim")]
+    public async Task<IResult> RedeemClaim(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "claims/{code}")] HttpRequest request, string code) =>
+        await ClaimsApi.RedeemAsync(code, attribution, request.HttpContext.RequestAborted);
+
+    [Function("RecordConversion")]
+    public async Task<IResult> RecordConversion(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "conversions")] HttpRequest request) =>
+        await ConversionsApi.RecordAsync(request, attribution, catalog, signer, offers, deepLinks, timeProvider, request.HttpContext.RequestAborted);
+
+    [Function("AttributionReport")]
+    public Task<IResult> AttributionReport(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "reports/attribution")] HttpRequest request) =>
+        ReportsApi.GetAttributionAsync(request, reporter, timeProvider, request.HttpContext.RequestAborted);
+
+    [Function("SegmentRollupTimer")]
+    public Task SegmentRollupTimer([TimerTrigger(Core.Offers.SegmentRollupTimer.ScheduleExpression)] TimerInfo timerInfo, CancellationToken cancellationToken) =>
+        rollup.RunAsync(cancellationToken);
+}

@@ -1,0 +1,65 @@
+namespace Resso.Shared.Attribution;
+
+/// <summary>Who and what a served offer, and everything after it, is attributed to.</summary>
+/// <param name="SongId">The song heard in the video.</param>
+/// <param name="Label">The song's label (empty when the catalog does not know it).</param>
+/// <param name="Region">The viewer's region.</param>
+/// <param name="VideoId">The video, when the app said.</param>
+/// <param name="UserId">The viewer, when known.</param>
+/// <param name="Platform">ios, android or web.</param>
+/// <param name="Experiment">The experiment, if the viewer is in one.</param>
+/// <param name="Variant">The variant assigned.</param>
+public sealed record AttributionKeys(string SongId, string Label, string Region, string? VideoId, string? UserId, string Platform, string? Experiment, string? Variant);
+
+/// <summary>An offer served.</summary>
+/// <param name="OfferId">Minted per offer; carried by the link token.</param>
+/// <param name="ServedAt">When.</param>
+/// <param name="Kind">open_in_app, free_trial, subscribe or listen_free.</param>
+/// <param name="Keys">Attribution.</param>
+public sealed record OfferRecord(string OfferId, DateTimeOffset ServedAt, string Kind, AttributionKeys Keys);
+
+/// <summary>A followed link.</summary>
+/// <param name="ClickId">Minted per click; the app URI and claim carry it.</param>
+/// <param name="ClickedAt">When.</param>
+/// <param name="OfferId">The offer whose link it was.</param>
+/// <param name="Destination">app, store or web.</param>
+/// <param name="StartMs">Where the link opens the song.</param>
+/// <param name="Keys">Attribution, from the token.</param>
+public sealed record ClickRecord(string ClickId, DateTimeOffset ClickedAt, string OfferId, string Destination, int StartMs, AttributionKeys Keys);
+
+/// <summary>What a redeemed claim code gives the freshly installed app.</summary>
+/// <param name="Code">The claim code.</param>
+/// <param name="ClickId">The click that issued it.</param>
+/// <param name="OfferId">The offer.</param>
+/// <param name="StartMs">Where to open the song.</param>
+/// <param name="CreatedAt">When it was issued.</param>
+/// <param name="ExpiresAt">After this it cannot be redeemed.</param>
+/// <param name="Keys">Attribution.</param>
+public sealed record ClaimRecord(string Code, string ClickId, string OfferId, int StartMs, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, AttributionKeys Keys);
+
+/// <summary>How a conversion was tied to a click.</summary>
+/// <param name="Method">token, click, claim or last_click.</param>
+/// <param name="ClickId">The click.</param>
+/// <param name="OfferId">Its offer.</param>
+/// <param name="Keys">Attribution.</param>
+public sealed record ConversionAttribution(string Method, string ClickId, string OfferId, AttributionKeys Keys);
+
+/// <summary>A subscription reported by billing.</summary>
+/// <param name="ConversionId">Billing's id; the idempotency key.</param>
+/// <param name="UserId">The subscriber.</param>
+/// <param name="Plan">The plan bought.</param>
+/// <param name="Amount">What was paid (0 for a free trial).</param>
+/// <param name="Currency">ISO 4217.</param>
+/// <param name="OccurredAt">When.</param>
+/// <param name="IsTrial">A free trial started rather than a paid subscription.</param>
+/// <param name="Attribution">The click it is attributed to; null when none is found (kept and reported as unattributed).</param>
+public sealed record ConversionRecord(string ConversionId, string UserId, string Plan, decimal Amount, string Currency, DateTimeOffset OccurredAt, bool IsTrial, ConversionAttribution? Attribution);
+
+/// <summary>A user's subscription state, as the offer decision needs it.</summary>
+/// <param name="IsSubscriber">Subscribed (paid or trial).</param>
+/// <param name="HadTrial">Has had a free trial.</param>
+public sealed record SubscriptionState(bool IsSubscriber, bool HadTrial)
+{
+    /// <summary>Someone who never subscribed.</summary>
+    public static SubscriptionState None { get; } = new(false, false);
+}

@@ -1,0 +1,205 @@
+using Resso.Shared.Ingestion;
+
+namespace Resso.Shared.Attribution;
+
+/// <summary>What a report row is grouped by.</summary>
+public enum ReportGrouping
+{
+    /// <summary>Per song.</summary>
+    Song,
+
+    /// <summary>Per record label.</summary>
+    Label,
+
+    /// <summary>Per viewer region.</summary>
+    Region,
+
+    /// <summary>Per video.</summary>
+    Video,
+
+    /// <summary>Per experiment and variant.</summary>
+    Variant,
+}
+
+/// <summary>A proportion's 95 % confidence interval (Wilson score).</summary>
+/// <param name="Low">Lower bound.</param>
+/// <param name="High">Upper bound.</param>
+public sealed record RateInterval(double Low, double High)
+{
+    /// <summary>The Wilson score interval of <paramref name="successes"/> out of <paramref name="trials"/> at 95 %.</summary>
+    public static RateInterval? Wilson(long successes, long trials)
+    {
+        if (trials == 0)
+        {
+            return null;
+        }
+
+        const double Z = 1.959963984540054;
+        double n = trials, p = successes / n, z2 = Z * Z;
+        var centre = (p + (z2 / (2 * n))) / (1 + (z2 / n));
+        var half = Z * Math.Sqrt((p * (1 - p) / n) + (z2 / (4 * n * n))) / (1 + (z2 / n));
+        return new RateInterval(Math.Max(0, centre - half), Math.Min(1, centre + half));
+    }
+}
+
+/// <summary>One group of the attribution report.</summary>
+/// <param name="Key">The song, label, region, video, or <c>experiment/variant</c>.</param>
+/// <param name="Uses">Videos created with the songs (from ingestion); null where events do not say (per video, per variant).</param>
+/// <param name="Offers">Offers served.</param>
+/// <param name="Clicks">Links followed.</param>
+/// <param name="Claims">Claim codes redeemed after an install.</param>
+/// <param name="Conversions">Conversions attributed (trials and paid).</param>
+/// <param name="Trials">Of which free trials.</param>
+/// <param name="ClickThroughRate">Clicks per offer.</param>
+/// <param name="ConversionRate">Conversions per click.</param>
+/// <param name="ConversionRateInterval">95 % interval of the conversion rate (Wilson).</param>
+/// <param name="Revenue">Paid amounts per currency.</param>
+public sealed record AttributionRow(
+    string Key, long? Uses, long Offers, long Clicks, long Claims, long Conversions, long Trials,
+    double? ClickThroughRate, double? ConversionRate, RateInterval? ConversionRateInterval, IReadOnlyDictionary<string, decimal> Revenue);
+
+/// <summary>The attribution report.</summary>
+/// <param name="From">Start (inclusive).</param>
+/// <param name="To">End (exclusive).</param>
+/// <param name="GroupBy">The grouping.</param>
+/// <param name="Rows">One per group, most conversions first.</param>
+/// <param name="Total">All groups together.</param>
+/// <param name="UnattributedConversions">Conversions no click could be found for.</param>
+/// <param name="UnattributedRevenue">Their revenue per currency.</param>
+public sealed record AttributionReport(
+    DateTimeOffset From, DateTimeOffset To, ReportGrouping GroupBy, IReadOnlyList<AttributionRow> Rows, AttributionRow Total,
+    long UnattributedConversions, IReadOnlyDictionary<string, decimal> UnattributedRevenue);
+
+/// <summary>Builds the attribution report from served offers, clicks, claims, conversions and song statistics.</summary>
+public sealed class AttributionReporter(AttributionStore store, SongStatsStore stats, SongCatalog catalog)
+{
+    /// <summary>The report for [<paramref name="from"/>, <paramref name="to"/>).</summary>
+    public async Task<AttributionReport> BuildAsync(DateTimeOffset from, DateTimeOffset to, ReportGrouping groupBy, CancellationToken cancellationToken = default)
+    {
+        var groups = new Dictionary<string, Accumulator>(StringComparer.Ordinal);
+        Accumulator Group(AttributionKeys keys)
+        {
+            var key = KeyOf(keys, groupBy);
+            return groups.TryGetValue(key, out var a) ? a : groups[key] = new Accumulator();
+        }
+
+        await foreach (var offer in store.ReadOffersAsync(from, to, cancellationToken))
+        {
+            Group(offer.Keys).Offers++;
+        }
+
+        await foreach (var click in store.ReadClicksAsync(from, to, cancellationToken))
+        {
+            Group(click.Keys).Clicks++;
+        }
+
+        await foreach (var claim in store.ReadRedeemedClaimsAsync(from, to, cancellationToken))
+        {
+            Group(claim.Keys).Claims++;
+        }
+
+        var unattributed = new Accumulator();
+        await foreach (var conversion in store.ReadConversionsAsync(from, to, cancellationToken))
+        {
+            var a = conversion.Attribution is { } attribution ? Group(attribution.Keys) : unattributed;
+            a.Add(conversion);
+        }
+
+        if (groupBy is ReportGrouping.Song or ReportGrouping.Region or ReportGrouping.Label)
+        {
+            var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+            await foreach (var stat in stats.ReadAsync(from, to, cancellationToken: cancellationToken))
+            {
+                if (stat.Creates == 0)
+                {
+                    continue;
+                }
+
+                var key = groupBy switch
+                {
+                    ReportGrouping.Song => stat.SongId,
+                    ReportGrouping.Region => stat.Region,
+                    _ => labels.TryGetValue(stat.SongId, out var label) ? label
+                        : labels[stat.SongId] = (await catalog.GetAsync(stat.SongId, cancellationToken))?.Details?.Label ?? "",
+                };
+                var a = groups.TryGetValue(key, out var existing) ? existing : groups[key] = new Accumulator();
+                a.Uses = (a.Uses ?? 0) + stat.Creates;
+            }
+        }
+
+        var rows = groups.Select(g => g.Value.ToRow(g.Key, groupBy))
+            .OrderByDescending(r => r.Conversions).ThenByDescending(r => r.Clicks).ThenByDescending(r => r.Offers).ThenBy(r => r.Key, StringComparer.Ordinal)
+            .ToList();
+        var total = groups.Values.Aggregate(new Accumulator(), (sum, a) => sum.Merge(a)).ToRow("total", groupBy);
+        return new AttributionReport(from, to, groupBy, rows, total, unattributed.Conversions, unattributed.Revenue);
+    }
+
+    private static string KeyOf(AttributionKeys keys, ReportGrouping groupBy) => groupBy switch
+    {
+        ReportGrouping.Song => keys.SongId,
+        ReportGrouping.Label => keys.Label,
+        ReportGrouping.Region => keys.Region,
+        ReportGrouping.Video => keys.VideoId ?? "",
+        _ => keys.Experiment is null ? "" : $"{keys.Experiment}/{keys.Variant}",
+    };
+
+    private sealed class Accumulator
+    {
+        public long? Uses { get; set; }
+
+        public long Offers { get; set; }
+
+        public long Clicks { get; set; }
+
+        public long Claims { get; set; }
+
+        public long Conversions { get; set; }
+
+        public long Trials { get; set; }
+
+        public Dictionary<string, decimal> Revenue { get; } = new(StringComparer.Ordinal);
+
+        public void Add(ConversionRecord conversion)
+        {
+            Conversions++;
+            if (conversion.IsTrial)
+            {
+                Trials++;
+            }
+
+            if (conversion.Amount != 0)
+            {
+                Revenue[conversion.Currency] = Revenue.GetValueOrDefault(conversion.Currency) + conversion.Amount;
+            }
+        }
+
+        public Accumulator Merge(Accumulator other)
+        {
+            Uses = Uses is null && other.Uses is null ? null : (Uses ?? 0) + (other.Uses ?? 0);
+            Offers += other.Offers;
+            Clicks += other.Clicks;
+            Claims += other.Claims;
+            Conversions += other.Conversions;
+            Trials += other.Trials;
+            foreach (var (currency, amount) in other.Revenue)
+            {
+                Revenue[currency] = Revenue.GetValueOrDefault(currency) + amount;
+            }
+
+            return this;
+        }
+
+        public AttributionRow ToRow(string key, ReportGrouping groupBy) => new(
+            key,
+            groupBy is ReportGrouping.Video or ReportGrouping.Variant ? null : Uses ?? 0,
+            Offers,
+            Clicks,
+            Claims,
+            Conversions,
+            Trials,
+            Offers == 0 ? null : Math.Round((double)Clicks / Offers, 6),
+            Clicks == 0 ? null : Math.Round((double)Conversions / Clicks, 6),
+            RateInterval.Wilson(Math.Min(Conversions, Clicks), Clicks),
+            Revenue);
+    }
+}

@@ -1,0 +1,335 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
+using Resso.Shared.Ingestion;
+using Resso.Shared.Storage;
+
+namespace Resso.Shared.Attribution;
+
+/// <summary>How a claim redemption went.</summary>
+public enum ClaimOutcome
+{
+    /// <summary>Redeemed now, for the first and only time.</summary>
+    Redeemed,
+
+    /// <summary>No such code.</summary>
+    Unknown,
+
+    /// <summary>Redeemed before.</summary>
+    AlreadyRedeemed,
+
+    /// <summary>Too old.</summary>
+    Expired,
+}
+
+/// <summary>
+/// Offers served, clicks, claim codes, conversions and subscription state. Offers and clicks carry
+/// their day and shard in their ids (<c>o20261125a…</c>), so each is one point read away and a day's
+/// report reads 16 partitions per table. Offers and clicks are written behind the response by
+/// <see cref="AnalyticsWriter"/>; claims, conversions and subscriptions are written before answering.
+/// </summary>
+public sealed class AttributionStore(TableServiceClient tables, StorageNames names, IOptions<IngestionOptions> ingestion, TimeProvider timeProvider)
+{
+    /// <summary>Shards of a day's offers and clicks.</summary>
+    public const int DayShards = 16;
+
+    private readonly TableClient _offers = tables.GetTableClient(names.OffersTable);
+    private readonly TableClient _clicks = tables.GetTableClient(names.ClicksTable);
+    private readonly TableClient _claims = tables.GetTableClient(names.ClaimsTable);
+    private readonly TableClient _conversions = tables.GetTableClient(names.ConversionsTable);
+    private readonly TableClient _subscriptions = tables.GetTableClient(names.SubscriptionsTable);
+
+    /// <summary>A new offer or click id: a letter, the UTC day, a shard, randomness (URL-safe, 20 characters).</summary>
+    public string NewId(char kind)
+    {
+        var shard = RandomNumberGenerator.GetInt32(DayShards);
+        return string.Create(CultureInfo.InvariantCulture, $"{kind}{timeProvider.GetUtcNow().UtcDateTime:yyyyMMdd}{shard:x}{RandomNumberGenerator.GetHexString(10, lowercase: true)}");
+    }
+
+    /// <summary>The partition of an id made by <see cref="NewId"/>, or null when it is not one.</summary>
+    public static string? PartitionOf(string id) =>
+        id.Length == 20 && long.TryParse(id.AsSpan(1, 8), NumberStyles.None, CultureInfo.InvariantCulture, out _) && Uri.IsHexDigit(id[9])
+            ? $"{id.AsSpan(1, 8)}|{id[9]}"
+            : null;
+
+    internal TableEntity OfferRow(OfferRecord offer) => WithKeys(new TableEntity(PartitionOf(offer.OfferId)!, offer.OfferId)
+    {
+        ["ServedAt"] = offer.ServedAt,
+        ["Kind"] = offer.Kind,
+    }, offer.Keys);
+
+    internal IEnumerable<(TableClient Table, TableEntity Row)> ClickRows(ClickRecord click)
+    {
+        var row = WithKeys(new TableEntity(PartitionOf(click.ClickId)!, click.ClickId)
+        {
+            ["ClickedAt"] = click.ClickedAt,
+            ["OfferId"] = click.OfferId,
+            ["Destination"] = click.Destination,
+            ["StartMs"] = click.StartMs,
+        }, click.Keys);
+        yield return (_clicks, row);
+        if (click.Keys.UserId is { } user)
+        {
+            // The user's clicks newest first, for last-click attribution.
+            var newestFirst = (DateTimeOffset.MaxValue.UtcTicks - click.ClickedAt.UtcTicks).ToString("D19", CultureInfo.InvariantCulture);
+            var index = new TableEntity(UserClickPartition(user), $"{user}|{newestFirst}|{click.ClickId}");
+            foreach (var (key, value) in row.Where(p => p.Key is not ("PartitionKey" or "RowKey" or "odata.etag" or "Timestamp")))
+            {
+                index[key] = value;
+            }
+
+            index["ClickId"] = click.ClickId;
+            yield return (_clicks, index);
+        }
+    }
+
+    internal TableClient OffersTable => _offers;
+
+    /// <summary>An offer by id, or null (also when it was served less than a quarter second ago and not yet written).</summary>
+    public async Task<OfferRecord?> GetOfferAsync(string offerId, CancellationToken cancellationToken = default)
+    {
+        if (PartitionOf(offerId) is not { } partition)
+        {
+            return null;
+        }
+
+        var row = await _offers.GetEntityIfExistsAsync<TableEntity>(partition, offerId, cancellationToken: cancellationToken);
+        return row.HasValue ? new OfferRecord(offerId, row.Value!.GetDateTimeOffset("ServedAt") ?? default, row.Value.GetString("Kind") ?? "", KeysOf(row.Value)) : null;
+    }
+
+    /// <summary>A click by id, or null.</summary>
+    public async Task<ClickRecord?> GetClickAsync(string clickId, CancellationToken cancellationToken = default)
+    {
+        if (PartitionOf(clickId) is not { } partition)
+        {
+            return null;
+        }
+
+        var row = await _clicks.GetEntityIfExistsAsync<TableEntity>(partition, clickId, cancellationToken: cancellationToken);
+        return row.HasValue ? ToClick(row.Value!, clickId) : null;
+    }
+
+    /// <summary>The user's newest click at or after <paramref name="notBefore"/>, or null.</summary>
+    public async Task<ClickRecord?> GetLastClickAsync(string userId, DateTimeOffset notBefore, CancellationToken cancellationToken = default)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {UserClickPartition(userId)} and RowKey gt {userId + "|"} and RowKey lt {userId + "|~"}");
+        await foreach (var row in _clicks.QueryAsync<TableEntity>(filter, maxPerPage: 1, cancellationToken: cancellationToken))
+        {
+            var click = ToClick(row, row.GetString("ClickId")!);
+            return click.ClickedAt >= notBefore ? click : null;
+        }
+
+        return null;
+    }
+
+    /// <summary>Stores a new claim code (before the store redirect that hands it out).</summary>
+    public Task CreateClaimAsync(ClaimRecord claim, CancellationToken cancellationToken = default) =>
+        _claims.AddEntityAsync(
+            WithKeys(new TableEntity(claim.Code, "")
+            {
+                ["ClickId"] = claim.ClickId,
+                ["OfferId"] = claim.OfferId,
+                ["StartMs"] = claim.StartMs,
+                ["CreatedAt"] = claim.CreatedAt,
+                ["ExpiresAt"] = claim.ExpiresAt,
+                ["Redeemed"] = false,
+            }, claim.Keys),
+            cancellationToken);
+
+    /// <summary>A claim by code, redeemed or not, or null.</summary>
+    public async Task<ClaimRecord?> GetClaimAsync(string code, CancellationToken cancellationToken = default)
+    {
+        var found = await _claims.GetEntityIfExistsAsync<TableEntity>(code, "", cancellationToken: cancellationToken);
+        return found.HasValue ? ToClaim(found.Value!) : null;
+    }
+
+    /// <summary>Redeems a claim code exactly once: a conditional update, so two racing redemptions cannot both win.</summary>
+    public async Task<(ClaimOutcome Outcome, ClaimRecord? Claim)> RedeemClaimAsync(string code, CancellationToken cancellationToken = default)
+    {
+        var found = await _claims.GetEntityIfExistsAsync<TableEntity>(code, "", cancellationToken: cancellationToken);
+        if (!found.HasValue)
+        {
+            return (ClaimOutcome.Unknown, null);
+        }
+
+        var row = found.Value!;
+        var claim = ToClaim(row);
+        if (row.GetBoolean("Redeemed") == true)
+        {
+            return (ClaimOutcome.AlreadyRedeemed, claim);
+        }
+
+        if (claim.ExpiresAt < timeProvider.GetUtcNow())
+        {
+            return (ClaimOutcome.Expired, claim);
+        }
+
+        try
+        {
+            await _claims.UpdateEntityAsync(new TableEntity(code, "") { ["Redeemed"] = true, ["RedeemedAt"] = timeProvider.GetUtcNow() }, row.ETag, TableUpdateMode.Merge, cancellationToken);
+            return (ClaimOutcome.Redeemed, claim);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 412)
+        {
+            return (ClaimOutcome.AlreadyRedeemed, claim);
+        }
+    }
+
+    /// <summary>
+    /// Records a conversion once per id: the first call stores it (and the user's new subscription
+    /// state) and returns it with <c>Duplicate</c> false; later calls change nothing and return the stored one.
+    /// </summary>
+    public async Task<(ConversionRecord Conversion, bool Duplicate)> RecordConversionAsync(ConversionRecord conversion, CancellationToken cancellationToken = default)
+    {
+        var partition = ConversionPartition(conversion.ConversionId);
+        var row = new TableEntity(partition, conversion.ConversionId)
+        {
+            ["UserId"] = conversion.UserId,
+            ["Plan"] = conversion.Plan,
+            ["Amount"] = conversion.Amount.ToString(CultureInfo.InvariantCulture),
+            ["Currency"] = conversion.Currency,
+            ["OccurredAt"] = conversion.OccurredAt,
+            ["IsTrial"] = conversion.IsTrial,
+            ["RecordedAt"] = timeProvider.GetUtcNow(),
+        };
+        if (conversion.Attribution is { } a)
+        {
+            WithKeys(row, a.Keys);
+            row["Method"] = a.Method;
+            row["ClickId"] = a.ClickId;
+            row["OfferId"] = a.OfferId;
+        }
+
+        try
+        {
+            await _conversions.AddEntityAsync(row, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            var existing = await _conversions.GetEntityAsync<TableEntity>(partition, conversion.ConversionId, cancellationToken: cancellationToken);
+            return (ToConversion(existing.Value), true);
+        }
+
+        // After the conversion row: a crash in between leaves the state to the next conversion or offer.
+        await _subscriptions.UpsertEntityAsync(
+            new TableEntity(UserPartition(conversion.UserId), conversion.UserId)
+            {
+                ["IsSubscriber"] = true,
+                ["LastPlan"] = conversion.Plan,
+                ["UpdatedAt"] = timeProvider.GetUtcNow(),
+            }.WithTrial(conversion.IsTrial),
+            TableUpdateMode.Merge,
+            cancellationToken);
+        return (conversion, false);
+    }
+
+    /// <summary>The user's subscription state (none when unknown).</summary>
+    public async Task<SubscriptionState> GetSubscriptionAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var row = await _subscriptions.GetEntityIfExistsAsync<TableEntity>(UserPartition(userId), userId, cancellationToken: cancellationToken);
+        return row.HasValue
+            ? new SubscriptionState(row.Value!.GetBoolean("IsSubscriber") == true, row.Value.GetBoolean("HadTrial") == true)
+            : SubscriptionState.None;
+    }
+
+    /// <summary>Offers served in [from, to).</summary>
+    public IAsyncEnumerable<OfferRecord> ReadOffersAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
+        ReadDaysAsync(_offers, from, to, p => TableClient.CreateQueryFilter($"PartitionKey eq {p} and ServedAt ge {from} and ServedAt lt {to}"), r => new OfferRecord(r.RowKey, r.GetDateTimeOffset("ServedAt") ?? default, r.GetString("Kind") ?? "", KeysOf(r)), cancellationToken);
+
+    /// <summary>Clicks in [from, to).</summary>
+    public IAsyncEnumerable<ClickRecord> ReadClicksAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
+        ReadDaysAsync(_clicks, from, to, p => TableClient.CreateQueryFilter($"PartitionKey eq {p} and ClickedAt ge {from} and ClickedAt lt {to}"), r => ToClick(r, r.RowKey), cancellationToken);
+
+    /// <summary>Claims redeemed, by redemption time, in [from, to) (a scan of the claims table).</summary>
+    public async IAsyncEnumerable<ClaimRecord> ReadRedeemedClaimsAsync(DateTimeOffset from, DateTimeOffset to, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var filter = TableClient.CreateQueryFilter($"Redeemed eq {true} and RedeemedAt ge {from} and RedeemedAt lt {to}");
+        await foreach (var r in _claims.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            yield return ToClaim(r);
+        }
+    }
+
+    /// <summary>Conversions that occurred in [from, to) (a scan of 16 partitions).</summary>
+    public async IAsyncEnumerable<ConversionRecord> ReadConversionsAsync(DateTimeOffset from, DateTimeOffset to, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var filter = TableClient.CreateQueryFilter($"OccurredAt ge {from} and OccurredAt lt {to}");
+        await foreach (var r in _conversions.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            yield return ToConversion(r);
+        }
+    }
+
+    private static async IAsyncEnumerable<T> ReadDaysAsync<T>(TableClient table, DateTimeOffset from, DateTimeOffset to, Func<string, string> filterOf, Func<TableEntity, T> map, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        for (var day = from.UtcDateTime.Date; day < to.UtcDateTime; day = day.AddDays(1))
+        {
+            for (var shard = 0; shard < DayShards; shard++)
+            {
+                var partition = string.Create(CultureInfo.InvariantCulture, $"{day:yyyyMMdd}|{shard:x}");
+                await foreach (var row in table.QueryAsync<TableEntity>(filterOf(partition), cancellationToken: cancellationToken))
+                {
+                    yield return map(row);
+                }
+            }
+        }
+    }
+
+    private static ClaimRecord ToClaim(TableEntity r) => new(
+        r.PartitionKey, r.GetString("ClickId") ?? "", r.GetString("OfferId") ?? "", r.GetInt32("StartMs") ?? 0,
+        r.GetDateTimeOffset("CreatedAt") ?? default, r.GetDateTimeOffset("ExpiresAt") ?? default, KeysOf(r));
+
+    private static ClickRecord ToClick(TableEntity r, string clickId) =>
+        new(clickId, r.GetDateTimeOffset("ClickedAt") ?? default, r.GetString("OfferId") ?? "", r.GetString("Destination") ?? "", r.GetInt32("StartMs") ?? 0, KeysOf(r));
+
+    private static ConversionRecord ToConversion(TableEntity r) => new(
+        r.RowKey,
+        r.GetString("UserId") ?? "",
+        r.GetString("Plan") ?? "",
+        decimal.Parse(r.GetString("Amount") ?? "0", CultureInfo.InvariantCulture),
+        r.GetString("Currency") ?? "",
+        r.GetDateTimeOffset("OccurredAt") ?? default,
+        r.GetBoolean("IsTrial") == true,
+        r.GetString("ClickId") is { } clickId ? new ConversionAttribution(r.GetString("Method") ?? "", clickId, r.GetString("OfferId") ?? "", KeysOf(r)) : null);
+
+    private static TableEntity WithKeys(TableEntity row, AttributionKeys keys)
+    {
+        row["SongId"] = keys.SongId;
+        row["Label"] = keys.Label;
+        row["Region"] = keys.Region;
+        row["VideoId"] = keys.VideoId;
+        row["KeyUserId"] = keys.UserId;
+        row["Platform"] = keys.Platform;
+        row["Experiment"] = keys.Experiment;
+        row["Variant"] = keys.Variant;
+        return row;
+    }
+
+    private static AttributionKeys KeysOf(TableEntity r) => new(
+        r.GetString("SongId") ?? "", r.GetString("Label") ?? "", r.GetString("Region") ?? "", r.GetString("VideoId"),
+        r.GetString("KeyUserId"), r.GetString("Platform") ?? "", r.GetString("Experiment"), r.GetString("Variant"));
+
+    private string UserPartition(string userId) => TableKeys.UserPartition(userId, ingestion.Value.UserPartitions);
+
+    private string UserClickPartition(string userId) => "u|" + UserPartition(userId);
+
+    private static string ConversionPartition(string conversionId) =>
+        "x" + (TableKeys.StableHash(conversionId) % DayShards).ToString("x", CultureInfo.InvariantCulture);
+}
+
+internal static class SubscriptionRowExtensions
+{
+    // A trial marks HadTrial for good; a paid conversion leaves it as it was.
+    public static TableEntity WithTrial(this TableEntity row, bool isTrial)
+    {
+        if (isTrial)
+        {
+            row["HadTrial"] = true;
+        }
+
+        return row;
+    }
+}

@@ -1,0 +1,129 @@
+namespace Resso.Shared.Links;
+
+/// <summary>
+/// What a signed link says: the offer it came from and everything a click is attributed to. Carried
+/// inside the token, so the redirect needs no storage read to know it, and nobody can change it
+/// without the key.
+/// </summary>
+/// <param name="OfferId">The served offer: 1–32 characters of <c>[A-Za-z0-9_.:-]</c>.</param>
+/// <param name="SongId">The song: an id (1–64 characters of <c>[A-Za-z0-9_.:-]</c>).</param>
+/// <param name="VideoId">The video the song was heard in, when the app said; an id.</param>
+/// <param name="UserId">The viewer, when known; an id.</param>
+/// <param name="Region">The viewer's region, ISO 3166-1 alpha-2 (see <see cref="Events.Regions"/>).</param>
+/// <param name="Platform">The viewer's platform, which picks the store fallback.</param>
+/// <param name="Experiment">The offer experiment, if any: 1–32 characters of <c>[A-Za-z0-9_.:-]</c>.</param>
+/// <param name="Variant">The variant assigned: 1–32 characters of <c>[A-Za-z0-9_.:-]</c>.</param>
+/// <param name="StartMs">Where the app opens the song, in milliseconds, ≥ 0.</param>
+/// <param name="IssuedAt">When the link was made. Carried to the second: <see cref="LinkSigner.Sign"/> drops fractions.</param>
+/// <param name="ExpiresAt">When it stops working: after <paramref name="IssuedAt"/>, at most <see cref="MaxLifetime"/> later; to the second.</param>
+public sealed record LinkClaims(
+    string OfferId,
+    string SongId,
+    string? VideoId,
+    string? UserId,
+    string Region,
+    Platform Platform,
+    string? Experiment,
+    string? Variant,
+    int StartMs,
+    DateTimeOffset IssuedAt,
+    DateTimeOffset ExpiresAt)
+{
+    /// <summary>The longest offer id.</summary>
+    public const int MaxOfferIdLength = 32;
+
+    /// <summary>The longest song, video or user id (the id rule of every API).</summary>
+    public const int MaxIdLength = 64;
+
+    /// <summary>The longest experiment or variant name.</summary>
+    public const int MaxNameLength = 32;
+
+    /// <summary>The longest a link may live; the token format refuses more.</summary>
+    public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(366);
+
+    /// <summary>
+    /// True when <paramref name="value"/> is 1 to <paramref name="maxLength"/> characters of
+    /// <c>[A-Za-z0-9_.:-]</c>, the id rule of every API.
+    /// </summary>
+    public static bool IsValidId(string? value, int maxLength = MaxIdLength)
+    {
+        if (value is null || value.Length == 0 || value.Length > maxLength)
+        {
+            return false;
+        }
+
+        foreach (var c in value)
+        {
+            if (!IsIdChar(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    internal static bool IsIdChar(int c) => char.IsAsciiLetterOrDigit((char)c) || c is '_' or '.' or ':' or '-';
+
+    /// <summary>The first thing that keeps these claims from being signed, or null when they can be.</summary>
+    internal string? Problem()
+    {
+        if (!IsValidId(OfferId, MaxOfferIdLength))
+        {
+            return $"{nameof(OfferId)} must be 1–{MaxOfferIdLength} characters of [A-Za-z0-9_.:-].";
+        }
+
+        if (!IsValidId(SongId))
+        {
+            return $"{nameof(SongId)} must be an id.";
+        }
+
+        if (VideoId is not null && !IsValidId(VideoId))
+        {
+            return $"{nameof(VideoId)} must be null or an id.";
+        }
+
+        if (UserId is not null && !IsValidId(UserId))
+        {
+            return $"{nameof(UserId)} must be null or an id.";
+        }
+
+        if (!Events.Regions.IsValid(Region))
+        {
+            return $"{nameof(Region)} must be an ISO 3166-1 alpha-2 code in upper case.";
+        }
+
+        if (!Enum.IsDefined(Platform))
+        {
+            return $"{nameof(Platform)} must be a defined platform.";
+        }
+
+        if (Experiment is not null && !IsValidId(Experiment, MaxNameLength))
+        {
+            return $"{nameof(Experiment)} must be null or 1–{MaxNameLength} characters of [A-Za-z0-9_.:-].";
+        }
+
+        if (Variant is not null && !IsValidId(Variant, MaxNameLength))
+        {
+            return $"{nameof(Variant)} must be null or 1–{MaxNameLength} characters of [A-Za-z0-9_.:-].";
+        }
+
+        if (StartMs < 0)
+        {
+            return $"{nameof(StartMs)} must be ≥ 0.";
+        }
+
+        if (IssuedAt < DateTimeOffset.UnixEpoch)
+        {
+            return $"{nameof(IssuedAt)} must not be before 1970.";
+        }
+
+        var lifetime = ExpiresAt - IssuedAt;
+        if (lifetime < TimeSpan.FromSeconds(1) || lifetime > MaxLifetime)
+        {
+            return $"{nameof(ExpiresAt)} must be 1 second to {MaxLifetime.TotalDays} days after {nameof(IssuedAt)}.";
+        }
+
+        return null;
+    }
+}

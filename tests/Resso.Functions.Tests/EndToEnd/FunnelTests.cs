@@ -1,0 +1,158 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Resso.Shared.Attribution;
+using Resso.Shared.Events;
+using Resso.Shared.Ingestion;
+using Resso.Shared.Storage;
+using Resso.Testing;
+using static Resso.Functions.Tests.EndToEnd.IngestionHarness;
+
+namespace Resso.Functions.Tests.EndToEnd;
+
+/// <summary>The whole funnel over real HTTP and Azurite: event → offer → click → claim → conversion → report.</summary>
+public sealed class FunnelTests(AzuriteFixture azurite)
+{
+    private static HttpClient NoRedirects(SelfHostServer host) =>
+        new(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = host.BaseAddress };
+
+    private static async Task<JsonElement> JsonAsync(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+    private static async Task<HttpResponseMessage> PutSongAsync(SelfHostServer host, string songId, string label, params string[] regions)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/api/songs/{songId}")
+        {
+            Content = JsonContent.Create(new { title = "Lagu " + songId, artist = "Nadia", label, durationMs = 200_000, regions }),
+        };
+        request.Headers.Add("x-functions-key", SelfHostServer.TestKey);
+        return await host.Client.SendAsync(request);
+    }
+
+    private static async Task<HttpResponseMessage> ConvertAsync(SelfHostServer host, object body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/conversions") { Content = JsonContent.Create(body) };
+        request.Headers.Add("x-functions-key", SelfHostServer.TestKey);
+        return await host.Client.SendAsync(request);
+    }
+
+    private static async Task<JsonElement> ReportAsync(SelfHostServer host, string groupBy)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/reports/attribution?groupBy={groupBy}&from={DateTimeOffset.UtcNow.AddDays(-1):yyyy-MM-dd}&to={DateTimeOffset.UtcNow.AddDays(1):yyyy-MM-dd}");
+        request.Headers.Add("x-functions-key", SelfHostServer.TestKey);
+        using var response = await host.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await JsonAsync(response);
+    }
+
+    private static JsonElement Row(JsonElement report, string key) =>
+        report.GetProperty("rows").EnumerateArray().Single(r => r.GetProperty("key").GetString() == key);
+
+    [Fact]
+    public async Task Funnel_EventOfferClickClaimConversion_ReportShowsItUnderSongLabelRegionVideoAndVariant()
+    {
+        await using var host = await StartAsync(azurite);
+        using var client = NoRedirects(host);
+        (await PutSongAsync(host, "s_hit", "Aurora Records")).EnsureSuccessStatusCode();
+
+        // A creator uses the song; the processor counts it and the hourly roll-up learns its hook.
+        var use = Events.Valid(userId: "u_creator", songId: "s_hit", action: SongAction.Create, region: "ID", segment: new Segment(61_000, 76_000)) with { VideoId = "v_dance" };
+        (await PostAsync(host, JsonSerializer.SerializeToElement(use, EventJsonContext.Default.SongUsedEvent))).EnsureSuccessStatusCode();
+        await WaitUntilCountedAsync(azurite, new StorageNames(host.StoragePrefix), host.Get<InteractionStore>(), 1);
+        await host.Get<SegmentRollup>().RunAsync();
+
+        // A viewer taps the song: the offer opens the song at its most used segment.
+        using var offerResponse = await host.Client.GetAsync(new Uri("/api/songs/s_hit/offer?userId=u_viewer&videoId=v_dance&region=ID&platform=android", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, offerResponse.StatusCode);
+        var offer = await JsonAsync(offerResponse);
+        Assert.Equal("free_trial", offer.GetProperty("offer").GetProperty("kind").GetString());
+        Assert.Equal(60_000, offer.GetProperty("startMs").GetInt32());
+        Assert.Equal("IDR", offer.GetProperty("offer").GetProperty("currency").GetString());
+        var variant = offer.GetProperty("offer").GetProperty("variant").GetString();
+        Assert.Contains(variant, new[] { "t30", "t14" });
+        var universal = new Uri(offer.GetProperty("links").GetProperty("universal").GetString()!);
+        Assert.Equal("links.resso.example", universal.Host);
+        Assert.StartsWith("resso://track/s_hit?t=60000&c=", offer.GetProperty("links").GetProperty("app").GetString(), StringComparison.Ordinal);
+
+        // The viewer follows the link on an Android phone without the app: Play Store with a claim code.
+        using var follow = await client.GetAsync(new Uri(universal.AbsolutePath, UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Redirect, follow.StatusCode);
+        var store = follow.Headers.Location!;
+        Assert.Equal("play.google.com", store.Host);
+        var code = Uri.UnescapeDataString(store.Query.Split("referrer=")[1]).Split("claim=")[1];
+
+        // After installing, the app redeems the code exactly once.
+        using var claimed = await host.Client.PostAsync(new Uri($"/api/claims/{code}", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.OK, claimed.StatusCode);
+        var claim = await JsonAsync(claimed);
+        Assert.Equal(("s_hit", 60_000), (claim.GetProperty("songId").GetString(), claim.GetProperty("startMs").GetInt32()));
+        using var again = await host.Client.PostAsync(new Uri($"/api/claims/{code}", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+
+        // Billing reports the trial, then reports it again.
+        var conversion = new { conversionId = "conv_1", userId = "u_viewer", plan = "premium-monthly", amount = 0, currency = "IDR", occurredAt = DateTimeOffset.UtcNow, trial = true, claimCode = code };
+        using var converted = await ConvertAsync(host, conversion);
+        Assert.Equal(HttpStatusCode.Created, converted.StatusCode);
+        Assert.Equal("claim", (await JsonAsync(converted)).GetProperty("attribution").GetProperty("method").GetString());
+        using var duplicate = await ConvertAsync(host, conversion);
+        Assert.Equal(HttpStatusCode.OK, duplicate.StatusCode);
+        Assert.True((await JsonAsync(duplicate)).GetProperty("duplicate").GetBoolean());
+
+        // A paid conversion later (after the click is written behind the redirect), attributed to the viewer's last click.
+        await host.Get<AnalyticsWriter>().FlushAsync();
+        using var paid = await ConvertAsync(host, new { conversionId = "conv_2", userId = "u_viewer", plan = "premium-monthly", amount = 54990, currency = "IDR", occurredAt = DateTimeOffset.UtcNow });
+        Assert.Equal("last_click", (await JsonAsync(paid)).GetProperty("attribution").GetProperty("method").GetString());
+
+        // The next offer to the viewer knows they subscribed.
+        using var next = await host.Client.GetAsync(new Uri("/api/songs/s_hit/offer?userId=u_viewer&region=ID&platform=ios", UriKind.Relative));
+        Assert.Equal("open_in_app", (await JsonAsync(next)).GetProperty("offer").GetProperty("kind").GetString());
+
+        await host.Get<AnalyticsWriter>().FlushAsync();
+        foreach (var (groupBy, key) in new[] { ("song", "s_hit"), ("label", "Aurora Records"), ("region", "ID"), ("video", "v_dance"), ("variant", $"trial-length/{variant}") })
+        {
+            var row = Row(await ReportAsync(host, groupBy), key);
+            Assert.True(row.GetProperty("offers").GetInt64() >= 1, $"{groupBy}: {row}");
+            Assert.Equal(1, row.GetProperty("clicks").GetInt64());
+            Assert.Equal(1, row.GetProperty("claims").GetInt64());
+            Assert.Equal(2, row.GetProperty("conversions").GetInt64());
+            Assert.Equal(1, row.GetProperty("trials").GetInt64());
+            Assert.Equal(54990m, row.GetProperty("revenue").GetProperty("IDR").GetDecimal());
+        }
+
+        var bySong = Row(await ReportAsync(host, "song"), "s_hit");
+        Assert.Equal(1, bySong.GetProperty("uses").GetInt64());
+        var byVariant = Row(await ReportAsync(host, "variant"), $"trial-length/{variant}");
+        Assert.True(byVariant.GetProperty("conversionRateInterval").GetProperty("low").GetDouble() >= 0);
+    }
+
+    [Fact]
+    public async Task Report_AcceptCsv_IsCsvWithAHeaderAndATotal()
+    {
+        await using var host = await StartAsync(azurite);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/reports/attribution?groupBy=region");
+        request.Headers.Add("x-functions-key", SelfHostServer.TestKey);
+        request.Headers.Add("Accept", "text/csv");
+
+        using var response = await host.Client.SendAsync(request);
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        Assert.StartsWith("region,uses,offers,clicks,claims,conversions", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("total,", lines[^2], StringComparison.Ordinal);
+        Assert.StartsWith("unattributed,", lines[^1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Offer_RegionWithoutPaidPlan_IsListenFree_AndUnknownSongIs404()
+    {
+        await using var host = await StartAsync(azurite);
+        (await PutSongAsync(host, "s_any", "Indie")).EnsureSuccessStatusCode();
+
+        using var free = await host.Client.GetAsync(new Uri("/api/songs/s_any/offer?region=FR&platform=web", UriKind.Relative));
+        using var unknown = await host.Client.GetAsync(new Uri("/api/songs/s_nowhere/offer?region=ID&platform=web", UriKind.Relative));
+
+        Assert.Equal("listen_free", (await JsonAsync(free)).GetProperty("offer").GetProperty("kind").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("urn:resso:problem:song-not-found", (await JsonAsync(unknown)).GetProperty("type").GetString());
+    }
+}

@@ -1,0 +1,452 @@
+using Resso.Shared.Links;
+using static Resso.Shared.Tests.Links.LinkTestData;
+
+namespace Resso.Shared.Tests.Links;
+
+public sealed class LinkSignerTests
+{
+    private const string Base64UrlChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+    private static readonly DateTimeOffset Now = IssuedAt.AddMinutes(1);
+
+    private readonly LinkSigner _signer = Signer("k2026a", "k2026a");
+
+    [Fact]
+    public void Verify_TokenJustSigned_IsValidWithTheSameClaims()
+    {
+        var claims = Claims();
+
+        var verification = _signer.Verify(_signer.Sign(claims), Now);
+
+        Assert.Equal(LinkVerificationStatus.Valid, verification.Status);
+        Assert.True(verification.IsValid);
+        Assert.Equal(claims, verification.Claims);
+    }
+
+    [Fact]
+    public void Verify_ClaimsWithoutOptionalFields_RoundTripAsNulls()
+    {
+        var claims = Claims() with { VideoId = null, UserId = null, Experiment = null, Variant = null, StartMs = 0, Platform = Platform.Ios };
+
+        var verification = _signer.Verify(_signer.Sign(claims), Now);
+
+        Assert.Equal(claims, verification.Claims);
+    }
+
+    [Fact]
+    public void Sign_TypicalClaims_IsShorterThan160UrlSafeCharacters()
+    {
+        var token = _signer.Sign(Claims());
+
+        Assert.True(token.Length < 160, $"{token.Length} characters: {token}");
+        Assert.Equal(Uri.EscapeDataString(token), token);
+        Assert.StartsWith("1.k2026a.", token, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Sign_LargestClaims_FitsTheLengthLimitAndVerifies()
+    {
+        var claims = LargestClaims();
+        var signer = Signer(new string('k', LinkKeyRing.MaxKeyIdLength), new string('k', LinkKeyRing.MaxKeyIdLength));
+
+        var token = signer.Sign(claims);
+
+        Assert.InRange(token.Length, 1, LinkSigner.MaxTokenLength);
+        Assert.Equal(claims, signer.Verify(token, claims.IssuedAt).Claims);
+    }
+
+    [Fact]
+    public void Sign_FractionalSeconds_AreDropped()
+    {
+        var claims = Claims() with { IssuedAt = IssuedAt.AddMilliseconds(999), ExpiresAt = IssuedAt.AddDays(7).AddTicks(1) };
+
+        var verified = _signer.Verify(_signer.Sign(claims), Now).Claims;
+
+        Assert.Equal(IssuedAt, verified?.IssuedAt);
+        Assert.Equal(IssuedAt.AddDays(7), verified?.ExpiresAt);
+    }
+
+    [Fact]
+    public void Sign_OffsetTimes_VerifyAsTheSameInstantsInUtc()
+    {
+        var claims = Claims() with { IssuedAt = IssuedAt.ToOffset(TimeSpan.FromHours(7)), ExpiresAt = IssuedAt.AddDays(1).ToOffset(TimeSpan.FromHours(-5)) };
+
+        var verified = _signer.Verify(_signer.Sign(claims), Now).Claims!;
+
+        Assert.Equal(claims.IssuedAt, verified.IssuedAt);
+        Assert.Equal(TimeSpan.Zero, verified.IssuedAt.Offset);
+    }
+
+    public static TheoryData<string, LinkClaims> InvalidClaims => new()
+    {
+        { "offer id of 33 characters", Claims() with { OfferId = new string('o', 33) } },
+        { "empty song id", Claims() with { SongId = "" } },
+        { "song id with a slash", Claims() with { SongId = "s/1" } },
+        { "empty video id", Claims() with { VideoId = "" } },
+        { "user id of 65 characters", Claims() with { UserId = new string('u', 65) } },
+        { "unassigned region", Claims() with { Region = "XX" } },
+        { "lower-case region", Claims() with { Region = "id" } },
+        { "undefined platform", Claims() with { Platform = (Platform)7 } },
+        { "non-ASCII experiment", Claims() with { Experiment = "tríal" } },
+        { "variant of 33 characters", Claims() with { Variant = new string('v', 33) } },
+        { "negative start", Claims() with { StartMs = -1 } },
+        { "issued before 1970", Claims() with { IssuedAt = DateTimeOffset.UnixEpoch.AddSeconds(-1) } },
+        { "expires when issued", Claims() with { ExpiresAt = IssuedAt } },
+        { "expires within the same second", Claims() with { ExpiresAt = IssuedAt.AddMilliseconds(900) } },
+        { "lives longer than the maximum", Claims() with { ExpiresAt = IssuedAt + LinkClaims.MaxLifetime + TimeSpan.FromSeconds(1) } },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidClaims))]
+    public void Sign_InvalidClaims_Throws(string because, LinkClaims claims)
+    {
+        Assert.Throws<ArgumentException>(() => _signer.Sign(claims));
+        Assert.NotEmpty(because);
+    }
+
+    [Fact]
+    public void Verify_AtExpiry_IsExpiredAndOneSecondBeforeIsValid()
+    {
+        var token = _signer.Sign(Claims());
+
+        Assert.Equal(LinkVerificationStatus.Valid, _signer.Verify(token, IssuedAt.AddDays(7).AddSeconds(-1)).Status);
+        var expired = _signer.Verify(token, IssuedAt.AddDays(7));
+        Assert.Equal(LinkVerificationStatus.Expired, expired.Status);
+        Assert.Null(expired.Claims);
+    }
+
+    [Fact]
+    public void Verify_IssuedInTheFuture_IsAcceptedWithinFiveMinutesOfSkewOnly()
+    {
+        var token = _signer.Sign(Claims());
+
+        Assert.Equal(LinkVerificationStatus.Valid, _signer.Verify(token, IssuedAt - LinkSigner.ClockSkew).Status);
+        Assert.Equal(LinkVerificationStatus.NotYetValid, _signer.Verify(token, IssuedAt - LinkSigner.ClockSkew - TimeSpan.FromSeconds(1)).Status);
+    }
+
+    [Fact]
+    public void Verify_KeyIdNotConfigured_IsUnknownKey()
+    {
+        var token = Signer("retired", "retired").Sign(Claims());
+
+        Assert.Equal(LinkVerificationStatus.UnknownKey, _signer.Verify(token, Now).Status);
+    }
+
+    [Fact]
+    public void Verify_KeyIdSwappedForAnotherConfiguredKey_IsBadSignature()
+    {
+        var signer = Signer("k2026a", "k2026a", "k2026bb");
+        var token = signer.Sign(Claims());
+
+        var swapped = token.Replace("1.k2026a.", "1.k2026bb.", StringComparison.Ordinal);
+
+        Assert.Equal(LinkVerificationStatus.BadSignature, signer.Verify(swapped, Now).Status);
+    }
+
+    [Fact]
+    public void Verify_SameKeyIdButAnotherSecret_IsBadSignature()
+    {
+        var options = Options("k2026a", "k2026a");
+        options.Keys["k2026a"] = Secret("impostor");
+        var impostor = new LinkSigner(LinkKeyRing.FromOptions(options, isDevelopment: false));
+
+        Assert.Equal(LinkVerificationStatus.BadSignature, _signer.Verify(impostor.Sign(Claims()), Now).Status);
+    }
+
+    [Fact]
+    public void Verify_EveryCharacterReplaced_IsNeverValid()
+    {
+        var token = _signer.Sign(Claims());
+        var replacements = Base64UrlChars + ".=+/ ";
+        var checkedTokens = 0;
+
+        for (var position = 0; position < token.Length; position++)
+        {
+            foreach (var replacement in replacements)
+            {
+                if (replacement == token[position])
+                {
+                    continue;
+                }
+
+                var tampered = string.Concat(token.AsSpan(0, position), replacement.ToString(), token.AsSpan(position + 1));
+                var verification = _signer.Verify(tampered, Now);
+
+                Assert.False(verification.IsValid, $"position {position} → '{replacement}': {tampered}");
+                Assert.Null(verification.Claims);
+                checkedTokens++;
+            }
+        }
+
+        Assert.True(checkedTokens > token.Length * 60);
+    }
+
+    [Fact]
+    public void Verify_EveryPayloadAndMacBitFlipped_IsNeverValid()
+    {
+        var token = _signer.Sign(Claims());
+        var parts = token.Split('.');
+
+        foreach (var segment in new[] { 2, 3 })
+        {
+            var bytes = System.Buffers.Text.Base64Url.DecodeFromChars(parts[segment]);
+            for (var bit = 0; bit < bytes.Length * 8; bit++)
+            {
+                var flipped = (byte[])bytes.Clone();
+                flipped[bit / 8] ^= (byte)(1 << (bit % 8));
+                var copy = (string[])parts.Clone();
+                copy[segment] = System.Buffers.Text.Base64Url.EncodeToString(flipped);
+
+                Assert.NotEqual(LinkVerificationStatus.Valid, _signer.Verify(string.Join('.', copy), Now).Status);
+            }
+        }
+    }
+
+    [Fact]
+    public void Verify_NonCanonicalBase64Tail_IsMalformed()
+    {
+        // The last MAC character carries 2 bits of data and 4 unused bits; setting an unused bit
+        // would decode to the same bytes, so a lenient decoder would accept a second spelling.
+        var token = _signer.Sign(Claims());
+        var last = Base64UrlChars.IndexOf(token[^1], StringComparison.Ordinal);
+        var sameBytes = token[..^1] + Base64UrlChars[last | 1];
+
+        Assert.NotEqual(token, sameBytes);
+        Assert.Equal(LinkVerificationStatus.Malformed, _signer.Verify(sameBytes, Now).Status);
+    }
+
+    public static TheoryData<string> MalformedTokens
+    {
+        get
+        {
+            var token = Signer("k2026a", "k2026a").Sign(Claims());
+            var parts = token.Split('.');
+            return new()
+            {
+                "",
+                ".",
+                "...",
+                "1.k2026a.",
+                string.Join('.', parts[..3]),
+                token + ".",
+                token + ".AAAA",
+                "2" + token[1..],
+                "01" + token[1..],
+                $"1..{parts[2]}.{parts[3]}",
+                $"1.{new string('k', 17)}.{parts[2]}.{parts[3]}",
+                $"1.k2026a..{parts[3]}",
+                $"1.k2026a.{parts[2]}.{parts[3]}A",
+                $"1.k2026a.{parts[2]}.{parts[3][..^1]}",
+                $"1.k2026a.{parts[2]}A.{parts[3]}",
+                $"1.k2026a.{parts[2]}==.{parts[3]}",
+                token.Replace('-', '+').Replace('_', '/') + "+/",
+                " " + token,
+                token + "\n",
+                token.Replace("k2026a", "k2026é", StringComparison.Ordinal),
+                token[..20] + "\u0000" + token[21..],
+                token[..20] + "\uFF21" + token[21..],
+                token[..20] + "\uD83D\uDE00" + token[22..],
+                new string('A', 10 * 1024),
+                "1.k2026a." + new string('A', 10 * 1024) + "." + parts[3],
+                "1.k2026a." + new string('A', 600) + "." + parts[3],
+            };
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(MalformedTokens))]
+    public void Verify_NotAToken_IsMalformed(string token)
+    {
+        var verification = _signer.Verify(token, Now);
+
+        Assert.Equal(LinkVerificationStatus.Malformed, verification.Status);
+        Assert.Null(verification.Claims);
+    }
+
+    [Fact]
+    public void Verify_Null_IsMalformed()
+    {
+        Assert.Equal(LinkVerificationStatus.Malformed, _signer.Verify(null, Now).Status);
+    }
+
+    public static TheoryData<string, byte[]> BadPayloads()
+    {
+        var good = Payload(Claims());
+        var data = new TheoryData<string, byte[]>
+        {
+            { "empty", [] },
+            { "trailing byte", [.. good, 0] },
+            { "truncated", good[..^1] },
+            { "unknown flag bit", [(byte)(good[0] | 0x40), .. good[1..]] },
+            { "platform 3", [(byte)(good[0] | 0x03), .. good[1..]] },
+        };
+
+        var noOptional = Payload(Claims() with { VideoId = null, UserId = null, Experiment = null, Variant = null });
+        // noOptional: flags, offer (1+12), song (1+14), region (2), varints.
+        var offer = 1;
+        var song = offer + 1 + 12;
+        var region = song + 1 + 14;
+        data.Add("zero-length offer id", [noOptional[0], 0, .. noOptional[(song)..]]);
+        data.Add("offer id of 33", [noOptional[0], 33, .. Enumerable.Repeat((byte)'o', 33), .. noOptional[song..]]);
+        data.Add("slash in song id", Patch(noOptional, song + 1, (byte)'/'));
+        data.Add("non-ASCII byte in song id", Patch(noOptional, song + 1, 0xC3));
+        data.Add("song id length past the end", Patch(noOptional, song, 200));
+        data.Add("unassigned region", Patch(Patch(noOptional, region, (byte)'X'), region + 1, (byte)'X'));
+        data.Add("lower-case region", Patch(Patch(noOptional, region, (byte)'i'), region + 1, (byte)'d'));
+        var varints = region + 2;
+        data.Add("overlong varint for start", [.. noOptional[..varints], 0x80, 0x00, .. Varint(IssuedAt.ToUnixTimeSeconds()), .. Varint(3600)]);
+        data.Add("start beyond int", [.. noOptional[..varints], .. Varint((long)int.MaxValue + 1), .. Varint(IssuedAt.ToUnixTimeSeconds()), .. Varint(3600)]);
+        data.Add("zero lifetime", [.. noOptional[..varints], 0, .. Varint(IssuedAt.ToUnixTimeSeconds()), 0]);
+        data.Add("lifetime beyond the maximum", [.. noOptional[..varints], 0, .. Varint(IssuedAt.ToUnixTimeSeconds()), .. Varint((long)LinkClaims.MaxLifetime.TotalSeconds + 1)]);
+        data.Add("issued after year 9999", [.. noOptional[..varints], 0, .. Varint(DateTimeOffset.MaxValue.ToUnixTimeSeconds() + 1), .. Varint(60)]);
+        data.Add("expires after year 9999", [.. noOptional[..varints], 0, .. Varint(DateTimeOffset.MaxValue.ToUnixTimeSeconds() - 10), .. Varint(60)]);
+        data.Add("ten-byte varint", [.. noOptional[..varints], 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, .. Varint(60)]);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(BadPayloads))]
+    public void Verify_CorrectlySignedPayloadThatDoesNotDecodeExactly_IsMalformed(string because, byte[] payload)
+    {
+        var token = LinkSigner.SignPayload("k2026a", Convert.FromBase64String(Secret("k2026a")), payload);
+
+        var status = _signer.Verify(token, Now).Status;
+
+        Assert.True(status == LinkVerificationStatus.Malformed, $"{because}: {status}");
+    }
+
+    [Fact]
+    public void SignPayload_OfAGoodPayload_VerifiesLikeSign()
+    {
+        // Guards the test above: the hand-made tokens really are signed with the verifier's key.
+        var token = LinkSigner.SignPayload("k2026a", Convert.FromBase64String(Secret("k2026a")), Payload(Claims()));
+
+        Assert.Equal(_signer.Sign(Claims()), token);
+        Assert.True(_signer.Verify(token, Now).IsValid);
+    }
+
+    [Fact]
+    public void Verify_SeededRandomStrings_NeverThrowsAndIsNeverValid()
+    {
+        var random = new Random(20261125);
+        var token = _signer.Sign(Claims());
+        var alphabets = new[] { Base64UrlChars + ".", Base64UrlChars + ".=+/ %é\u0000\uFFFF\uD800", "1.k2026a" };
+        var statuses = new Dictionary<LinkVerificationStatus, int>();
+
+        for (var i = 0; i < 20_000; i++)
+        {
+            var candidate = (i % 4) switch
+            {
+                0 => RandomString(random, alphabets[random.Next(alphabets.Length)], random.Next(0, 600)),
+                1 => "1.k2026a." + RandomString(random, Base64UrlChars, random.Next(0, 400)) + "." + RandomString(random, Base64UrlChars, 22),
+                2 => Mutate(random, token),
+                _ => string.Concat(token.AsSpan(0, random.Next(token.Length)), RandomString(random, alphabets[1], random.Next(0, 40))),
+            };
+
+            var verification = _signer.Verify(candidate, Now);
+
+            if (candidate != token)
+            {
+                Assert.False(verification.IsValid, candidate);
+            }
+
+            statuses[verification.Status] = statuses.GetValueOrDefault(verification.Status) + 1;
+        }
+
+        // The fuzzing reached past the shape checks, into payload decoding and the MAC.
+        Assert.True(statuses.GetValueOrDefault(LinkVerificationStatus.BadSignature) > 100, string.Join(", ", statuses));
+    }
+
+    [Fact]
+    public void Verify_RotatedKeys_OldTokensVerifyWhileTheOldKeyIsConfiguredAndNotAfter()
+    {
+        var before = Signer("k2026a", "k2026a");
+        var oldToken = before.Sign(Claims());
+
+        var during = Signer("k2026bb", "k2026a", "k2026bb");
+        var newToken = during.Sign(Claims());
+        var after = Signer("k2026bb", "k2026bb");
+
+        Assert.StartsWith("1.k2026bb.", newToken, StringComparison.Ordinal);
+        Assert.True(during.Verify(oldToken, Now).IsValid);
+        Assert.True(during.Verify(newToken, Now).IsValid);
+        Assert.True(after.Verify(newToken, Now).IsValid);
+        Assert.Equal(LinkVerificationStatus.UnknownKey, after.Verify(oldToken, Now).Status);
+    }
+
+    [Fact]
+    public void Verify_EveryStatus_IsReachable()
+    {
+        var token = _signer.Sign(Claims());
+        var reached = new HashSet<LinkVerificationStatus>
+        {
+            _signer.Verify(token, Now).Status,
+            _signer.Verify("nonsense", Now).Status,
+            _signer.Verify(Signer("other", "other").Sign(Claims()), Now).Status,
+            _signer.Verify(token[..^2] + (token[^2] == 'A' ? "BA" : "AA"), Now).Status,
+            _signer.Verify(token, IssuedAt.AddDays(8)).Status,
+            _signer.Verify(token, IssuedAt.AddHours(-1)).Status,
+        };
+
+        Assert.Equal(Enum.GetValues<LinkVerificationStatus>().ToHashSet(), reached);
+    }
+
+    private static byte[] Payload(LinkClaims claims)
+    {
+        var token = Signer("k2026a", "k2026a").Sign(claims);
+        return System.Buffers.Text.Base64Url.DecodeFromChars(token.Split('.')[2]);
+    }
+
+    private static byte[] Patch(byte[] bytes, int index, byte value)
+    {
+        var copy = (byte[])bytes.Clone();
+        copy[index] = value;
+        return copy;
+    }
+
+    private static byte[] Varint(long value)
+    {
+        var bytes = new List<byte>();
+        var v = (ulong)value;
+        while (v >= 0x80)
+        {
+            bytes.Add((byte)(v | 0x80));
+            v >>= 7;
+        }
+
+        bytes.Add((byte)v);
+        return [.. bytes];
+    }
+
+    private static string RandomString(Random random, string alphabet, int length) =>
+        string.Create(length, (random, alphabet), static (span, state) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = state.alphabet[state.random.Next(state.alphabet.Length)];
+            }
+        });
+
+    private static string Mutate(Random random, string token)
+    {
+        var chars = token.ToCharArray().ToList();
+        for (var edits = random.Next(1, 4); edits > 0; edits--)
+        {
+            var at = random.Next(chars.Count);
+            switch (random.Next(3))
+            {
+                case 0:
+                    chars[at] = Base64UrlChars[random.Next(Base64UrlChars.Length)];
+                    break;
+                case 1:
+                    chars.RemoveAt(at);
+                    break;
+                default:
+                    chars.Insert(at, Base64UrlChars[random.Next(Base64UrlChars.Length)]);
+                    break;
+            }
+        }
+
+        return new string([.. chars]);
+    }
+}
