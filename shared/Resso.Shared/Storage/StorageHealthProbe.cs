@@ -20,14 +20,56 @@ public sealed record StorageHealth(ServiceHealth Tables, ServiceHealth Queues, S
     public bool AllReachable => Tables.Reachable && Queues.Reachable && Blobs.Reachable;
 }
 
-/// <summary>Checks that Tables, Queues and Blobs answer, each within a short timeout.</summary>
+/// <summary>
+/// Checks that Tables, Queues and Blobs answer, each within a short timeout. Answers are reused for
+/// <see cref="CacheFor"/>, and concurrent callers share one check, so that a health endpoint polled
+/// by load balancers or a load test costs storage three requests a second at most.
+/// </summary>
 public sealed class StorageHealthProbe(TableServiceClient tables, QueueServiceClient queues, BlobServiceClient blobs, TimeProvider timeProvider)
 {
     /// <summary>How long one service may take to answer before it counts as unreachable.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
 
-    /// <summary>Asks the three services at once.</summary>
-    public async Task<StorageHealth> CheckAsync(CancellationToken cancellationToken = default)
+    /// <summary>How long an answer is reused.</summary>
+    public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
+
+    private readonly Lock _gate = new();
+    private Task<StorageHealth>? _pending;
+    private StorageHealth? _last;
+    private long _lastAt;
+
+    /// <summary>The latest answer if it is fresh, else a new check (shared with concurrent callers).</summary>
+    public Task<StorageHealth> CheckAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (_last is { } last && timeProvider.GetElapsedTime(_lastAt) < CacheFor)
+            {
+                return Task.FromResult(last);
+            }
+
+            // Not cancelled by one caller: others may be waiting on the same check.
+            if (_pending is null || _pending.IsCompleted)
+            {
+                _pending = RefreshAsync();
+            }
+
+            return _pending.WaitAsync(cancellationToken);
+        }
+    }
+
+    private async Task<StorageHealth> RefreshAsync()
+    {
+        var health = await ProbeAllAsync(CancellationToken.None);
+        lock (_gate)
+        {
+            (_last, _lastAt) = (health, timeProvider.GetTimestamp());
+        }
+
+        return health;
+    }
+
+    private async Task<StorageHealth> ProbeAllAsync(CancellationToken cancellationToken)
     {
         var t = ProbeAsync(static (c, ct) => c.tables.QueryAsync(maxPerPage: 1, cancellationToken: ct).AsPages().GetAsyncEnumerator(ct).MoveNextAsync(), cancellationToken);
         var q = ProbeAsync(static (c, ct) => c.queues.GetQueuesAsync(cancellationToken: ct).AsPages(pageSizeHint: 1).GetAsyncEnumerator(ct).MoveNextAsync(), cancellationToken);
