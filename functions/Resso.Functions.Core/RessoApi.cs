@@ -4,6 +4,7 @@ using Resso.Functions.Core.Catalog;
 using Resso.Functions.Core.Claims;
 using Resso.Functions.Core.Conversions;
 using Resso.Functions.Core.Links;
+using Resso.Functions.Core.Listeners;
 using Resso.Functions.Core.Offers;
 using Resso.Functions.Core.Reports;
 using Resso.Functions.Core.Events;
@@ -31,6 +32,7 @@ public static class RessoApi
         api.MapClaimsApi();
         api.MapConversionsApi();
         api.MapReportsApi();
+        api.MapListenersApi();
         return routes;
     }
 }

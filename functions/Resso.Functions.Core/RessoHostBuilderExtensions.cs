@@ -4,7 +4,10 @@ using Resso.Functions.Core.Events;
 using Resso.Functions.Core.Hosting;
 using Resso.Functions.Core.Model;
 using Resso.Ml;
+using Resso.Functions.Core.Listeners;
 using Resso.Functions.Core.Offers;
+using Resso.Ml.Mixes;
+using Resso.Shared.Ingestion;
 using Resso.Shared.Links;
 using Resso.Shared.Offers;
 using Resso.Shared.Storage;
@@ -40,8 +43,13 @@ public static class RessoHostBuilderExtensions
         builder.Services.AddOptionsWithValidateOnStart<DeepLinkOptions>().BindConfiguration(DeepLinkOptions.SectionName);
         builder.Services.AddSingleton<IValidateOptions<DeepLinkOptions>, DeepLinkOptionsValidator>();
         builder.Services.AddSingleton<OfferService>();
-        builder.Services.AddSingleton<SegmentRollupTimer>();
-        builder.Services.AddSingleton<ITimerHandler>(static sp => sp.GetRequiredService<SegmentRollupTimer>());
+        builder.Services.AddSingleton<CatalogRollupTimer>();
+        builder.Services.AddSingleton<ITimerHandler>(static sp => sp.GetRequiredService<CatalogRollupTimer>());
+        builder.Services.AddOptions<MixOptions>().BindConfiguration(MixOptions.SectionName);
+        builder.Services.AddSingleton<CatalogSnapshot>();
+        builder.Services.AddHostedService(static sp => sp.GetRequiredService<CatalogSnapshot>());
+        builder.Services.AddSingleton<ListenerService>();
+        builder.Services.AddSingleton<IUserActivityObserver>(static sp => sp.GetRequiredService<ListenerService>());
         builder.Services.AddProblemDetails();
         return builder;
     }

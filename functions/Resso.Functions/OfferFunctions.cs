@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Resso.Functions.Core.Claims;
 using Resso.Functions.Core.Conversions;
 using Resso.Functions.Core.Links;
+using Resso.Functions.Core.Listeners;
 using Resso.Functions.Core.Offers;
 using Resso.Functions.Core.Reports;
 using Resso.Shared.Attribution;
@@ -21,7 +22,7 @@ public sealed class OfferFunctions(
     AttributionReporter reporter,
     IOptions<DeepLinkOptions> deepLinks,
     TimeProvider timeProvider,
-    SegmentRollupTimer rollup)
+    CatalogRollupTimer rollup)
 {
     [Function("GetOffer")]
     public async Task<IResult> GetOffer(
@@ -48,7 +49,7 @@ public sealed class OfferFunctions(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "reports/attribution")] HttpRequest request) =>
         ReportsApi.GetAttributionAsync(request, reporter, timeProvider, request.HttpContext.RequestAborted);
 
-    [Function("SegmentRollupTimer")]
-    public Task SegmentRollupTimer([TimerTrigger(Core.Offers.SegmentRollupTimer.ScheduleExpression)] TimerInfo timerInfo, CancellationToken cancellationToken) =>
+    [Function("CatalogRollupTimer")]
+    public Task CatalogRollupTimer([TimerTrigger(Core.Listeners.CatalogRollupTimer.ScheduleExpression)] TimerInfo timerInfo, CancellationToken cancellationToken) =>
         rollup.RunAsync(cancellationToken);
 }

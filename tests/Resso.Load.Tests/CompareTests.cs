@@ -43,7 +43,7 @@ public sealed class CompareTests
         {
             var run = await Run.CommandAsync(
                 ["compare", "--url", server.BaseAddress.ToString(), "--path", "/api/echo/{song}?userId={user}&region=ID&platform=ios", "--key", "secret-key",
-                    "--connections", "2", "--warmup", "0", "--duration", "300ms", "--rounds", "2", "--json", "out.json", "--no-progress"],
+                    "--connections", "2", "--warmup", "500ms", "--duration", "1s", "--rounds", "2", "--json", "out.json", "--no-progress"],
                 directory);
 
             Assert.True(run.ExitCode == 0, run.Error);

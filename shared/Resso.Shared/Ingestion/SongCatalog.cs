@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.Runtime.CompilerServices;
 using Azure.Data.Tables;
 using Resso.Shared.Catalog;
 using Resso.Shared.Events;
@@ -10,7 +12,8 @@ namespace Resso.Shared.Ingestion;
 /// <param name="SongId">The song.</param>
 /// <param name="Details">Title, artist, label, duration, regions; null for a placeholder.</param>
 /// <param name="TopSegment">The part of the song videos use most (from the hourly roll-up of song statistics), if known.</param>
-public sealed record CatalogEntry(string SongId, SongDetails? Details, Segment? TopSegment = null)
+/// <param name="Neighbours">Songs used by the same users, best first (from the hourly roll-up), as <c>songId</c> and score.</param>
+public sealed record CatalogEntry(string SongId, SongDetails? Details, Segment? TopSegment = null, IReadOnlyList<KeyValuePair<string, double>>? Neighbours = null)
 {
     /// <summary>The song was first seen in an event and has no details yet.</summary>
     public bool IsPlaceholder => Details is null;
@@ -104,11 +107,41 @@ public sealed class SongCatalog(TableServiceClient tables, StorageNames names, T
                 ct));
     }
 
+    /// <summary>Records each song's co-occurrence neighbours (batched merges; details are left alone).</summary>
+    public async Task SetNeighboursAsync(IReadOnlyDictionary<string, IReadOnlyList<KeyValuePair<string, double>>> neighbours, CancellationToken cancellationToken = default)
+    {
+        var batches = neighbours.GroupBy(s => TableKeys.CatalogPartition(s.Key)).SelectMany(p => p.Chunk(InteractionStore.MaxTransactionActions));
+        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (batch, ct) =>
+            await _table.SubmitTransactionAsync(
+                batch.Select(s => new TableTransactionAction(
+                    TableTransactionActionType.UpsertMerge,
+                    new TableEntity(TableKeys.CatalogPartition(s.Key), s.Key)
+                    {
+                        ["Neighbours"] = string.Join(';', s.Value.Select(n => string.Create(CultureInfo.InvariantCulture, $"{n.Key}={n.Value:0.####}"))),
+                    })),
+                ct));
+    }
+
+    /// <summary>Every catalog entry (a scan of the 16 partitions).</summary>
+    public async IAsyncEnumerable<CatalogEntry> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var row in _table.QueryAsync<TableEntity>(cancellationToken: cancellationToken))
+        {
+            yield return ToEntry(row);
+        }
+    }
+
+    private static List<KeyValuePair<string, double>>? NeighboursOf(TableEntity e) =>
+        e.GetString("Neighbours") is { Length: > 0 } text
+            ? [.. text.Split(';').Select(p => p.Split('=')).Where(p => p.Length == 2 && double.TryParse(p[1], NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                .Select(p => new KeyValuePair<string, double>(p[0], double.Parse(p[1], CultureInfo.InvariantCulture)))]
+            : null;
+
     private static CatalogEntry ToEntry(TableEntity e)
     {
         var top = e.GetInt32("TopStartMs") is { } start && e.GetInt32("TopEndMs") is { } end ? new Segment(start, end) : null;
         return e.GetString("Title") is not { } title
-            ? new CatalogEntry(e.RowKey, null, top)
+            ? new CatalogEntry(e.RowKey, null, top, NeighboursOf(e))
             : new CatalogEntry(
                 e.RowKey,
                 new SongDetails(
@@ -117,7 +150,8 @@ public sealed class SongCatalog(TableServiceClient tables, StorageNames names, T
                     e.GetString("Label") ?? "",
                     e.GetInt32("DurationMs") ?? 0,
                     (e.GetString("Regions") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)),
-                top);
+                top,
+                NeighboursOf(e));
     }
 
     private void Remember(string songId)

@@ -1,0 +1,219 @@
+using System.Collections.Concurrent;
+using System.Numerics.Tensors;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+using Resso.Ml.Mixes;
+using Resso.Ml.Scoring;
+using Resso.Ml.Serving;
+using Resso.Shared.Ingestion;
+
+namespace Resso.Functions.Core.Listeners;
+
+/// <summary>A song in a listener-facing list.</summary>
+/// <param name="SongId">The song.</param>
+/// <param name="Title">Its title, when the catalog has one.</param>
+/// <param name="Artist">Its artist.</param>
+/// <param name="Score">Higher is better, within one list.</param>
+/// <param name="Reason"><c>for_you</c>, <c>similar_to:{songId}</c>, <c>trending</c>, <c>created</c> or <c>co_occurrence</c>.</param>
+public sealed record SongItem(string SongId, string? Title, string? Artist, double Score, string Reason);
+
+/// <summary><c>GET /api/users/{userId}/recommendations</c>.</summary>
+/// <param name="UserId">The listener.</param>
+/// <param name="ModelVersion">The model that ranked them; null for the trending fallback before any model.</param>
+/// <param name="Personalized">False when the user is unknown and trending is served instead.</param>
+/// <param name="Region">The region filter.</param>
+/// <param name="Items">Best first.</param>
+public sealed record RecommendationsResponse(string UserId, string? ModelVersion, bool Personalized, string? Region, IReadOnlyList<SongItem> Items);
+
+/// <summary>A mix as shown to the listener.</summary>
+public sealed record MixView(string Id, string Kind, string Title, string Description, IReadOnlyList<SongItem> Tracks);
+
+/// <summary><c>GET /api/users/{userId}/mixes</c>.</summary>
+public sealed record MixesResponse(string UserId, string? ModelVersion, string? Region, IReadOnlyList<MixView> Mixes);
+
+/// <summary><c>GET /api/songs/{songId}/similar</c>.</summary>
+/// <param name="SongId">The song.</param>
+/// <param name="Source"><c>model</c> (song-factor cosine) or <c>co_occurrence</c> (songs used by the same users; for songs the model does not know).</param>
+/// <param name="ModelVersion">The model, for <c>model</c>.</param>
+/// <param name="Items">Best first.</param>
+public sealed record SimilarResponse(string SongId, string Source, string? ModelVersion, IReadOnlyList<SongItem> Items);
+
+/// <summary><c>GET /api/trending</c>.</summary>
+public sealed record TrendingResponse(string? Region, string Window, IReadOnlyList<SongItem> Items);
+
+/// <summary>
+/// What listeners see: recommendations with reasons, mixes, similar songs and trending charts.
+/// Answers are cached per instance for a minute; a user's entries are dropped as soon as their new
+/// events are counted here, and everything when the model changes (other instances notice a
+/// user's events when their cache entry expires).
+/// </summary>
+public sealed class ListenerService : IUserActivityObserver
+{
+    /// <summary>How long an answer is reused.</summary>
+    public static readonly TimeSpan CacheFor = TimeSpan.FromMinutes(1);
+
+    private const int Candidates = 300;
+    private const double SimilarReasonThreshold = 0.6;
+
+    private readonly ModelHolder _holder;
+    private readonly Recommender _recommender;
+    private readonly InteractionStore _interactions;
+    private readonly SongStatsStore _stats;
+    private readonly CatalogSnapshot _catalog;
+    private readonly IMemoryCache _cache;
+    private readonly MixBuilder _mixes;
+    private readonly TimeProvider _timeProvider;
+    private readonly ConcurrentDictionary<string, int> _userGenerations = new(StringComparer.Ordinal);
+    private int _modelGeneration;
+
+    /// <summary>Creates the service; it drops its cache when <paramref name="holder"/> swaps models.</summary>
+    public ListenerService(ModelHolder holder, Recommender recommender, InteractionStore interactions, SongStatsStore stats, CatalogSnapshot catalog,
+        IMemoryCache cache, IOptions<MixOptions> mixOptions, TimeProvider timeProvider)
+    {
+        (_holder, _recommender, _interactions, _stats, _catalog, _cache, _timeProvider) = (holder, recommender, interactions, stats, catalog, cache, timeProvider);
+        _mixes = new MixBuilder(mixOptions.Value);
+        holder.Swapped += _ => Interlocked.Increment(ref _modelGeneration);
+    }
+
+    /// <inheritdoc />
+    public void OnEventsCounted(IReadOnlyCollection<string> userIds)
+    {
+        foreach (var user in userIds)
+        {
+            _userGenerations.AddOrUpdate(user, 1, static (_, g) => g + 1);
+        }
+    }
+
+    /// <summary>Personal recommendations, or trending in the region for a user the model cannot place.</summary>
+    public Task<RecommendationsResponse> RecommendAsync(string userId, int count, string? region, bool excludeUsed, CancellationToken cancellationToken = default) =>
+        CachedAsync(("recommendations", userId, count, region, excludeUsed, UserKey(userId)), async () =>
+        {
+            var result = await _recommender.RecommendAsync(userId, count, region, excludeUsed, cancellationToken);
+            if (result is null || _holder.Current is not { } model)
+            {
+                var trending = await TrendingAsync(region, TimeSpan.FromHours(24), count, cancellationToken);
+                return new RecommendationsResponse(userId, _holder.Current?.Version, false, region, trending.Items);
+            }
+
+            var seeds = result.UsedSongs.Select(s => model.Factors.Items.IndexOf(s)).Where(i => i >= 0).Take(50).ToArray();
+            return new RecommendationsResponse(userId, result.ModelVersion, true, region,
+                [.. result.Songs.Select(s => Item(s.SongId, s.Score, ReasonFor(model, s.SongId, seeds)))]);
+        });
+
+    /// <summary>The user's mixes: for you, from your videos, trending in the region, because you used….</summary>
+    public Task<MixesResponse> MixesAsync(string userId, string? region, CancellationToken cancellationToken = default) =>
+        CachedAsync(("mixes", userId, region, UserKey(userId), DateOnly.FromDateTime(_timeProvider.GetUtcNow().UtcDateTime)), async () =>
+        {
+            var model = _holder.Current;
+            var history = await _interactions.GetUserInteractionsAsync(userId, cancellationToken);
+            var recommendations = await _recommender.RecommendAsync(userId, Candidates, region, excludeUsed: false, cancellationToken);
+            var trending = await TrendingScoresAsync(region, TimeSpan.FromHours(24), cancellationToken);
+            var request = new MixRequest
+            {
+                UserId = userId,
+                Now = _timeProvider.GetUtcNow(),
+                ModelVersion = model?.Version ?? "",
+                Region = region,
+                History = history,
+                Recommendations = recommendations is null ? [] : [.. recommendations.Songs.Select(s => new ScoredSong(s.SongId, s.Score))],
+                Model = model?.Factors,
+                Trending = trending,
+                SimilarSongs = songId => Similar(songId, 30)?.Items.Select(i => new ScoredSong(i.SongId, i.Score)).ToList() ?? [],
+                Songs = _catalog.Details,
+                IsPlayable = region is null ? null : songId => _catalog.Details(songId) is not { Regions.Count: > 0 } details || details.Regions.Contains(region, StringComparer.Ordinal),
+            };
+            var mixes = _mixes.Build(request);
+            return new MixesResponse(userId, model?.Version, region,
+                [.. mixes.Select(m => new MixView(m.Id, m.Kind, m.Title, m.Description, [.. m.Tracks.Select(t => Item(t.SongId, t.Score, t.Reason))]))]);
+        });
+
+    /// <summary>Neighbours by song-factor cosine, or by co-occurrence for songs the model does not know; null for an unknown song.</summary>
+    public SimilarResponse? Similar(string songId, int count)
+    {
+        if (_holder.Current is { } model && model.Factors.Items.TryGetIndex(songId, out var item))
+        {
+            var similar = TopKScorer.SimilarItems(model.Factors, item, count);
+            return new SimilarResponse(songId, "model", model.Version,
+                [.. similar.Select(s => Item(model.Factors.Items[s.Item], s.Score, MixReasons.SimilarTo(songId)))]);
+        }
+
+        if (_catalog[songId] is not { } entry)
+        {
+            return null;
+        }
+
+        return new SimilarResponse(songId, "co_occurrence", _holder.Current?.Version,
+            [.. (entry.Neighbours ?? []).Take(count).Select(n => Item(n.Key, n.Value, "co_occurrence"))]);
+    }
+
+    /// <summary>Time-decayed popularity in the region (worldwide when null) over the window.</summary>
+    public async Task<TrendingResponse> TrendingAsync(string? region, TimeSpan window, int count, CancellationToken cancellationToken = default)
+    {
+        var scores = await TrendingScoresAsync(region, window, cancellationToken);
+        return new TrendingResponse(region, WindowName(window), [.. scores.Take(count).Select(s => Item(s.SongId, s.Score, MixReasons.Trending))]);
+    }
+
+    /// <summary>The API name of a window.</summary>
+    public static string WindowName(TimeSpan window) => window.TotalHours switch
+    {
+        1 => "1h",
+        24 => "24h",
+        _ => "7d",
+    };
+
+    private Task<IReadOnlyList<ScoredSong>> TrendingScoresAsync(string? region, TimeSpan window, CancellationToken cancellationToken) =>
+        CachedAsync(("trending", region, window), async () =>
+        {
+            var now = _timeProvider.GetUtcNow();
+            var stats = new List<SongStat>();
+            await foreach (var stat in _stats.ReadAsync(now - window, now.AddHours(1), region, cancellationToken))
+            {
+                stats.Add(stat);
+            }
+
+            return (IReadOnlyList<ScoredSong>)[.. TrendingScorer.Score(stats, now, window).Take(200)];
+        });
+
+    private SongItem Item(string songId, double score, string reason)
+    {
+        var details = _catalog.Details(songId);
+        return new SongItem(songId, details?.Title, details?.Artist, Math.Round(score, 6), reason);
+    }
+
+    // "similar_to:{seed}" when the song's factors are close to one of the user's own songs, else "for_you".
+    private static string ReasonFor(ServingModel model, string songId, int[] seeds)
+    {
+        if (!model.Factors.Items.TryGetIndex(songId, out var item) || seeds.Length == 0)
+        {
+            return MixReasons.ForYou;
+        }
+
+        var vector = model.Factors.ItemVector(item);
+        var best = (Seed: -1, Similarity: SimilarReasonThreshold);
+        foreach (var seed in seeds)
+        {
+            var similarity = TensorPrimitives.CosineSimilarity(vector, model.Factors.ItemVector(seed));
+            if (similarity > best.Similarity)
+            {
+                best = (seed, similarity);
+            }
+        }
+
+        return best.Seed < 0 ? MixReasons.ForYou : MixReasons.SimilarTo(model.Factors.Items[best.Seed]);
+    }
+
+    private (int Model, int User) UserKey(string userId) => (Volatile.Read(ref _modelGeneration), _userGenerations.GetValueOrDefault(userId));
+
+    private async Task<T> CachedAsync<T>(object key, Func<Task<T>> compute)
+    {
+        var fullKey = (key, Volatile.Read(ref _modelGeneration));
+        if (_cache.TryGetValue(fullKey, out T? cached) && cached is not null)
+        {
+            return cached;
+        }
+
+        var value = await compute();
+        _cache.Set(fullKey, value, CacheFor);
+        return value;
+    }
+}

@@ -1,0 +1,145 @@
+using System.Globalization;
+using Azure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Resso.Functions.Core.Hosting;
+using Resso.Ml.Mixes;
+using Resso.Shared.Events;
+
+namespace Resso.Functions.Core.Listeners;
+
+/// <summary>
+/// What listeners see: <c>GET /api/users/{userId}/recommendations?count&amp;region&amp;excludeUsed</c>,
+/// <c>GET /api/users/{userId}/mixes?region</c>, <c>GET /api/songs/{songId}/similar?count</c> and
+/// <c>GET /api/trending?region&amp;window&amp;count</c>. Anonymous; answers carry an ETag and
+/// <c>Cache-Control</c>, and a matching <c>If-None-Match</c> gets 304.
+/// </summary>
+public static class ListenersApi
+{
+    /// <summary>The default and largest <c>count</c>.</summary>
+    public const int DefaultCount = 20, MaxCount = 100;
+
+    /// <summary>Maps the four routes.</summary>
+    public static IEndpointRouteBuilder MapListenersApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/users/{userId}/recommendations", RecommendationsAsync).WithName("GetRecommendations").AllowAnonymousFunction();
+        routes.MapGet("/users/{userId}/mixes", MixesAsync).WithName("GetMixes").AllowAnonymousFunction();
+        routes.MapGet("/songs/{songId}/similar", Similar).WithName("GetSimilarSongs").AllowAnonymousFunction();
+        routes.MapGet("/trending", TrendingAsync).WithName("GetTrending").AllowAnonymousFunction();
+        return routes;
+    }
+
+    /// <summary>Top songs for the user; an unknown user gets trending in their region, marked as not personalised.</summary>
+    public static async Task<IResult> RecommendationsAsync(string userId, HttpRequest request, ListenerService listeners, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        Id(userId, "userId", errors);
+        var count = Count(request, errors);
+        var region = Region(request, errors);
+        var excludeUsed = true;
+        if (request.Query["excludeUsed"].ToString() is { Length: > 0 } text && !bool.TryParse(text, out excludeUsed))
+        {
+            errors["excludeUsed"] = ["must be true or false."];
+        }
+
+        return errors.Count > 0
+            ? Problems.Validation(errors)
+            : await AnswerAsync(() => listeners.RecommendAsync(userId, count, region, excludeUsed, cancellationToken), isPrivate: true);
+    }
+
+    /// <summary>The user's named mixes of 20–50 tracks, stable through the day.</summary>
+    public static async Task<IResult> MixesAsync(string userId, HttpRequest request, ListenerService listeners, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        Id(userId, "userId", errors);
+        var region = Region(request, errors);
+        return errors.Count > 0
+            ? Problems.Validation(errors)
+            : await AnswerAsync(() => listeners.MixesAsync(userId, region, cancellationToken), isPrivate: true);
+    }
+
+    /// <summary>Neighbours of a song; 404 for a song neither the model nor the catalog knows.</summary>
+    public static IResult Similar(string songId, HttpRequest request, ListenerService listeners)
+    {
+        var errors = new Dictionary<string, string[]>();
+        Id(songId, "songId", errors);
+        var count = Count(request, errors);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        return listeners.Similar(songId, count) is { } similar
+            ? new CachedJson(similar, ListenerService.CacheFor, isPrivate: false)
+            : Problems.NotFound("song", $"Neither the model nor the catalog knows song '{songId}'.");
+    }
+
+    /// <summary>Time-decayed popularity; worldwide without a region.</summary>
+    public static async Task<IResult> TrendingAsync(HttpRequest request, ListenerService listeners, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var count = Count(request, errors);
+        var region = Region(request, errors);
+        var window = TimeSpan.FromHours(24);
+        if (request.Query["window"].ToString() is { Length: > 0 } text && !TrendingScorer.TryParseWindow(text, out window))
+        {
+            errors["window"] = ["must be 1h, 24h or 7d."];
+        }
+
+        return errors.Count > 0
+            ? Problems.Validation(errors)
+            : await AnswerAsync(() => listeners.TrendingAsync(region, window, count, cancellationToken), isPrivate: false);
+    }
+
+    private static async Task<IResult> AnswerAsync<T>(Func<Task<T>> compute, bool isPrivate)
+        where T : notnull
+    {
+        try
+        {
+            return new CachedJson(await compute(), ListenerService.CacheFor, isPrivate);
+        }
+        catch (RequestFailedException)
+        {
+            return Problems.StorageUnavailable();
+        }
+    }
+
+    private static void Id(string id, string name, Dictionary<string, string[]> errors)
+    {
+        if (!EventParser.IsValidId(id))
+        {
+            errors[name] = ["must be 1–64 characters of A–Z, a–z, 0–9, '_', '.', ':' or '-'."];
+        }
+    }
+
+    private static int Count(HttpRequest request, Dictionary<string, string[]> errors)
+    {
+        if (request.Query["count"].ToString() is not { Length: > 0 } text)
+        {
+            return DefaultCount;
+        }
+
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count is < 1 or > MaxCount)
+        {
+            errors["count"] = [$"must be a whole number from 1 to {MaxCount}."];
+        }
+
+        return count;
+    }
+
+    private static string? Region(HttpRequest request, Dictionary<string, string[]> errors)
+    {
+        if (request.Query["region"].ToString() is not { Length: > 0 } region)
+        {
+            return null;
+        }
+
+        if (!Regions.IsValid(region))
+        {
+            errors["region"] = ["must be an ISO 3166-1 alpha-2 country code in upper case, e.g. ID."];
+        }
+
+        return region;
+    }
+}

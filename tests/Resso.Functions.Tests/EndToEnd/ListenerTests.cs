@@ -1,0 +1,204 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Resso.Functions.Core.Listeners;
+using Resso.Shared.Events;
+using Resso.Shared.Ingestion;
+using Resso.Shared.Storage;
+using Resso.Testing;
+using Resso.Traffic.Generation;
+using static Resso.Functions.Tests.EndToEnd.IngestionHarness;
+
+namespace Resso.Functions.Tests.EndToEnd;
+
+/// <summary>One trained host with the generator's catalog, shared by the listener tests.</summary>
+public sealed class ListenerHost(AzuriteFixture azurite) : IAsyncLifetime
+{
+    public SelfHostServer Host { get; private set; } = null!;
+
+    public TrafficGenerator Traffic { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        (Host, Traffic) = await RecommenderHarness.StartWithEventsAsync(azurite);
+        var catalog = Host.Get<SongCatalog>();
+        foreach (var song in Traffic.World.Songs)
+        {
+            await catalog.UpsertAsync(song.Id, song.Details);
+        }
+
+        await Host.Get<CatalogSnapshot>().RefreshAsync();
+        await RecommenderHarness.RetrainAndWaitAsync(Host);
+    }
+
+    public async ValueTask DisposeAsync() => await Host.DisposeAsync();
+}
+
+public sealed class ListenerTests(ListenerHost fixture, AzuriteFixture azurite) : IClassFixture<ListenerHost>
+{
+    private SelfHostServer Host => fixture.Host;
+
+    private async Task<(HttpResponseMessage Response, JsonElement Body)> GetAsync(string path, string? ifNoneMatch = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (ifNoneMatch is not null)
+        {
+            request.Headers.IfNoneMatch.Add(new EntityTagHeaderValue(ifNoneMatch));
+        }
+
+        var response = await Host.Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement);
+    }
+
+    private int ClusterOf(string songId) => fixture.Traffic.World.ClusterOf(songId);
+
+    private string ArtistOf(string songId) => fixture.Traffic.World.Song(songId).Details.Artist;
+
+    [Fact]
+    public async Task NewUser_FiveEventsInOneCluster_RecommendationsAndForYouLeadWithThatCluster()
+    {
+        var cluster = fixture.Traffic.World.Clusters[1];
+        var used = cluster.SongsByPopularity.Take(5).ToList();
+        var events = used.Select((s, i) => Events.Valid(eventId: $"l_{i}", userId: "u_listener_new", songId: s.Id, action: SongAction.Like)).ToList();
+        (await PostAsync(Host, Batch(events))).EnsureSuccessStatusCode();
+        await WaitUntilCountedAsync(azurite, new StorageNames(Host.StoragePrefix), Host.Get<InteractionStore>(), (await Host.Get<InteractionStore>().CountEventsAsync()) >= 5 ? 0 : 5);
+        for (var i = 0; i < 50 && (await Host.Get<InteractionStore>().GetUserEventsAsync("u_listener_new")).Count < 5; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        var (response, recommendations) = await GetAsync("/api/users/u_listener_new/recommendations?count=10");
+        var (_, mixes) = await GetAsync("/api/users/u_listener_new/mixes");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(recommendations.GetProperty("personalized").GetBoolean());
+        var items = recommendations.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("songId").GetString()!).ToList();
+        Assert.True(items.Take(5).Count(s => ClusterOf(s) == cluster.Index) >= 4, string.Join(",", items.Select(ClusterOf)));
+        Assert.DoesNotContain(items, s => used.Any(u => u.Id == s));
+        var forYou = mixes.GetProperty("mixes").EnumerateArray().Single(m => m.GetProperty("kind").GetString() == "for_you");
+        var forYouSongs = forYou.GetProperty("tracks").EnumerateArray().Select(t => t.GetProperty("songId").GetString()!).ToList();
+        Assert.True(forYouSongs.Take(5).Count(s => ClusterOf(s) == cluster.Index) >= 4, string.Join(",", forYouSongs.Select(ClusterOf)));
+    }
+
+    [Fact]
+    public async Task Mixes_OfAnActiveUser_AreTwentyToFiftyTracksWithinTheArtistCapAndBecauseYouUsedNeverHoldsItsSeed()
+    {
+        var user = fixture.Traffic.World.UsersByActivity.First(u => u.IsCreator);
+
+        var (response, body) = await GetAsync($"/api/users/{user.Id}/mixes?region={user.Region}");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var mixes = body.GetProperty("mixes").EnumerateArray().ToList();
+        Assert.Contains(mixes, m => m.GetProperty("kind").GetString() == "for_you");
+        Assert.Contains(mixes, m => m.GetProperty("kind").GetString() == "trending");
+        foreach (var mix in mixes)
+        {
+            var tracks = mix.GetProperty("tracks").EnumerateArray().Select(t => t.GetProperty("songId").GetString()!).ToList();
+            Assert.InRange(tracks.Count, 20, 50);
+            Assert.Equal(tracks.Count, tracks.Distinct().Count());
+            Assert.False(string.IsNullOrWhiteSpace(mix.GetProperty("title").GetString()));
+            if (mix.GetProperty("kind").GetString() is "for_you" or "trending" or "because_you_used")
+            {
+                Assert.True(tracks.GroupBy(ArtistOf).Max(g => g.Count()) <= 2, $"{mix.GetProperty("title")}: {string.Join(",", tracks.Select(ArtistOf))}");
+            }
+
+            if (mix.GetProperty("kind").GetString() == "because_you_used")
+            {
+                var seed = mix.GetProperty("tracks")[0].GetProperty("reason").GetString()!["similar_to:".Length..];
+                Assert.DoesNotContain(seed, tracks);
+            }
+        }
+
+        var (_, again) = await GetAsync($"/api/users/{user.Id}/mixes?region={user.Region}");
+        Assert.Equal(body.ToString(), again.ToString()); // stable through the day
+    }
+
+    [Fact]
+    public async Task Trending_InARegion_ReflectsThatRegionsEvents()
+    {
+        var song = fixture.Traffic.World.SongsByPopularity[^1]; // the least popular song, made a hit in Japan
+        var events = Enumerable.Range(0, 60).Select(i => Events.Valid(eventId: $"jp_{i}", userId: $"u_jp_{i}", songId: song.Id, action: SongAction.Create, region: "JP")).ToList();
+        (await PostAsync(Host, Batch(events))).EnsureSuccessStatusCode();
+        for (var i = 0; i < 100 && (await Host.Get<InteractionStore>().GetUserEventsAsync("u_jp_59")).Count == 0; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        await Task.Delay(ListenerService.CacheFor > TimeSpan.Zero ? 0 : 0);
+        var (_, japan) = await GetAsync("/api/trending?region=JP&window=1h&count=5");
+        var (_, brazil) = await GetAsync("/api/trending?region=BR&window=1h&count=50");
+
+        Assert.Equal(song.Id, japan.GetProperty("items")[0].GetProperty("songId").GetString());
+        Assert.Equal("1h", japan.GetProperty("window").GetString());
+        Assert.DoesNotContain(brazil.GetProperty("items").EnumerateArray(), i => i.GetProperty("songId").GetString() == song.Id);
+    }
+
+    [Fact]
+    public async Task Answers_CarryAnETag_AndAMatchingIfNoneMatchGets304()
+    {
+        var user = fixture.Traffic.World.Users[0];
+        foreach (var path in new[] { $"/api/users/{user.Id}/recommendations", $"/api/users/{user.Id}/mixes", "/api/trending?window=7d", $"/api/songs/{fixture.Traffic.World.Songs[0].Id}/similar?count=5" })
+        {
+            var (first, _) = await GetAsync(path);
+            var etag = first.Headers.ETag!.Tag;
+
+            var (second, _) = await GetAsync(path, etag);
+
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            Assert.NotNull(first.Headers.CacheControl?.MaxAge);
+            Assert.Equal(HttpStatusCode.NotModified, second.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task UnknownUser_GetsTrendingInTheirRegion_MarkedAsSuch()
+    {
+        var (response, body) = await GetAsync("/api/users/u_never_seen/recommendations?region=ID&count=5");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(body.GetProperty("personalized").GetBoolean());
+        Assert.All(body.GetProperty("items").EnumerateArray(), i => Assert.Equal("trending", i.GetProperty("reason").GetString()));
+        Assert.NotEmpty(body.GetProperty("items").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Similar_SongInTheModel_ComesFromTheSameCluster()
+    {
+        var song = fixture.Traffic.World.Clusters[0].SongsByPopularity[0];
+
+        var (_, body) = await GetAsync($"/api/songs/{song.Id}/similar?count=5");
+
+        Assert.Equal("model", body.GetProperty("source").GetString());
+        var items = body.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("songId").GetString()!).ToList();
+        Assert.DoesNotContain(song.Id, items);
+        Assert.True(items.Count(s => ClusterOf(s) == 0) >= 3, string.Join(",", items.Select(ClusterOf)));
+    }
+
+    [Theory]
+    [InlineData("/api/users/u_1/recommendations?count=0", "count")]
+    [InlineData("/api/users/u_1/recommendations?count=101", "count")]
+    [InlineData("/api/users/u_1/recommendations?count=ten", "count")]
+    [InlineData("/api/users/u_1/recommendations?region=XX", "region")]
+    [InlineData("/api/users/u_1/recommendations?excludeUsed=maybe", "excludeUsed")]
+    [InlineData("/api/users/u%2F1/mixes", "userId")]
+    [InlineData("/api/trending?window=2h", "window")]
+    [InlineData("/api/trending?region=zz", "region")]
+    [InlineData("/api/songs/s_1/similar?count=1000", "count")]
+    public async Task BadInput_Is400NamingTheField(string path, string field)
+    {
+        var (response, body) = await GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True(body.GetProperty("errors").TryGetProperty(field, out _), body.ToString());
+    }
+
+    [Fact]
+    public async Task Similar_UnknownSong_Is404Problem()
+    {
+        var (response, body) = await GetAsync("/api/songs/s_does_not_exist/similar");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("urn:resso:problem:song-not-found", body.GetProperty("type").GetString());
+    }
+}
