@@ -57,7 +57,7 @@ public static class SelfHostApp
         builder.Services.AddHostedService<StartupReport>();
 
         var app = builder.Build();
-        app.UseExceptionHandler();
+        app.UseExceptionHandler(errors => errors.Run(UnhandledErrors.WriteAsync));
         app.UseStatusCodePages();
         app.MapRessoApi();
         return app;
