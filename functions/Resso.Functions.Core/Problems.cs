@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Resso.Shared.Storage;
 
 namespace Resso.Functions.Core;
 
@@ -31,8 +32,13 @@ public static class Problems
     /// <summary>415: the body is not JSON.</summary>
     public static ProblemHttpResult UnsupportedMediaType() => Problem(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "The body must be application/json.", null);
 
-    /// <summary>503: storage is not answering; the client should retry after a few seconds.</summary>
-    public static ProblemHttpResult StorageUnavailable() => Problem(StatusCodes.Status503ServiceUnavailable, "storage-unavailable", "Storage is not answering; nothing was stored. Retry shortly.", null);
+    /// <summary>503 with <c>Retry-After</c>: storage is not answering (or the circuit is open); nothing was stored.</summary>
+    public static ProblemHttpResult StorageUnavailable(HttpResponse response, Exception exception)
+    {
+        var retryAfter = StorageGuard.RetryAfter(exception);
+        response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problem(StatusCodes.Status503ServiceUnavailable, "storage-unavailable", "Storage is not answering; nothing was stored. Retry after the time in Retry-After.", null);
+    }
 
     private static ProblemHttpResult Problem(int status, string type, string title, string? detail) =>
         TypedResults.Problem(detail, statusCode: status, title: title, type: TypePrefix + type);

@@ -48,7 +48,12 @@ public static class SelfHostApp
             builder.Logging.AddFilter(category.Equals("default", StringComparison.OrdinalIgnoreCase) ? null : category, level);
         }
 
-        builder.Services.TryAddSingleton(hostJson.Queues); // tests may set their own first
+        var queues = builder.Configuration["Resso:SelfHost:MessageLease"] is { Length: > 0 } lease
+            ? hostJson.Queues with { MessageLease = TimeSpan.TryParse(lease, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= TimeSpan.FromSeconds(1)
+                ? value
+                : throw new RessoConfigurationException("Resso__SelfHost__MessageLease", "must be a duration \"hh:mm:ss\" of at least one second.") }
+            : hostJson.Queues;
+        builder.Services.TryAddSingleton(queues); // tests may set their own first
         builder.AddResso();
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<QueueListenerMetrics>();

@@ -21,7 +21,7 @@ public sealed class ModelFunctions(
     [Function("GetModel")]
     public async Task<IResult> GetModel(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "model")] HttpRequest request) =>
-        await ModelApi.GetModelAsync(store, holder, timeProvider, request.HttpContext.RequestAborted);
+        await ModelApi.GetModelAsync(request, store, holder, timeProvider, request.HttpContext.RequestAborted);
 
     [Function("RetrainModel")]
     public async Task<IResult> RetrainModel(

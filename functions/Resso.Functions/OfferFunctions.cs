@@ -10,6 +10,7 @@ using Resso.Functions.Core.Reports;
 using Resso.Shared.Attribution;
 using Resso.Shared.Ingestion;
 using Resso.Shared.Links;
+using Resso.Shared.Storage;
 
 namespace Resso.Functions;
 
@@ -22,12 +23,13 @@ public sealed class OfferFunctions(
     AttributionReporter reporter,
     IOptions<DeepLinkOptions> deepLinks,
     TimeProvider timeProvider,
+    StorageGuard guard,
     CatalogRollupTimer rollup)
 {
     [Function("GetOffer")]
     public async Task<IResult> GetOffer(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "songs/{songId}/offer")] HttpRequest request, string songId) =>
-        await OffersApi.GetOfferAsync(songId, request, offers, request.HttpContext.RequestAborted);
+        await OffersApi.GetOfferAsync(songId, request, offers, guard, request.HttpContext.RequestAborted);
 
     [Function("FollowLink")]
     public Task<IResult> FollowLink(
@@ -37,17 +39,17 @@ public sealed class OfferFunctions(
     [Function("RedeemClaim")]
     public async Task<IResult> RedeemClaim(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "claims/{code}")] HttpRequest request, string code) =>
-        await ClaimsApi.RedeemAsync(code, attribution, request.HttpContext.RequestAborted);
+        await ClaimsApi.RedeemAsync(code, request, attribution, guard, request.HttpContext.RequestAborted);
 
     [Function("RecordConversion")]
     public async Task<IResult> RecordConversion(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "conversions")] HttpRequest request) =>
-        await ConversionsApi.RecordAsync(request, attribution, catalog, signer, offers, deepLinks, timeProvider, request.HttpContext.RequestAborted);
+        await ConversionsApi.RecordAsync(request, attribution, catalog, signer, offers, deepLinks, timeProvider, guard, request.HttpContext.RequestAborted);
 
     [Function("AttributionReport")]
     public Task<IResult> AttributionReport(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "reports/attribution")] HttpRequest request) =>
-        ReportsApi.GetAttributionAsync(request, reporter, timeProvider, request.HttpContext.RequestAborted);
+        ReportsApi.GetAttributionAsync(request, reporter, timeProvider, guard, request.HttpContext.RequestAborted);
 
     [Function("CatalogRollupTimer")]
     public Task CatalogRollupTimer([TimerTrigger(Core.Listeners.CatalogRollupTimer.ScheduleExpression)] TimerInfo timerInfo, CancellationToken cancellationToken) =>

@@ -16,13 +16,15 @@ public sealed class AzuriteServer : IAsyncDisposable
     // Azurite's well-known development key: public, documented, and only accepted by the emulator.
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-    private readonly Process _process;
     private readonly StringBuilder _output;
+    private readonly string? _location;
+    private Process _process;
 
-    private AzuriteServer(Process process, StringBuilder output, int blobPort, int queuePort, int tablePort)
+    private AzuriteServer(Process process, StringBuilder output, int blobPort, int queuePort, int tablePort, string? location)
     {
         _process = process;
         _output = output;
+        _location = location;
         BlobPort = blobPort;
         QueuePort = queuePort;
         TablePort = tablePort;
@@ -41,26 +43,35 @@ public sealed class AzuriteServer : IAsyncDisposable
         $"QueueEndpoint=http://127.0.0.1:{QueuePort}/{AccountName};" +
         $"TableEndpoint=http://127.0.0.1:{TablePort}/{AccountName};";
 
-    /// <summary>Starts Azurite and waits until its three services accept connections.</summary>
-    public static async Task<AzuriteServer> StartAsync(CancellationToken cancellationToken = default)
+    private static string Script
     {
-        var script = Path.Combine(RepositoryPaths.Root, "node_modules", "azurite", "dist", "src", "azurite.js");
-        if (!File.Exists(script))
+        get
         {
-            throw new InvalidOperationException(
-                $"Azurite is not installed ({script} is missing). Run 'npm ci' in {RepositoryPaths.Root}, or use ./test.sh, which does.");
+            var script = Path.Combine(RepositoryPaths.Root, "node_modules", "azurite", "dist", "src", "azurite.js");
+            return File.Exists(script)
+                ? script
+                : throw new InvalidOperationException(
+                    $"Azurite is not installed ({script} is missing). Run 'npm ci' in {RepositoryPaths.Root}, or use ./test.sh, which does.");
         }
+    }
 
+    /// <summary>
+    /// Starts Azurite and waits until its three services accept connections: in memory, or keeping
+    /// its data in <paramref name="location"/> so that it survives <see cref="StopForOutageAsync"/> and <see cref="RestartAsync"/>.
+    /// </summary>
+    public static async Task<AzuriteServer> StartAsync(string? location = null, CancellationToken cancellationToken = default)
+    {
+        var script = Script;
         for (var attempt = 1; ; attempt++)
         {
             // Free ports can be taken between choosing and binding; a few attempts settle it.
             var (blob, queue, table) = (FreePort(), FreePort(), FreePort());
             var output = new StringBuilder();
-            var process = Start(script, blob, queue, table, output);
+            var process = Start(script, blob, queue, table, output, location);
             try
             {
                 await WaitForPortsAsync(process, [blob, queue, table], cancellationToken);
-                return new AzuriteServer(process, output, blob, queue, table);
+                return new AzuriteServer(process, output, blob, queue, table, location);
             }
             catch (Exception) when (attempt < 3 && !cancellationToken.IsCancellationRequested)
             {
@@ -74,7 +85,30 @@ public sealed class AzuriteServer : IAsyncDisposable
         }
     }
 
-    private static Process Start(string script, int blob, int queue, int table, StringBuilder output)
+    /// <summary>
+    /// Takes storage away: stops Azurite with SIGTERM. (A SIGKILL would also lose what Azurite had not
+    /// yet saved to disk, which real Azure Storage never does to an acknowledged write.)
+    /// </summary>
+    public async Task StopForOutageAsync()
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>Starts Azurite again on the same ports and data folder.</summary>
+    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    {
+        var old = _process;
+        _process = Start(Script, BlobPort, QueuePort, TablePort, _output, _location);
+        old.Dispose();
+        await WaitForPortsAsync(_process, [BlobPort, QueuePort, TablePort], cancellationToken);
+    }
+
+    private static Process Start(string script, int blob, int queue, int table, StringBuilder output, string? location)
     {
         var info = new ProcessStartInfo("node")
         {
@@ -88,10 +122,20 @@ public sealed class AzuriteServer : IAsyncDisposable
             "--blobHost", "127.0.0.1", "--blobPort", blob.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--queueHost", "127.0.0.1", "--queuePort", queue.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--tableHost", "127.0.0.1", "--tablePort", table.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry", "--silent",
+            "--skipApiVersionCheck", "--disableTelemetry", "--silent",
         })
         {
             info.ArgumentList.Add(arg);
+        }
+
+        if (location is null)
+        {
+            info.ArgumentList.Add("--inMemoryPersistence");
+        }
+        else
+        {
+            info.ArgumentList.Add("--location");
+            info.ArgumentList.Add(location);
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("node could not be started.");

@@ -1,4 +1,4 @@
-using Azure;
+using Resso.Shared.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -24,7 +24,7 @@ public static class ClaimsApi
 
     /// <summary>200 the first time; 409 after; 410 when expired; 404 unknown; 400 not a code.</summary>
     public static async Task<Results<Ok<ClaimedLink>, ValidationProblem, ProblemHttpResult>> RedeemAsync(
-        string code, AttributionStore attribution, CancellationToken cancellationToken)
+        string code, HttpRequest request, AttributionStore attribution, StorageGuard guard, CancellationToken cancellationToken)
     {
         if (!ClaimCodes.IsWellFormed(code))
         {
@@ -33,7 +33,7 @@ public static class ClaimsApi
 
         try
         {
-            var (outcome, claim) = await attribution.RedeemClaimAsync(code, cancellationToken);
+            var (outcome, claim) = await guard.ExecuteAsync(ct => new ValueTask<(ClaimOutcome, ClaimRecord?)>(attribution.RedeemClaimAsync(code, ct)), cancellationToken);
             switch (outcome)
             {
                 case ClaimOutcome.Unknown:
@@ -47,9 +47,9 @@ public static class ClaimsApi
             var offer = await attribution.GetOfferAsync(claim!.OfferId, cancellationToken);
             return TypedResults.Ok(new ClaimedLink(claim.Keys.SongId, claim.StartMs, claim.ClickId, claim.OfferId, offer?.Kind, claim.Keys.Experiment, claim.Keys.Variant));
         }
-        catch (RequestFailedException)
+        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))
         {
-            return Problems.StorageUnavailable();
+            return Problems.StorageUnavailable(request.HttpContext.Response, ex);
         }
     }
 }

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Azure;
+using Resso.Shared.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -41,7 +41,7 @@ public static class ConversionsApi
     /// <summary>201 when recorded now, 200 when it had been (the stored record), 400 for invalid fields.</summary>
     public static async Task<Results<Created<ConversionResult>, Ok<ConversionResult>, ValidationProblem, ProblemHttpResult>> RecordAsync(
         HttpRequest request, AttributionStore attribution, SongCatalog catalog, LinkSigner signer, OfferService offers,
-        IOptions<DeepLinkOptions> options, TimeProvider timeProvider, CancellationToken cancellationToken)
+        IOptions<DeepLinkOptions> options, TimeProvider timeProvider, StorageGuard guard, CancellationToken cancellationToken)
     {
         var (document, problem) = await JsonBody.ReadAsync(request, MaxBodyBytes, cancellationToken);
         if (problem is not null)
@@ -88,16 +88,18 @@ public static class ConversionsApi
 
             try
             {
-                var attributionFound = await AttributeAsync(userId!, occurredAt, clickId, claimCode, token, attribution, catalog, signer, options.Value, cancellationToken);
-                var (stored, duplicate) = await attribution.RecordConversionAsync(
-                    new ConversionRecord(conversionId!, userId!, plan!, amount, currency!, occurredAt, trial, attributionFound), cancellationToken);
+                var (stored, duplicate) = await guard.ExecuteAsync(async ct =>
+                {
+                    var attributionFound = await AttributeAsync(userId!, occurredAt, clickId, claimCode, token, attribution, catalog, signer, options.Value, ct);
+                    return await attribution.RecordConversionAsync(new ConversionRecord(conversionId!, userId!, plan!, amount, currency!, occurredAt, trial, attributionFound), ct);
+                }, cancellationToken);
                 offers.ForgetSubscription(userId!);
                 var result = new ConversionResult(stored.ConversionId, duplicate, stored.Attribution is not null, stored.Attribution);
                 return duplicate ? TypedResults.Ok(result) : TypedResults.Created((string?)null, result);
             }
-            catch (RequestFailedException)
+            catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))
             {
-                return Problems.StorageUnavailable();
+                return Problems.StorageUnavailable(request.HttpContext.Response, ex);
             }
         }
     }

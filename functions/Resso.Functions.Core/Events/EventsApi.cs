@@ -1,4 +1,4 @@
-using Azure;
+using Resso.Shared.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -30,7 +30,7 @@ public static class EventsApi
     /// problem named by index and field), then enqueues them packed into as few messages as fit.
     /// </summary>
     public static async Task<Results<Accepted<EventsAccepted>, ValidationProblem, ProblemHttpResult>> PostEventsAsync(
-        HttpRequest request, EventParser parser, EventQueue queue, IOptions<IngestionOptions> options, CancellationToken cancellationToken)
+        HttpRequest request, EventParser parser, EventQueue queue, IOptions<IngestionOptions> options, StorageGuard guard, CancellationToken cancellationToken)
     {
         var (document, problem) = await JsonBody.ReadAsync(request, options.Value.MaxRequestBytes, cancellationToken);
         if (problem is not null)
@@ -49,13 +49,13 @@ public static class EventsApi
             var events = parsed.Valid.Select(v => v.Event).ToList();
             try
             {
-                var messages = await queue.EnqueueAsync(events, cancellationToken);
+                var messages = await guard.ExecuteAsync(ct => new ValueTask<int>(queue.EnqueueAsync(events, ct)), cancellationToken);
                 return TypedResults.Accepted((string?)null, new EventsAccepted(events.Count, messages));
             }
-            catch (RequestFailedException)
+            catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))
             {
                 // Some messages may have been enqueued; the client's retry is safe, events count once.
-                return Problems.StorageUnavailable();
+                return Problems.StorageUnavailable(request.HttpContext.Response, ex);
             }
         }
     }

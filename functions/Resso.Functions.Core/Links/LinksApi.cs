@@ -1,4 +1,4 @@
-using Azure;
+using Resso.Shared.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -57,7 +57,7 @@ public static class LinksApi
         {
             song = await catalog.GetAsync(claims.SongId, cancellationToken);
         }
-        catch (RequestFailedException)
+        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))
         {
             // The label is only for reports; the redirect must not wait on storage.
         }
@@ -82,7 +82,7 @@ public static class LinksApi
             await attribution.CreateClaimAsync(
                 new ClaimRecord(code, clickId, claims.OfferId, claims.StartMs, now, now + options.Value.ClaimLifetime, keys), cancellationToken);
         }
-        catch (RequestFailedException)
+        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))
         {
             // Without a claim the install still happens; only the deferred deep link is lost.
             return Redirect(platform == Platform.Ios ? options.Value.IosStoreUrl : options.Value.AndroidStoreUrl, options.Value);

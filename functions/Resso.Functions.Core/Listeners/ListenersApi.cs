@@ -1,5 +1,6 @@
 using System.Globalization;
-using Azure;
+using Microsoft.Extensions.DependencyInjection;
+using Resso.Shared.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -45,7 +46,7 @@ public static class ListenersApi
 
         return errors.Count > 0
             ? Problems.Validation(errors)
-            : await AnswerAsync(() => listeners.RecommendAsync(userId, count, region, excludeUsed, cancellationToken), isPrivate: true);
+            : await AnswerAsync(request, () => listeners.RecommendAsync(userId, count, region, excludeUsed, cancellationToken), isPrivate: true);
     }
 
     /// <summary>The user's named mixes of 20–50 tracks, stable through the day.</summary>
@@ -56,7 +57,7 @@ public static class ListenersApi
         var region = Region(request, errors);
         return errors.Count > 0
             ? Problems.Validation(errors)
-            : await AnswerAsync(() => listeners.MixesAsync(userId, region, cancellationToken), isPrivate: true);
+            : await AnswerAsync(request, () => listeners.MixesAsync(userId, region, cancellationToken), isPrivate: true);
     }
 
     /// <summary>Neighbours of a song; 404 for a song neither the model nor the catalog knows.</summary>
@@ -89,19 +90,20 @@ public static class ListenersApi
 
         return errors.Count > 0
             ? Problems.Validation(errors)
-            : await AnswerAsync(() => listeners.TrendingAsync(region, window, count, cancellationToken), isPrivate: false);
+            : await AnswerAsync(request, () => listeners.TrendingAsync(region, window, count, cancellationToken), isPrivate: false);
     }
 
-    private static async Task<IResult> AnswerAsync<T>(Func<Task<T>> compute, bool isPrivate)
+    private static async Task<IResult> AnswerAsync<T>(HttpRequest request, Func<Task<T>> compute, bool isPrivate)
         where T : notnull
     {
+        var guard = request.HttpContext.RequestServices.GetRequiredService<StorageGuard>();
         try
         {
-            return new CachedJson(await compute(), ListenerService.CacheFor, isPrivate);
+            return new CachedJson(await guard.ExecuteAsync(async _ => await compute(), request.HttpContext.RequestAborted), ListenerService.CacheFor, isPrivate);
         }
-        catch (RequestFailedException)
+        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))
         {
-            return Problems.StorageUnavailable();
+            return Problems.StorageUnavailable(request.HttpContext.Response, ex);
         }
     }
 

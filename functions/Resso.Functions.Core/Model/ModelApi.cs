@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Azure;
 using Azure.Storage.Queues;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -45,7 +44,7 @@ public static class ModelApi
 
     /// <summary>The published model, what this instance serves, and the last publish decision; 404 before the first model.</summary>
     public static async Task<Results<Ok<ModelStatus>, ProblemHttpResult>> GetModelAsync(
-        ModelStore store, ModelHolder holder, TimeProvider timeProvider, CancellationToken cancellationToken)
+        HttpRequest request, ModelStore store, ModelHolder holder, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         try
         {
@@ -68,9 +67,9 @@ public static class ModelApi
                 served?.LoadedAt,
                 last));
         }
-        catch (RequestFailedException)
+        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))
         {
-            return Problems.StorageUnavailable();
+            return Problems.StorageUnavailable(request.HttpContext.Response, ex);
         }
     }
 
@@ -84,9 +83,9 @@ public static class ModelApi
         {
             await queues.GetQueueClient(names.ModelRetrainQueue).SendMessageAsync(BinaryData.FromObjectAsJson(message, JsonSerializerOptions.Web), cancellationToken: cancellationToken);
         }
-        catch (RequestFailedException)
+        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))
         {
-            return Problems.StorageUnavailable();
+            return Problems.StorageUnavailable(request.HttpContext.Response, ex);
         }
 
         return TypedResults.Accepted((string?)null, new RetrainQueued(true, reason));

@@ -1,4 +1,4 @@
-using Azure;
+using Resso.Shared.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -21,7 +21,7 @@ public static class OffersApi
 
     /// <summary>Validates the query, then decides, signs and records the offer; 404 for a song the catalog has never heard of.</summary>
     public static async Task<Results<Ok<OfferResponse>, ValidationProblem, ProblemHttpResult>> GetOfferAsync(
-        string songId, HttpRequest request, OfferService offers, CancellationToken cancellationToken)
+        string songId, HttpRequest request, OfferService offers, StorageGuard guard, CancellationToken cancellationToken)
     {
         var query = request.Query;
         var errors = new Dictionary<string, string[]>();
@@ -64,14 +64,14 @@ public static class OffersApi
 
         try
         {
-            var offer = await offers.GetOfferAsync(new OfferRequest(songId, userId, videoId, region, platform, startMs), cancellationToken);
+            var offer = await guard.ExecuteAsync(ct => new ValueTask<OfferResponse?>(offers.GetOfferAsync(new OfferRequest(songId, userId, videoId, region, platform, startMs), ct)), cancellationToken);
             return offer is null
                 ? Problems.NotFound("song", $"The catalog has no song '{songId}'.")
                 : TypedResults.Ok(offer);
         }
-        catch (RequestFailedException)
+        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))
         {
-            return Problems.StorageUnavailable();
+            return Problems.StorageUnavailable(request.HttpContext.Response, ex);
         }
     }
 

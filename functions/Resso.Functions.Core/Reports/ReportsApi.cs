@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Azure;
+using Resso.Shared.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -26,7 +26,7 @@ public static class ReportsApi
     /// <c>from</c> and <c>to</c> are ISO 8601 dates or date-times (UTC when no offset), <c>to</c>
     /// exclusive, default the last 7 days; at most 92 days; <c>groupBy</c> defaults to song.
     /// </summary>
-    public static async Task<IResult> GetAttributionAsync(HttpRequest request, AttributionReporter reporter, TimeProvider timeProvider, CancellationToken cancellationToken)
+    public static async Task<IResult> GetAttributionAsync(HttpRequest request, AttributionReporter reporter, TimeProvider timeProvider, StorageGuard guard, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         var now = timeProvider.GetUtcNow();
@@ -52,11 +52,11 @@ public static class ReportsApi
         AttributionReport report;
         try
         {
-            report = await reporter.BuildAsync(from, to, groupBy, cancellationToken);
+            report = await guard.ExecuteAsync(ct => new ValueTask<AttributionReport>(reporter.BuildAsync(from, to, groupBy, ct)), cancellationToken);
         }
-        catch (RequestFailedException)
+        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))
         {
-            return Problems.StorageUnavailable();
+            return Problems.StorageUnavailable(request.HttpContext.Response, ex);
         }
 
         return request.Headers.Accept.ToString().Contains("text/csv", StringComparison.OrdinalIgnoreCase)

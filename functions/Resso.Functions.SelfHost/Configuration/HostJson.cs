@@ -13,14 +13,23 @@ namespace Resso.Functions.SelfHost.Configuration;
 /// <param name="MaxPollingInterval">The longest wait between polls of an empty queue.</param>
 /// <param name="VisibilityTimeout">How long a failed message stays invisible before its retry.</param>
 /// <param name="MaxDequeueCount">Attempts before a message moves to the poison queue.</param>
+/// <param name="MessageLease">
+/// How long a fetched message stays invisible while its handler runs (not renewed). Not a host.json
+/// setting: the self-host's own <c>Resso__SelfHost__MessageLease</c>, 10 minutes by default.
+/// </param>
 internal sealed record QueuesHostOptions(
     int BatchSize,
     int NewBatchThreshold,
     TimeSpan MaxPollingInterval,
     TimeSpan VisibilityTimeout,
-    int MaxDequeueCount)
+    int MaxDequeueCount,
+    TimeSpan? MessageLease = null)
 {
+    public static readonly TimeSpan DefaultMessageLease = TimeSpan.FromMinutes(10);
+
     public static QueuesHostOptions Defaults { get; } = new(16, 8, TimeSpan.FromMinutes(1), TimeSpan.Zero, 5);
+
+    public TimeSpan Lease => MessageLease ?? DefaultMessageLease;
 }
 
 /// <summary>What the self-host takes from <c>host.json</c>: the queue-trigger settings and the log levels.</summary>

@@ -19,7 +19,7 @@ namespace Resso.Functions.SelfHost.Queues;
 /// <item>messages are base64 (the client's encoding); one that is not is moved to the poison queue
 /// as received.</item>
 /// </list>
-/// What it does not do: a message is fetched invisible for <see cref="FetchVisibility"/> and that
+/// What it does not do: a message is fetched invisible for <see cref="QueuesHostOptions.Lease"/> and that
 /// lease is not renewed, so a handler must finish well within it (the app's handlers take seconds);
 /// a slower one may see its message delivered again, which exactly-once processing tolerates.
 /// </summary>
@@ -33,8 +33,6 @@ internal sealed class QueueListener(
     ILogger logger,
     Random? random = null)
 {
-    public static readonly TimeSpan FetchVisibility = TimeSpan.FromMinutes(10);
-
     private readonly KeyValuePair<string, object?> _queueTag = new("queue", queue.Name);
 
     public string QueueName => queue.Name;
@@ -92,7 +90,7 @@ internal sealed class QueueListener(
         metrics.Polls.Add(1, _queueTag);
         try
         {
-            return (await queue.ReceiveMessagesAsync(options.BatchSize, FetchVisibility, CancellationToken.None)).Value;
+            return (await queue.ReceiveMessagesAsync(options.BatchSize, options.Lease, CancellationToken.None)).Value;
         }
         catch (Exception ex)
         {

@@ -52,6 +52,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<StorageProvisioner>();
         services.AddHostedService(static sp => sp.GetRequiredService<StorageProvisioner>());
         services.TryAddSingleton<StorageHealthProbe>();
+        services.TryAddSingleton<StorageGuard>();
         return services;
     }
 

@@ -37,13 +37,18 @@ internal static class IngestionHarness
     public static object Batch(IEnumerable<SongUsedEvent> events) =>
         new { events = events.Select(e => JsonSerializer.SerializeToElement(e, EventJsonContext.Default.SongUsedEvent)).ToList() };
 
-    public static QueueClient Queue(AzuriteFixture azurite, string name) =>
-        new(azurite.ConnectionString, name, StorageServiceCollectionExtensions.ConfigureQueues(new QueueClientOptions()));
+    public static QueueClient Queue(AzuriteFixture azurite, string name) => Queue(azurite.ConnectionString, name);
+
+    public static QueueClient Queue(string connectionString, string name) =>
+        new(connectionString, name, StorageServiceCollectionExtensions.ConfigureQueues(new QueueClientOptions()));
+
+    public static Task WaitUntilCountedAsync(AzuriteFixture azurite, StorageNames names, InteractionStore store, long expected, int seconds = 90) =>
+        WaitUntilCountedAsync(azurite.ConnectionString, names, store, expected, seconds);
 
     /// <summary>Waits until <paramref name="expected"/> distinct events are counted and the queue is drained.</summary>
-    public static async Task WaitUntilCountedAsync(AzuriteFixture azurite, StorageNames names, InteractionStore store, long expected, int seconds = 90)
+    public static async Task WaitUntilCountedAsync(string connectionString, StorageNames names, InteractionStore store, long expected, int seconds = 90)
     {
-        var queue = Queue(azurite, names.SongUsedQueue);
+        var queue = Queue(connectionString, names.SongUsedQueue);
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         long counted = -1;
         int queued = -1;
@@ -62,8 +67,11 @@ internal static class IngestionHarness
         Assert.Fail($"After {seconds} s: {counted} of {expected} events counted, {queued} messages still queued.");
     }
 
+    public static Task AssertCountedExactlyOnceAsync(AzuriteFixture azurite, StorageNames names, SelfHostServer host, IReadOnlyCollection<SongUsedEvent> distinct) =>
+        AssertCountedExactlyOnceAsync(azurite.ConnectionString, names, host, distinct);
+
     /// <summary>Checks every place an event leaves a trace holds each distinct event exactly once.</summary>
-    public static async Task AssertCountedExactlyOnceAsync(AzuriteFixture azurite, StorageNames names, SelfHostServer host, IReadOnlyCollection<SongUsedEvent> distinct)
+    public static async Task AssertCountedExactlyOnceAsync(string connectionString, StorageNames names, SelfHostServer host, IReadOnlyCollection<SongUsedEvent> distinct)
     {
         var store = host.Get<InteractionStore>();
         Assert.Equal(distinct.Count, await store.CountEventsAsync());
