@@ -50,6 +50,9 @@ public static class RessoHostBuilderExtensions
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<CatalogSnapshot>());
         builder.Services.AddSingleton<ListenerService>();
         builder.Services.AddSingleton<IUserActivityObserver>(static sp => sp.GetRequiredService<ListenerService>());
+        builder.Services.AddOptionsWithValidateOnStart<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName);
+        builder.Services.AddSingleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidator>();
+        builder.Services.AddSingleton<RateLimits>();
         builder.Services.AddProblemDetails();
         return builder;
     }

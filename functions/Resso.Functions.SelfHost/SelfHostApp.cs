@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Resso.Functions.Core;
+using Resso.Functions.Core.Hosting;
 using Resso.Functions.SelfHost.Configuration;
 using Resso.Functions.SelfHost.Queues;
 using Resso.Functions.SelfHost.Timers;
@@ -64,6 +65,17 @@ public static class SelfHostApp
         var app = builder.Build();
         app.UseExceptionHandler(errors => errors.Run(UnhandledErrors.WriteAsync));
         app.UseStatusCodePages();
+        var limits = app.Services.GetRequiredService<RateLimits>();
+        app.Use(async (context, next) =>
+        {
+            if (limits.Check(context) is { } rejected)
+            {
+                await rejected.ExecuteAsync(context);
+                return;
+            }
+
+            await next(context);
+        });
         app.MapRessoApi();
         return app;
     }

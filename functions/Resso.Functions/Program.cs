@@ -6,5 +6,6 @@ using Resso.Functions.Core;
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 builder.UseMiddleware<ExceptionMiddleware>();
+builder.UseMiddleware<RateLimitMiddleware>();
 builder.AddResso();
 builder.Build().Run();

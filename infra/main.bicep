@@ -1,0 +1,452 @@
+// Resso Functions on Azure: a Flex Consumption Function App (.NET 10 isolated worker) that reaches
+// its storage account, Application Insights and Key Vault with one user-assigned managed identity.
+// No connection string, account key or instrumentation key is stored anywhere.
+//
+//   az deployment group create -g <rg> -f infra/main.bicep -p infra/main.bicepparam
+//
+// See infra/README.md.
+
+targetScope = 'resourceGroup'
+
+// ---------------------------------------------------------------------------------------------
+// Types
+// ---------------------------------------------------------------------------------------------
+
+@description('A paid plan offered in one region (Resso__Offers__Regions__{CC}__…).')
+type regionPlan = {
+  @description('ISO 4217 currency code, e.g. USD.')
+  currency: string
+
+  @description('Monthly price as a decimal string in the currency\'s units, e.g. "10.99".')
+  monthlyPrice: string
+
+  @description('Free-trial days offered to new subscribers (0: none).')
+  @minValue(0)
+  trialDays: int
+
+  @description('Plan id billing knows, e.g. premium-monthly.')
+  plan: string
+}
+
+@description('One arm of an offer experiment (Resso__Offers__Experiments__{i}__Variants__{j}__…).')
+type offerVariant = {
+  @description('Variant name, reported in attribution.')
+  name: string
+
+  @description('Relative weight in the random split (app default 1).')
+  @minValue(1)
+  weight: int?
+
+  @description('Trial days that override the region\'s (app default: the region\'s).')
+  @minValue(0)
+  trialDays: int?
+
+  @description('Headline that overrides the default; {trialDays} is replaced.')
+  headline: string?
+}
+
+@description('An offer experiment (Resso__Offers__Experiments__{i}__…).')
+type offerExperiment = {
+  @description('Experiment name.')
+  name: string
+
+  @description('Its variants, at least one.')
+  @minLength(1)
+  variants: offerVariant[]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameters: placement and naming
+// ---------------------------------------------------------------------------------------------
+
+@description('Azure region of every resource (one where Flex Consumption is offered).')
+param location string = resourceGroup().location
+
+@description('Short name of the workload, used in every resource name: lowercase letters and digits.')
+@minLength(2)
+@maxLength(10)
+param namePrefix string = 'resso'
+
+@description('Environment, used in resource names and tags, e.g. dev, test, prod: lowercase letters and digits.')
+@minLength(1)
+@maxLength(8)
+param environmentName string
+
+@description('Extra tags for every resource.')
+param tags object = {}
+
+// ---------------------------------------------------------------------------------------------
+// Parameters: hosting
+// ---------------------------------------------------------------------------------------------
+
+@description('Memory of each Function App instance, in MB (CPU is allotted in proportion). ML.NET training runs in the app: 2048 or more.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Most instances the Function App scales out to.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+@description('Storage replication. Standard_LRS suits dev; Standard_ZRS or Standard_GZRS for production.')
+@allowed([
+  'Standard_LRS'
+  'Standard_ZRS'
+  'Standard_GRS'
+  'Standard_GZRS'
+  'Standard_RAGRS'
+  'Standard_RAGZRS'
+])
+param storageSkuName string = 'Standard_LRS'
+
+@description('Days the Log Analytics workspace keeps logs.')
+@minValue(30)
+@maxValue(730)
+param logRetentionInDays int = 30
+
+@description('Key Vault purge protection. Once on it cannot be turned off; leave it on in production.')
+param keyVaultEnablePurgeProtection bool = true
+
+@description('Days a deleted vault or secret can be recovered.')
+@minValue(7)
+@maxValue(90)
+param keyVaultSoftDeleteRetentionInDays int = 90
+
+@description('Optional object id of a user or group granted Key Vault Secrets Officer on the vault, to add and remove link keys (infra/README.md, key rotation). Empty: nobody.')
+param linkKeyOperatorPrincipalId string = ''
+
+// ---------------------------------------------------------------------------------------------
+// Parameters: signed links (Resso__Links__…)
+// ---------------------------------------------------------------------------------------------
+
+@description('Id of the key that signs new links (Resso__Links__SigningKeyId): 1-16 letters and digits (it names an app setting and a Key Vault secret). It travels in every token.')
+@minLength(1)
+@maxLength(16)
+param linkSigningKeyId string = 'k1'
+
+@description('The signing key itself: base64 of at least 32 random bytes, e.g. `openssl rand -base64 48`. Stored in Key Vault as link-key-{linkSigningKeyId}; the app reads it through a Key Vault reference.')
+@secure()
+@minLength(44)
+param linkSigningSecret string
+
+@description('Ids of other keys that verify links but do not sign them: a new key before it signs, or a retired one until its links expire (infra/README.md, key rotation). Their secrets link-key-{id} must already be in the vault.')
+param linkVerificationKeyIds string[] = []
+
+@description('Host name of universal links, https://{linkHost}/api/l/{token} (Resso__Links__LinkHost): a bare DNS name routed to the Function App.')
+param linkHost string
+
+@description('App Store page of the streaming app (Resso__Links__IosStoreUrl).')
+param iosStoreUrl string = 'https://apps.apple.com/app/resso/id1482906000'
+
+@description('Play Store page of the streaming app (Resso__Links__AndroidStoreUrl).')
+param androidStoreUrl string = 'https://play.google.com/store/apps/details?id=com.moonvideo.android.resso'
+
+@description('Web player (Resso__Links__WebPlayerUrl).')
+param webPlayerUrl string = 'https://www.resso.com'
+
+@description('How long a link works after the offer is served (Resso__Links__LinkLifetime), d.hh:mm:ss. A retired key verifies at least this long after it stopped signing.')
+param linkLifetime string = '7.00:00:00'
+
+@description('How long a claim code can be redeemed (Resso__Links__ClaimLifetime), d.hh:mm:ss.')
+param claimLifetime string = '7.00:00:00'
+
+@description('Last-click attribution window (Resso__Links__AttributionWindow), d.hh:mm:ss.')
+param attributionWindow string = '7.00:00:00'
+
+// ---------------------------------------------------------------------------------------------
+// Parameters: ingestion, training, catalog, offers
+// ---------------------------------------------------------------------------------------------
+
+@description('Partitions of the interactions table (Resso__Ingestion__UserPartitions). Fixed for the life of the data: never change it on a deployed environment.')
+@minValue(1)
+param ingestionUserPartitions int = 8
+
+@description('Shards of each day\'s song statistics (Resso__Ingestion__StatsShards).')
+@minValue(1)
+param ingestionStatsShards int = 8
+
+@description('Retrain timer, six-field NCRONTAB in UTC (Resso__Training__Schedule).')
+param trainingSchedule string = '0 0 * * * *'
+
+@description('The timer retrains only after this many new events (Resso__Training__MinNewEvents).')
+@minValue(0)
+param trainingMinNewEvents int = 1000
+
+@description('Hourly roll-up of each song\'s most used segment, six-field NCRONTAB in UTC (Resso__Catalog__RollupSchedule).')
+param catalogRollupSchedule string = '0 30 * * * *'
+
+@description('Paid plan per region (ISO 3166 alpha-2 code → plan). Regions left out offer listen_free.')
+param offerRegions { *: regionPlan } = {
+  ID: { currency: 'IDR', monthlyPrice: '54990', trialDays: 30, plan: 'premium-monthly' }
+  US: { currency: 'USD', monthlyPrice: '10.99', trialDays: 30, plan: 'premium-monthly' }
+  BR: { currency: 'BRL', monthlyPrice: '21.90', trialDays: 30, plan: 'premium-monthly' }
+  MX: { currency: 'MXN', monthlyPrice: '115', trialDays: 30, plan: 'premium-monthly' }
+  IN: { currency: 'INR', monthlyPrice: '119', trialDays: 30, plan: 'premium-monthly' }
+  PH: { currency: 'PHP', monthlyPrice: '149', trialDays: 30, plan: 'premium-monthly' }
+  GB: { currency: 'GBP', monthlyPrice: '10.99', trialDays: 30, plan: 'premium-monthly' }
+}
+
+@description('Offer experiments. Default: the sample\'s trial-length test, 30 against 14 trial days.')
+param offerExperiments offerExperiment[] = [
+  {
+    name: 'trial-length'
+    variants: [
+      { name: 't30', weight: 1 }
+      { name: 't14', weight: 1, trialDays: 14 }
+    ]
+  }
+]
+
+@description('Any other app setting from the README\'s configuration table, name → value, e.g. {"Resso__Training__LatentDimension": "128"}. Applied over the Resso__ settings above; never holds a secret.')
+param additionalAppSettings object = {}
+
+// ---------------------------------------------------------------------------------------------
+// Names
+// ---------------------------------------------------------------------------------------------
+
+var token = uniqueString(resourceGroup().id, namePrefix, environmentName)
+var baseName = '${namePrefix}-${environmentName}'
+var compactName = take(toLower('${namePrefix}${environmentName}'), 9)
+
+var names = {
+  identity: 'id-${baseName}'
+  workspace: 'log-${baseName}'
+  appInsights: 'appi-${baseName}'
+  plan: 'plan-${baseName}'
+  functionApp: 'func-${baseName}-${token}'
+  storage: 'st${compactName}${token}'
+  keyVault: 'kv${compactName}${token}'
+  deploymentContainer: 'app-package'
+}
+
+var allTags = union({ application: 'resso-functions', environment: environmentName }, tags)
+
+// shared/Resso.Shared/Storage/StorageNames.cs with an empty Resso__Storage__Prefix.
+var storageNames = {
+  tables: [
+    'songs'
+    'interactions'
+    'songstats'
+    'subscriptions'
+    'offers'
+    'clicks'
+    'claims'
+    'conversions'
+    'userfactors'
+  ]
+  queues: [
+    'song-used'
+    'song-used-poison'
+    'model-retrain'
+    'model-retrain-poison'
+  ]
+  containers: [
+    'models'
+    'event-log'
+  ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resources
+// ---------------------------------------------------------------------------------------------
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: names.identity
+  location: location
+  tags: allTags
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    workspaceName: names.workspace
+    appInsightsName: names.appInsights
+    location: location
+    tags: allTags
+    retentionInDays: logRetentionInDays
+    principalId: identity.properties.principalId
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    name: names.storage
+    location: location
+    tags: allTags
+    skuName: storageSkuName
+    deploymentContainerName: names.deploymentContainer
+    principalId: identity.properties.principalId
+    tableNames: storageNames.tables
+    queueNames: storageNames.queues
+    containerNames: storageNames.containers
+  }
+}
+
+module keyVault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  params: {
+    name: names.keyVault
+    location: location
+    tags: allTags
+    principalId: identity.properties.principalId
+    enablePurgeProtection: keyVaultEnablePurgeProtection
+    softDeleteRetentionInDays: keyVaultSoftDeleteRetentionInDays
+    signingSecretName: linkKeySecretName(linkSigningKeyId)
+    signingSecretValue: linkSigningSecret
+    operatorPrincipalId: linkKeyOperatorPrincipalId
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// App settings
+// ---------------------------------------------------------------------------------------------
+
+@description('Key Vault secret that holds the link key with this id.')
+func linkKeySecretName(keyId string) string => 'link-key-${keyId}'
+
+@description('The settings of one offer variant, under prefix.')
+func variantSettings(prefix string, variant offerVariant) object =>
+  union(
+    { '${prefix}__Name': variant.name },
+    variant.?weight == null ? {} : { '${prefix}__Weight': string(variant.?weight) },
+    variant.?trialDays == null ? {} : { '${prefix}__TrialDays': string(variant.?trialDays) },
+    variant.?headline == null ? {} : { '${prefix}__Headline': variant.?headline }
+  )
+
+@description('The settings of experiment i and its variants.')
+func experimentSettings(i int, experiment offerExperiment) object =>
+  reduce(
+    range(0, length(experiment.variants)),
+    { 'Resso__Offers__Experiments__${i}__Name': experiment.name },
+    (settings, j) =>
+      union(settings, variantSettings('Resso__Offers__Experiments__${i}__Variants__${j}', experiment.variants[j]))
+  )
+
+// The storage account, reached with the user-assigned identity: read by the Functions host (queue
+// and timer triggers, keys, leases) and by the app (StorageConnection.cs). The service URIs use the
+// cloud's own storage suffix, so neither assumes the public cloud's core.windows.net.
+var storageSuffix = environment().suffixes.storage
+var storageSettings = {
+  AzureWebJobsStorage__accountName: storage.outputs.name
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identity.properties.clientId
+  AzureWebJobsStorage__blobServiceUri: 'https://${storage.outputs.name}.blob.${storageSuffix}'
+  AzureWebJobsStorage__queueServiceUri: 'https://${storage.outputs.name}.queue.${storageSuffix}'
+  AzureWebJobsStorage__tableServiceUri: 'https://${storage.outputs.name}.table.${storageSuffix}'
+}
+
+// Telemetry with an Entra token of the identity (local authentication is off on the component).
+var monitoringSettings = {
+  APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
+}
+
+// The signing key and any keys that only verify, each a Key Vault reference resolved by the
+// platform with keyVaultReferenceIdentity (the user-assigned identity).
+var verificationKeyIds = filter(linkVerificationKeyIds, id => id != linkSigningKeyId)
+var linkKeySettings = reduce(
+  verificationKeyIds,
+  {
+    Resso__Links__SigningKeyId: linkSigningKeyId
+    'Resso__Links__Keys__${linkSigningKeyId}': '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.signingSecretUri})'
+  },
+  (settings, id) =>
+    union(settings, {
+      'Resso__Links__Keys__${id}': '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.vaultUri}secrets/${linkKeySecretName(id)})'
+    })
+)
+
+var linkSettings = {
+  Resso__Links__LinkHost: linkHost
+  Resso__Links__IosStoreUrl: iosStoreUrl
+  Resso__Links__AndroidStoreUrl: androidStoreUrl
+  Resso__Links__WebPlayerUrl: webPlayerUrl
+  Resso__Links__LinkLifetime: linkLifetime
+  Resso__Links__ClaimLifetime: claimLifetime
+  Resso__Links__AttributionWindow: attributionWindow
+}
+
+var ingestionAndTrainingSettings = {
+  Resso__Ingestion__UserPartitions: string(ingestionUserPartitions)
+  Resso__Ingestion__StatsShards: string(ingestionStatsShards)
+  Resso__Training__Schedule: trainingSchedule
+  Resso__Training__MinNewEvents: string(trainingMinNewEvents)
+  Resso__Catalog__RollupSchedule: catalogRollupSchedule
+}
+
+var regionSettings = reduce(
+  items(offerRegions),
+  {},
+  (settings, region) =>
+    union(settings, {
+      'Resso__Offers__Regions__${region.key}__Currency': region.value.currency
+      'Resso__Offers__Regions__${region.key}__MonthlyPrice': region.value.monthlyPrice
+      'Resso__Offers__Regions__${region.key}__TrialDays': string(region.value.trialDays)
+      'Resso__Offers__Regions__${region.key}__Plan': region.value.plan
+    })
+)
+
+var experimentAppSettings = reduce(
+  range(0, length(offerExperiments)),
+  {},
+  (settings, i) => union(settings, experimentSettings(i, offerExperiments[i]))
+)
+
+// Resso__Api__Keys is not set: under Azure the Functions host checks its own function keys.
+// Resso__Storage__Prefix is not set: the queue triggers listen on the unprefixed queue names.
+var appSettings = union(
+  ingestionAndTrainingSettings,
+  linkSettings,
+  regionSettings,
+  experimentAppSettings,
+  additionalAppSettings,
+  linkKeySettings,
+  storageSettings,
+  monitoringSettings
+)
+
+// Uses the outputs of the storage, monitoring and Key Vault modules, so it starts only after they
+// (and the identity's role assignments in them) are done, and the first start finds its access.
+module functionApp 'modules/functionapp.bicep' = {
+  name: 'functionapp'
+  params: {
+    planName: names.plan
+    appName: names.functionApp
+    location: location
+    tags: allTags
+    identityId: identity.id
+    runtimeVersion: '10.0'
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    storageBlobEndpoint: storage.outputs.blobEndpoint
+    deploymentContainerName: names.deploymentContainer
+    appSettings: appSettings
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outputs
+// ---------------------------------------------------------------------------------------------
+
+@description('Function App name: `func azure functionapp publish <name>`.')
+output functionAppName string = functionApp.outputs.name
+
+@description('Default host name of the Function App.')
+output defaultHostName string = functionApp.outputs.defaultHostName
+
+@description('Storage account name.')
+output storageAccountName string = storage.outputs.name
+
+@description('Client id of the user-assigned identity the app runs as.')
+output identityClientId string = identity.properties.clientId
+
+@description('Key Vault name (link keys).')
+output keyVaultName string = keyVault.outputs.name
+
+@description('Application Insights component name.')
+output appInsightsName string = monitoring.outputs.appInsightsName
