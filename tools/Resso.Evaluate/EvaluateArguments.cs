@@ -19,6 +19,9 @@ internal sealed record EvaluateArguments
           --seed <n>               split seed (default 42)
           --k <n>                  ranking cut-off (default 10)
           --validation             evaluate on a validation split cut from train (for tuning)
+          --folds <n>              n-fold cross-validation instead of the single 80/20 split: each user's
+                                   interactions dealt into n folds (seeded), each fold the test set once;
+                                   prints mean ± standard deviation over folds (not with --validation)
         FFM:
           --tuned                  start from the HetRec-tuned FFM settings (dim 128, --neg-exponent 0.25,
                                    --lambda-latent 0.003); other FFM options still apply on top
@@ -54,6 +57,9 @@ internal sealed record EvaluateArguments
     public string? OutputPath { get; init; }
 
     public bool Help { get; init; }
+
+    /// <summary>Folds of cross-validation; null for the single split.</summary>
+    public int? Folds { get; init; }
 
     public OfflineEvaluationOptions Options { get; init; } = new();
 
@@ -124,6 +130,9 @@ internal sealed record EvaluateArguments
                     break;
                 case "--validation":
                     options = options with { Validation = true };
+                    break;
+                case "--folds":
+                    result = result with { Folds = Int(2, 100) };
                     break;
                 case "--dim":
                     var dimension = Int(8, 1024);
@@ -197,6 +206,11 @@ internal sealed record EvaluateArguments
         if (!result.Help && (result.HetRecFolder is null) == (result.File is null))
         {
             throw new ArgumentException("Give exactly one of --hetrec <folder> or --file <path>.");
+        }
+
+        if (result.Folds is not null && options.Validation)
+        {
+            throw new ArgumentException("--folds and --validation do not go together: tune on the validation split, then cross-validate.");
         }
 
         return result with { Options = options with { Ffm = ffm, FoldIn = foldIn, Als = als } };

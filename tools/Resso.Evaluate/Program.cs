@@ -69,22 +69,39 @@ var status = new SyncProgress<string>(line => Console.WriteLine(line));
 var epochs = new SyncProgress<TrainingProgress>(p =>
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  FFM epoch {p.Epoch}/{p.TotalEpochs}  {p.Elapsed.TotalSeconds:F1} s")));
 
-OfflineEvaluationReport report;
+object report;
 try
 {
-    report = new OfflineEvaluator(time).Evaluate(data, arguments.Options, status, epochs, cancellation.Token);
+    var evaluator = new OfflineEvaluator(time);
+    if (arguments.Folds is { } folds)
+    {
+        var crossValidation = evaluator.CrossValidate(data, folds, arguments.Options, status, epochs, cancellation.Token);
+        Console.WriteLine();
+        Console.WriteLine(CrossValidationTable(crossValidation));
+        foreach (var note in crossValidation.FoldReports[0].Notes)
+        {
+            Console.WriteLine(note);
+        }
+
+        report = crossValidation;
+    }
+    else
+    {
+        var single = evaluator.Evaluate(data, arguments.Options, status, epochs, cancellation.Token);
+        Console.WriteLine();
+        Console.WriteLine(MarkdownTable(single));
+        foreach (var note in single.Notes)
+        {
+            Console.WriteLine(note);
+        }
+
+        report = single;
+    }
 }
 catch (OperationCanceledException)
 {
     await Console.Error.WriteLineAsync("cancelled.");
     return 130;
-}
-
-Console.WriteLine();
-Console.WriteLine(MarkdownTable(report));
-foreach (var note in report.Notes)
-{
-    Console.WriteLine(note);
 }
 
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"total time {time.GetElapsedTime(started).TotalSeconds:F1} s"));
@@ -94,7 +111,7 @@ if (arguments.OutputPath is { } output)
     try
     {
         await using var stream = File.Create(output);
-        await JsonSerializer.SerializeAsync(stream, report, JsonOptions(), cancellation.Token);
+        await JsonSerializer.SerializeAsync(stream, report, report.GetType(), JsonOptions(), cancellation.Token);
         Console.WriteLine($"report written to {output}");
     }
     catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
@@ -122,6 +139,35 @@ static string MarkdownTable(OfflineEvaluationReport report)
     }
 
     return text.ToString();
+}
+
+static string CrossValidationTable(CrossValidationReport report)
+{
+    var k = report.Options.K;
+    var text = new StringBuilder();
+    var invariant = CultureInfo.InvariantCulture;
+    var users = report.FoldReports.Select(f => f.Results.FirstOrDefault()?.Users ?? 0).ToArray();
+    text.AppendLine(invariant, $"{report.Folds}-fold cross-validation, seed {report.Options.Seed}, {users.Min()}–{users.Max()} test users per fold, K = {k}; mean ± standard deviation over folds");
+    text.AppendLine();
+    text.AppendLine(invariant, $"| method | NDCG@{k} | P@{k} | R@{k} | MAP@{k} | coverage@{k} | train |");
+    text.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
+    foreach (var r in report.Summary)
+    {
+        text.AppendLine(invariant,
+            $"| {r.Method} | {Pm(r.Ndcg)} | {Pm(r.Precision)} | {Pm(r.Recall)} | {Pm(r.Map)} | {Pm(r.Coverage)} | {r.TrainSeconds.Mean:F2} s |");
+    }
+
+    text.AppendLine();
+    text.AppendLine(invariant, $"NDCG@{k} per fold:");
+    foreach (var r in report.Summary)
+    {
+        var index = report.Summary.ToList().IndexOf(r);
+        text.AppendLine(invariant, $"  {r.Method}: {string.Join(", ", report.FoldReports.Select(f => f.Results[index].Ndcg.ToString("F4", invariant)))}");
+    }
+
+    return text.ToString();
+
+    static string Pm(MetricSummary m) => string.Create(CultureInfo.InvariantCulture, $"{m.Mean:F4} ± {m.StandardDeviation:F4}");
 }
 
 static string Seconds(TimeSpan span) =>

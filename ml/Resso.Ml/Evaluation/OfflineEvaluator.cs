@@ -97,8 +97,56 @@ public sealed class OfflineEvaluator(TimeProvider timeProvider)
             split = InteractionSplitter.SplitPerUser(split.Train, options.TestFraction, options.Seed + 1);
         }
 
-        var train = split.Train;
-        var test = split.Test;
+        return EvaluateSplit(data, split.Train, split.Test, options, status, trainingProgress, cancellationToken);
+    }
+
+    /// <summary>
+    /// N-fold cross-validation: each user's interactions are dealt into <paramref name="folds"/> folds
+    /// (<see cref="CrossValidation.AssignFolds"/>, seeded by <see cref="OfflineEvaluationOptions.Seed"/>); every fold is
+    /// the test set once, with the other folds as training data, under the same full-ranking protocol and K.
+    /// </summary>
+    /// <param name="data">All interactions.</param>
+    /// <param name="folds">The number of folds, at least 2.</param>
+    /// <param name="options">What to run; the defaults when null. <see cref="OfflineEvaluationOptions.TestFraction"/> is not used, and
+    /// <see cref="OfflineEvaluationOptions.Validation"/> must be off.</param>
+    /// <param name="status">Receives a line per stage.</param>
+    /// <param name="trainingProgress">Receives FFM epochs.</param>
+    /// <param name="cancellationToken">Cancels the evaluation.</param>
+    /// <exception cref="ArgumentException">Validation is on.</exception>
+    public CrossValidationReport CrossValidate(InteractionData data, int folds, OfflineEvaluationOptions? options = null, IProgress<string>? status = null,
+        IProgress<TrainingProgress>? trainingProgress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentOutOfRangeException.ThrowIfLessThan(folds, 2);
+        options ??= new OfflineEvaluationOptions();
+        if (options.Validation)
+        {
+            throw new ArgumentException("Cross-validation uses every interaction as test data once; tune on a validation split instead.", nameof(options));
+        }
+
+        var assignment = CrossValidation.AssignFolds(data, folds, options.Seed);
+        var reports = new List<OfflineEvaluationReport>(folds);
+        for (var fold = 0; fold < folds; fold++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            status?.Report($"fold {fold + 1}/{folds}");
+            var split = CrossValidation.Split(data, assignment, fold);
+            reports.Add(EvaluateSplit(data, split.Train, split.Test, options, status, trainingProgress, cancellationToken));
+        }
+
+        var summary = reports[0].Results.Select((first, index) =>
+        {
+            var rows = reports.Select(r => r.Results[index]).ToArray();
+            MetricSummary Of(Func<RankingEvaluationResult, double> metric) => CrossValidation.Summarize([.. rows.Select(metric)]);
+            return new CrossValidationSummary(first.Method, first.K, rows.Length, Of(r => r.Ndcg), Of(r => r.Precision), Of(r => r.Recall),
+                Of(r => r.Map), Of(r => r.Coverage), Of(r => r.TrainTime.TotalSeconds));
+        }).ToArray();
+        return new CrossValidationReport(data.UserCount, data.ItemCount, data.Count, folds, options, reports, summary);
+    }
+
+    private OfflineEvaluationReport EvaluateSplit(InteractionData data, InteractionData train, InteractionData test, OfflineEvaluationOptions options,
+        IProgress<string>? status, IProgress<TrainingProgress>? trainingProgress, CancellationToken cancellationToken)
+    {
         var k = options.K;
         var results = new List<RankingEvaluationResult>();
         var notes = new List<string>();

@@ -69,7 +69,7 @@ public sealed class TrainingService(
         }
 
         var manifest = await Task.Run(() => TrainAndJudge(trigger, events, currentManifest, currentModel, cancellationToken), cancellationToken);
-        await store.SaveAsync(manifest.Manifest, manifest.Factors, null, cancellationToken);
+        await store.SaveAsync(manifest.Manifest, manifest.Factors, manifest.MlNetModel, cancellationToken);
         if (manifest.Manifest.Decision.Published)
         {
             await store.PublishAsync(manifest.Manifest.Version, cancellationToken);
@@ -82,7 +82,7 @@ public sealed class TrainingService(
         return new TrainingOutcome(true, d.Reason, manifest.Manifest);
     }
 
-    private (ModelManifest Manifest, byte[] Factors) TrainAndJudge(
+    private (ModelManifest Manifest, byte[] Factors, byte[]? MlNetModel) TrainAndJudge(
         string trigger, List<SongUsedEvent> events, ModelManifest? currentManifest, FactorModel? currentModel, CancellationToken cancellationToken)
     {
         var o = options.Value;
@@ -119,6 +119,14 @@ public sealed class TrainingService(
                 ? $"candidate is within {o.PublishTolerance} of the current model or better"
                 : $"candidate is worse than the current model by {current.Value - candidate.Ndcg:F4}, more than the tolerance {o.PublishTolerance}";
         var factors = FactorModelSerializer.ToBytes(result.Model);
+        byte[]? mlNetModel = null;
+        if (result.HasMlNetModel)
+        {
+            using var zip = new MemoryStream();
+            result.SaveMlNetModel(zip);
+            mlNetModel = zip.ToArray();
+        }
+
         var manifest = new ModelManifest(
             store.NewVersion(),
             timeProvider.GetUtcNow(),
@@ -141,7 +149,7 @@ public sealed class TrainingService(
             new PublishDecision(published, candidate.Ndcg, currentManifest?.Version, current, o.PublishTolerance, reason),
             Convert.ToHexStringLower(SHA256.HashData(factors)),
             trigger);
-        return (manifest, factors);
+        return (manifest, factors, mlNetModel);
     }
 
     /// <summary>Ranks held-out users with <paramref name="model"/>, each folded in from their training songs, as serving does.</summary>

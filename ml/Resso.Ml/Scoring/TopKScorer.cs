@@ -1,4 +1,8 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Resso.Ml.Model;
 
 namespace Resso.Ml.Scoring;
@@ -52,11 +56,7 @@ public static class TopKScorer
         {
             var length = Math.Min(BlockSize, model.ItemCount - start);
             var scores = block[..length];
-            for (var k = 0; k < length; k++)
-            {
-                scores[k] = TensorPrimitives.Dot(userVector, factors.Slice((start + k) * d, d));
-            }
-
+            DotRows(userVector, factors.Slice(start * d, length * d), scores);
             TensorPrimitives.Add(scores, biases.Slice(start, length), scores);
             for (var k = 0; k < length; k++)
             {
@@ -86,14 +86,135 @@ public static class TopKScorer
             throw new ArgumentException("The score buffer must hold every item and the vector match the model's dimension.");
         }
 
-        var d = model.LatentDimension;
-        var factors = model.ItemFactors;
-        for (var i = 0; i < model.ItemCount; i++)
+        DotRows(userVector, model.ItemFactors, scores[..model.ItemCount]);
+        TensorPrimitives.Add(scores[..model.ItemCount], model.ItemBiases, scores);
+    }
+
+    /// <summary>scores[r] = ⟨vector, row r of <paramref name="rows"/>⟩ for row-major rows of the vector's length.</summary>
+    /// <remarks>
+    /// Calling <see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/> once per row costs ~13 ns at
+    /// d = 64, mostly call and reduction overhead, which made ranking 1.4× the time of merely reading the factors. This
+    /// kernel scores four rows at a time with the vector's chunks reloaded from L1, four independent FMA chains and one
+    /// horizontal sum per row, and falls back to the per-row call when the dimension is not a multiple of the vector width.
+    /// </remarks>
+    internal static void DotRows(ReadOnlySpan<float> vector, ReadOnlySpan<float> rows, Span<float> scores)
+    {
+        var d = vector.Length;
+        var count = scores.Length;
+        if (rows.Length != count * d)
         {
-            scores[i] = TensorPrimitives.Dot(userVector, factors.Slice(i * d, d));
+            throw new ArgumentException("The rows must hold one vector per score.", nameof(rows));
         }
 
-        TensorPrimitives.Add(scores[..model.ItemCount], model.ItemBiases, scores);
+        if (Vector512.IsHardwareAccelerated && d % Vector512<float>.Count == 0)
+        {
+            DotRows512(vector, rows, scores);
+        }
+        else if (Vector256.IsHardwareAccelerated && d % Vector256<float>.Count == 0)
+        {
+            DotRows256(vector, rows, scores);
+        }
+        else
+        {
+            for (var r = 0; r < count; r++)
+            {
+                scores[r] = TensorPrimitives.Dot(vector, rows.Slice(r * d, d));
+            }
+        }
+    }
+
+    private static void DotRows512(ReadOnlySpan<float> vector, ReadOnlySpan<float> rows, Span<float> scores)
+    {
+        var d = (nuint)vector.Length;
+        var width = (nuint)Vector512<float>.Count;
+        var count = scores.Length;
+        ref var v = ref MemoryMarshal.GetReference(vector);
+        ref var row = ref MemoryMarshal.GetReference(rows);
+        var r = 0;
+        for (; r + 4 <= count; r += 4)
+        {
+            var a0 = Vector512<float>.Zero;
+            var a1 = Vector512<float>.Zero;
+            var a2 = Vector512<float>.Zero;
+            var a3 = Vector512<float>.Zero;
+            for (nuint c = 0; c < d; c += width)
+            {
+                var x = Vector512.LoadUnsafe(ref v, c);
+                a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref row, c), x, a0);
+                a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref row, d + c), x, a1);
+                a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref row, (2 * d) + c), x, a2);
+                a3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref row, (3 * d) + c), x, a3);
+            }
+
+            Sum4(a0.GetLower() + a0.GetUpper(), a1.GetLower() + a1.GetUpper(), a2.GetLower() + a2.GetUpper(), a3.GetLower() + a3.GetUpper())
+                .CopyTo(scores.Slice(r, 4));
+            row = ref Unsafe.Add(ref row, 4 * d);
+        }
+
+        for (; r < count; r++)
+        {
+            var a = Vector512<float>.Zero;
+            for (nuint c = 0; c < d; c += width)
+            {
+                a = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref row, c), Vector512.LoadUnsafe(ref v, c), a);
+            }
+
+            scores[r] = Vector512.Sum(a);
+            row = ref Unsafe.Add(ref row, d);
+        }
+    }
+
+    private static void DotRows256(ReadOnlySpan<float> vector, ReadOnlySpan<float> rows, Span<float> scores)
+    {
+        var d = (nuint)vector.Length;
+        var width = (nuint)Vector256<float>.Count;
+        var count = scores.Length;
+        ref var v = ref MemoryMarshal.GetReference(vector);
+        ref var row = ref MemoryMarshal.GetReference(rows);
+        var r = 0;
+        for (; r + 4 <= count; r += 4)
+        {
+            var a0 = Vector256<float>.Zero;
+            var a1 = Vector256<float>.Zero;
+            var a2 = Vector256<float>.Zero;
+            var a3 = Vector256<float>.Zero;
+            for (nuint c = 0; c < d; c += width)
+            {
+                var x = Vector256.LoadUnsafe(ref v, c);
+                a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref row, c), x, a0);
+                a1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref row, d + c), x, a1);
+                a2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref row, (2 * d) + c), x, a2);
+                a3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref row, (3 * d) + c), x, a3);
+            }
+
+            Sum4(a0, a1, a2, a3).CopyTo(scores.Slice(r, 4));
+            row = ref Unsafe.Add(ref row, 4 * d);
+        }
+
+        for (; r < count; r++)
+        {
+            var a = Vector256<float>.Zero;
+            for (nuint c = 0; c < d; c += width)
+            {
+                a = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref row, c), Vector256.LoadUnsafe(ref v, c), a);
+            }
+
+            scores[r] = Vector256.Sum(a);
+            row = ref Unsafe.Add(ref row, d);
+        }
+    }
+
+    /// <summary>The horizontal sums of four vectors, with three horizontal adds instead of four full reductions.</summary>
+    private static Vector128<float> Sum4(Vector256<float> b0, Vector256<float> b1, Vector256<float> b2, Vector256<float> b3)
+    {
+        if (Avx.IsSupported)
+        {
+            // Lanes of h: the sums of b0…b3 over their lower 128 bits, then over their upper 128 bits.
+            var h = Avx.HorizontalAdd(Avx.HorizontalAdd(b0, b1), Avx.HorizontalAdd(b2, b3));
+            return h.GetLower() + h.GetUpper();
+        }
+
+        return Vector128.Create(Vector256.Sum(b0), Vector256.Sum(b1), Vector256.Sum(b2), Vector256.Sum(b3));
     }
 
     /// <summary>The items most similar to <paramref name="item"/> by cosine of their vectors, excluding the item itself.</summary>

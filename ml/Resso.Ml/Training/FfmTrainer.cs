@@ -15,7 +15,42 @@ namespace Resso.Ml.Training;
 /// <param name="WarmStarted">Whether training started from the previous model's parameters.</param>
 /// <param name="Epochs">Epochs run.</param>
 /// <param name="Elapsed">Wall time of training, extraction included.</param>
-public sealed record FfmTrainingResult(FactorModel Model, bool WarmStarted, int Epochs, TimeSpan Elapsed);
+public sealed record FfmTrainingResult(FactorModel Model, bool WarmStarted, int Epochs, TimeSpan Elapsed)
+{
+    /// <summary>The ML.NET pipeline the factors were extracted from; null when the result was not made by <see cref="FfmTrainer"/>.</summary>
+    internal FfmMlNetModel? MlNetModel { get; init; }
+
+    /// <summary>Whether <see cref="SaveMlNetModel"/> has an ML.NET model to save (results made by <see cref="FfmTrainer"/> do).</summary>
+    public bool HasMlNetModel => MlNetModel is not null;
+
+    /// <summary>
+    /// Saves the trained ML.NET model, to be kept next to the extracted factors, as the zip that
+    /// <c>MLContext.Model.Save</c> writes: the key-to-one-hot mapping followed by the field-aware factorization machine's
+    /// prediction transformer, with its input schema.
+    /// </summary>
+    /// <remarks>
+    /// Load it with <c>MLContext.Model.Load(stream, out var inputSchema)</c>. Its input is a <c>Label</c> column (boolean,
+    /// not used for scoring) and two key columns of type <c>uint</c>: <c>User</c> with <see cref="FactorModel.UserCount"/>
+    /// values and <c>Item</c> with <see cref="FactorModel.ItemCount"/> values, holding the model's 0-based user and item
+    /// indices (a <c>SchemaDefinition</c> must declare them as <c>KeyDataViewType</c>s of those counts for a
+    /// <c>PredictionEngine</c>). Its <c>Score</c> output equals <see cref="FactorModel.Score"/>; serving does not use it
+    /// (see <see cref="Scoring.TopKScorer"/>).
+    /// </remarks>
+    /// <param name="stream">Receives the zip; left open.</param>
+    /// <exception cref="InvalidOperationException">The result holds no ML.NET model (<see cref="HasMlNetModel"/> is false).</exception>
+    public void SaveMlNetModel(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var model = MlNetModel ?? throw new InvalidOperationException("This training result holds no ML.NET model; only results made by FfmTrainer do.");
+        model.Save(stream);
+    }
+}
+
+/// <summary>The trained ML.NET pipeline (key columns → one-hot vectors → FFM) and the schema of its input.</summary>
+internal sealed record FfmMlNetModel(MLContext Context, ITransformer KeyToVector, ITransformer Fitted, DataViewSchema InputSchema)
+{
+    public void Save(Stream stream) => Context.Model.Save(KeyToVector.Append(Fitted), InputSchema, stream);
+}
 
 /// <summary>
 /// Trains a matrix-factorization <see cref="FactorModel"/> with ML.NET's field-aware factorization machine:
@@ -33,6 +68,9 @@ public sealed class FfmTrainer(TimeProvider timeProvider, ILogger<FfmTrainer> lo
     internal const string ItemColumn = "Item";
     internal const string UserFeatures = "UserFeatures";
     internal const string ItemFeatures = "ItemFeatures";
+
+    /// <summary>Latent weights from this size on are collected after every epoch (see <see cref="TrainCore"/>).</summary>
+    private const long LargeParameterBytes = 64L << 20;
 
     private static readonly Lazy<ConstructorInfo?> ParametersConstructor = new(FindParametersConstructor);
 
@@ -115,25 +153,48 @@ public sealed class FfmTrainer(TimeProvider timeProvider, ILogger<FfmTrainer> lo
         Log.TrainingStarted(logger, userCount, itemCount, data.Count, options.Epochs, dimension, warmStarted);
 
         var schema = CreateInputSchema(userCount, itemCount);
-        var rows = new FfmInputRow[checked(data.Count * (1 + options.NegativesPerPositive))];
-        for (var r = 0; r < rows.Length; r++)
-        {
-            rows[r] = new FfmInputRow();
-        }
-
+        var emptyInput = context.Data.LoadFromEnumerable(Array.Empty<FfmInputRow>(), schema);
+        var keyToVector = CreateKeyToVector(context).Fit(emptyInput);
+        var rowCount = checked(data.Count * (1 + options.NegativesPerPositive));
         var sampler = new NegativeSampler(data, options.NegativeSamplingExponent);
-        ITransformer? keyToVector = null;
+
+        // Two buffers: the next epoch's negatives are drawn and shuffled on another core while ML.NET (single-threaded)
+        // trains on the current one. Only that producer draws from the random stream, one epoch after the other, so
+        // the examples are the same as when drawn in line.
+        var buffers = new[] { new ulong[rowCount], options.Epochs > 1 ? new ulong[rowCount] : [] };
+        FillEpochRows(data, buffers[0], sampler, options.NegativesPerPositive, random);
         FieldAwareFactorizationMachinePredictionTransformer? fitted = null;
+        var largeParameters = (long)(userCount + itemCount) * 2 * dimension * sizeof(float) >= LargeParameterBytes;
         for (var epoch = 1; epoch <= options.Epochs; epoch++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            FillEpochRows(data, rows, sampler, options.NegativesPerPositive, random);
-            var view = context.Data.LoadFromEnumerable(rows, schema);
-            keyToVector ??= CreateKeyToVector(context).Fit(view);
-            var learningRate = options.LearningRate * MathF.Pow(options.LearningRateDecay, epoch - 1);
-            var trainer = CreateTrainer(context, options, learningRate);
-            fitted = trainer.Fit(keyToVector.Transform(view), validationData: null, modelParameters: parameters);
-            parameters = fitted.Model;
+            var rows = buffers[(epoch - 1) % 2];
+            var next = epoch < options.Epochs
+                ? Task.Run(() => FillEpochRows(data, buffers[epoch % 2], sampler, options.NegativesPerPositive, random), CancellationToken.None)
+                : Task.CompletedTask;
+            try
+            {
+                var view = new FfmEpochDataView(rows, rowCount, userCount, itemCount);
+                var learningRate = options.LearningRate * MathF.Pow(options.LearningRateDecay, epoch - 1);
+                var trainer = CreateTrainer(context, options, learningRate);
+                fitted = trainer.Fit(view, validationData: null, modelParameters: parameters);
+                parameters = fitted.Model;
+            }
+            finally
+            {
+                next.Wait(CancellationToken.None);
+            }
+
+            if (largeParameters)
+            {
+                // Every Fit leaves its predecessor's latent weights, AdaGrad state and model copy (3 arrays of
+                // features × 2 × d floats) to the large object heap, which only a full collection frees. Left to its
+                // budget the GC let them pile up: at 300k features × 64 the working set grew 0.29 GiB per epoch while
+                // the live heap stayed flat. One non-compacting full collection per epoch (tens of ms, next to an
+                // epoch of a minute) keeps the peak at the live size.
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
+            }
+
             var elapsed = timeProvider.GetElapsedTime(start);
             Log.EpochDone(logger, epoch, options.Epochs, (long)elapsed.TotalMilliseconds);
             progress?.Report(new TrainingProgress(epoch, options.Epochs, elapsed));
@@ -142,7 +203,9 @@ public sealed class FfmTrainer(TimeProvider timeProvider, ILogger<FfmTrainer> lo
         var model = ExtractModel(parameters!, data.Users, data.Items, scale);
         var total = timeProvider.GetElapsedTime(start);
         Log.TrainingFinished(logger, (long)total.TotalMilliseconds);
-        return new FfmTrainingRun(new FfmTrainingResult(model, warmStarted, options.Epochs, total), context, keyToVector!, fitted!, schema);
+        var mlNet = new FfmMlNetModel(context, keyToVector, fitted!, emptyInput.Schema);
+        var result = new FfmTrainingResult(model, warmStarted, options.Epochs, total) { MlNetModel = mlNet };
+        return new FfmTrainingRun(result, context, keyToVector, fitted!, schema);
     }
 
     /// <summary>
@@ -221,7 +284,7 @@ public sealed class FfmTrainer(TimeProvider timeProvider, ILogger<FfmTrainer> lo
             new InputOutputColumnPair(ItemFeatures, ItemColumn),
         ]);
 
-    private static void FillEpochRows(InteractionData data, FfmInputRow[] rows, NegativeSampler sampler, int negatives, Random random)
+    private static void FillEpochRows(InteractionData data, ulong[] rows, NegativeSampler sampler, int negatives, Random random)
     {
         var users = data.UserIndices;
         var items = data.ItemIndices;
@@ -231,12 +294,10 @@ public sealed class FfmTrainer(TimeProvider timeProvider, ILogger<FfmTrainer> lo
             var u = users[k];
             var userItems = data.ItemsOf(u);
 
-            rows[r].Set(true, u, items[k]);
-            r++;
+            rows[r++] = FfmEpochDataView.Pack(true, u, items[k]);
             for (var n = 0; n < negatives; n++)
             {
-                rows[r].Set(false, u, sampler.Sample(random, userItems));
-                r++;
+                rows[r++] = FfmEpochDataView.Pack(false, u, sampler.Sample(random, userItems));
             }
         }
 

@@ -7,7 +7,7 @@ namespace Resso.Shared.Storage;
 
 /// <summary>
 /// What the HTTP routes put around their storage calls: a circuit breaker that, once storage fails
-/// half of at least five calls in ten seconds, answers at once for five seconds instead of letting
+/// half of at least five calls in twenty seconds, answers at once for five seconds instead of letting
 /// requests pile up behind the storage client's own retries; and a ten-second timeout. The routes
 /// turn every storage failure into <c>503</c> with <c>Retry-After</c>.
 /// </summary>
@@ -26,7 +26,7 @@ public sealed class StorageGuard
             {
                 FailureRatio = 0.5,
                 MinimumThroughput = 5,
-                SamplingDuration = TimeSpan.FromSeconds(10),
+                SamplingDuration = TimeSpan.FromSeconds(20),
                 BreakDuration = BreakDuration,
                 ShouldHandle = new PredicateBuilder().Handle<Exception>(IsStorageFailure),
             })

@@ -131,6 +131,7 @@ public sealed class RecommenderTests(AzuriteFixture azurite)
         var refresher = host.Get<ModelRefresher>();
         var container = new BlobContainerClient(azurite.ConnectionString, new StorageNames(host.StoragePrefix).ModelsContainer);
         var manifest = await store.GetManifestAsync(good);
+        Assert.True((await container.GetBlobClient($"{good}/model.zip").ExistsAsync()).Value, "the ML.NET model is stored next to the factors");
 
         // A copy of the good model with one flipped byte in its factors, then one whose factors never arrived.
         var factors = (await container.GetBlobClient($"{good}/factors.bin").DownloadContentAsync()).Value.Content.ToArray();

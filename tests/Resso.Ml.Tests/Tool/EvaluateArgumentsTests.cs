@@ -33,7 +33,16 @@ public sealed class EvaluateArgumentsTests
         Assert.Equal(FfmTrainingOptions.Tuned with { Epochs = 3 }, parsed.Options.Ffm);
     }
 
+    [Fact]
+    public void Parse_Folds_SetsFoldsAndKeepsTheSingleSplitByDefault()
+    {
+        Assert.Equal(10, EvaluateArguments.Parse(["--hetrec", "/data", "--folds", "10"]).Folds);
+        Assert.Null(EvaluateArguments.Parse(["--hetrec", "/data"]).Folds);
+    }
+
     [Theory]
+    [InlineData(new[] { "--file", "r.tsv", "--folds", "1" }, "--folds must be an integer in [2, 100]")]
+    [InlineData(new[] { "--file", "r.tsv", "--folds", "5", "--validation" }, "--folds and --validation")]
     [InlineData(new string[0], "exactly one of --hetrec")]
     [InlineData(new[] { "--hetrec", "a", "--file", "b" }, "exactly one of --hetrec")]
     [InlineData(new[] { "--file", "r.tsv", "--dim", "20" }, "multiple of 8")]

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Globalization;
+using Resso.Ml.Training;
+
+namespace Resso.Ml.Benchmarks;
+
+/// <summary>
+/// <c>train-synthetic</c>: trains <see cref="FfmTrainer"/> on a synthetic data set of the production's shape and reports
+/// wall time, peak working set and epochs. A single long run, so not a BenchmarkDotNet job.
+/// </summary>
+internal static class TrainSynthetic
+{
+    public const string Usage = "usage: Resso.Ml.Benchmarks train-synthetic [--interactions 10000000] [--users 200000] [--songs 100000] [--epochs n] [--dim n] [--seed 42] [--live-heap]";
+
+    public static int Run(IReadOnlyList<string> args)
+    {
+        var interactions = 10_000_000;
+        var users = 200_000;
+        var songs = 100_000;
+        var seed = 42;
+        var options = new FfmTrainingOptions();
+        var liveHeap = false;
+        for (var index = 1; index < args.Count; index++)
+        {
+            int Next() => index + 1 < args.Count && int.TryParse(args[++index], NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value > 0
+                ? value
+                : throw new ArgumentException($"{args[index - 1]} needs a positive integer.");
+            switch (args[index])
+            {
+                case "--interactions": interactions = Next(); break;
+                case "--users": users = Next(); break;
+                case "--songs": songs = Next(); break;
+                case "--seed": seed = Next(); break;
+                case "--epochs": options = options with { Epochs = Next() }; break;
+                case "--dim": options = options with { LatentDimension = Next() }; break;
+                case "--live-heap": liveHeap = true; break;
+                default: throw new ArgumentException($"Unknown argument '{args[index]}'. {Usage}");
+            }
+        }
+
+        var invariant = CultureInfo.InvariantCulture;
+        Console.WriteLine(string.Create(invariant,
+            $"{Environment.ProcessorCount} cores, {RuntimeInformationText()}; server GC {System.Runtime.GCSettings.IsServerGC}"));
+        var watch = Stopwatch.StartNew();
+        var data = SyntheticInteractions.Create(interactions, users, songs, seed: seed);
+        var generated = watch.Elapsed;
+        var activeUsers = Enumerable.Range(0, data.UserCount).Count(u => data.CountOf(u) > 0);
+        var activeSongs = data.ItemCounts.ToArray().Count(c => c > 0);
+        Console.WriteLine(string.Create(invariant,
+            $"data: {data.Count:N0} interactions, {data.UserCount:N0} users ({activeUsers:N0} active), {data.ItemCount:N0} songs ({activeSongs:N0} used), generated in {generated.TotalSeconds:F1} s"));
+        Console.WriteLine(string.Create(invariant,
+            $"options: dim {options.LatentDimension}, {options.Epochs} epochs, {options.NegativesPerPositive} negatives/positive, lr {options.LearningRate}, exponent {options.NegativeSamplingExponent}"));
+        GC.Collect();
+        var baseline = WorkingSet();
+
+        var progress = new SyncProgress(p => Console.WriteLine(string.Create(invariant,
+            $"  epoch {p.Epoch}/{p.TotalEpochs}  {p.Elapsed.TotalSeconds:F1} s  working set {WorkingSet() / (double)(1 << 30):F2} GiB  GC heap {GC.GetGCMemoryInfo().HeapSizeBytes / (double)(1 << 30):F2} GiB{LiveHeap(liveHeap)}  load {LoadAverage()}")));
+        var result = new FfmTrainer().Train(data, options, progress: progress);
+
+        using var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var gc = GC.GetGCMemoryInfo(GCKind.Any);
+        var rows = (double)data.Count * (1 + options.NegativesPerPositive) * result.Epochs;
+        Console.WriteLine();
+        Console.WriteLine("| measure | value |");
+        Console.WriteLine("| --- | --- |");
+        Console.WriteLine(string.Create(invariant, $"| interactions / users / songs | {data.Count:N0} / {data.UserCount:N0} / {data.ItemCount:N0} |"));
+        Console.WriteLine(string.Create(invariant, $"| epochs | {result.Epochs} |"));
+        Console.WriteLine(string.Create(invariant, $"| training wall time | {result.Elapsed.TotalSeconds:F1} s ({result.Elapsed.TotalMinutes:F2} min) |"));
+        Console.WriteLine(string.Create(invariant, $"| per example row (positives + negatives, all epochs) | {result.Elapsed.TotalMicroseconds / rows:F3} µs |"));
+        Console.WriteLine(string.Create(invariant, $"| peak working set (process) | {process.PeakWorkingSet64 / (double)(1 << 30):F2} GiB |"));
+        Console.WriteLine(string.Create(invariant, $"| working set before training (data loaded) | {baseline / (double)(1 << 30):F2} GiB |"));
+        Console.WriteLine(string.Create(invariant, $"| GC: max heap size seen / total allocated | {GcPeak(gc) / (double)(1 << 30):F2} GiB / {GC.GetTotalAllocatedBytes() / (double)(1 << 30):F1} GiB |"));
+        Console.WriteLine(string.Create(invariant, $"| GC collections gen0/1/2 | {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} |"));
+        Console.WriteLine(string.Create(invariant, $"| total (generation + training) | {watch.Elapsed.TotalSeconds:F1} s |"));
+        Console.WriteLine(string.Create(invariant, $"| load average at the end (1 min) | {LoadAverage()} |"));
+        return 0;
+    }
+
+    /// <summary>With --live-heap, what survives a full blocking collection: tells garbage not yet collected from memory still held.</summary>
+    private static string LiveHeap(bool enabled) =>
+        enabled ? string.Create(CultureInfo.InvariantCulture, $"  live {GC.GetTotalMemory(forceFullCollection: true) / (double)(1 << 30):F2} GiB") : "";
+
+    private static long WorkingSet()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.WorkingSet64;
+    }
+
+    /// <summary>The 1-minute load average (Linux), to tell a quiet machine from a shared one.</summary>
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+
+    private static long GcPeak(GCMemoryInfo info) => Math.Max(info.HeapSizeBytes, info.PromotedBytes + info.FragmentedBytes);
+
+    private static string RuntimeInformationText() =>
+        System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription + " " + System.Runtime.InteropServices.RuntimeInformation.OSDescription;
+
+    private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+}
