@@ -1,12 +1,22 @@
 using System.Globalization;
 using Resso.Benchmarks;
 
-// Usage: dotnet run --project bench/Resso.Benchmarks -c Release -- ingestion [events] [users] [songs] [concurrency] [rounds]
-if (args.Length == 0 || args[0] != "ingestion")
-{
-    Console.Error.WriteLine("usage: Resso.Benchmarks ingestion [events=20000] [users=5000] [songs=2000] [concurrency=4] [rounds=3]");
-    return 2;
-}
-
+// Usage:
+//   dotnet run --project bench/Resso.Benchmarks -c Release -- ingestion [events] [users] [songs] [concurrency] [rounds]
+//   dotnet run --project bench/Resso.Benchmarks -c Release -- serving-model [songs] [users] [dimension]
+//     (publishes into AzureWebJobsStorage / Resso__Storage__Prefix from the environment, default Azurite)
 int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
-return await IngestionBenchmark.RunAsync(Arg(1, 20_000), Arg(2, 5_000), Arg(3, 2_000), Arg(4, 4), Arg(5, 3));
+switch (args.FirstOrDefault())
+{
+    case "ingestion":
+        return await IngestionBenchmark.RunAsync(Arg(1, 20_000), Arg(2, 5_000), Arg(3, 2_000), Arg(4, 4), Arg(5, 3));
+    case "serving-model":
+        return await ServingModel.PublishAsync(
+            Environment.GetEnvironmentVariable("AzureWebJobsStorage") ?? "UseDevelopmentStorage=true",
+            Environment.GetEnvironmentVariable("Resso__Storage__Prefix") ?? "",
+            Arg(1, 100_000), Arg(2, 20_000), Arg(3, 128));
+    default:
+        Console.Error.WriteLine("usage: Resso.Benchmarks ingestion [events=20000] [users=5000] [songs=2000] [concurrency=4] [rounds=3]");
+        Console.Error.WriteLine("       Resso.Benchmarks serving-model [songs=100000] [users=20000] [dimension=128]");
+        return 2;
+}
