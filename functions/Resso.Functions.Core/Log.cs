@@ -6,4 +6,20 @@ internal static partial class Log
 {
     [LoggerMessage(200, LogLevel.Warning, "Could not refresh the catalog snapshot; serving the previous one")]
     public static partial void CatalogRefreshFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(201, LogLevel.Warning, "Could not refresh cached {Key}; serving the previous value")]
+    public static partial void CacheRefreshFailed(ILogger logger, Exception exception, string key);
+
+    // Refusals name the route and the reason, never the key, token or code that was refused.
+    [LoggerMessage(210, LogLevel.Warning, "Refused {Method} {Route}: {Reason}")]
+    public static partial void KeyRefused(ILogger logger, string method, string route, string reason);
+
+    [LoggerMessage(211, LogLevel.Information, "Link refused: {Status}")]
+    public static partial void LinkRefused(ILogger logger, string status);
+
+    [LoggerMessage(212, LogLevel.Information, "Claim refused: {Outcome}")]
+    public static partial void ClaimRefused(ILogger logger, string outcome);
+
+    [LoggerMessage(213, LogLevel.Information, "Claim redeemed: offer {OfferId}, click {ClickId}")]
+    public static partial void ClaimRedeemed(ILogger logger, string offerId, string clickId);
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Resso.Functions.Core.Events;
 using Resso.Functions.Core.Hosting;
 using Resso.Functions.Core.Model;
@@ -18,6 +19,9 @@ namespace Resso.Functions.Core;
 /// <summary>The one composition root of both hosts.</summary>
 public static class RessoHostBuilderExtensions
 {
+    /// <summary>The log category whose lines and scopes carry request paths and queries.</summary>
+    public const string HostingDiagnosticsCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
     /// <summary>
     /// Registers everything the functions need. Called by the Azure Functions worker
     /// (<c>FunctionsApplication.CreateBuilder</c>) and by the self-host (<c>WebApplication.CreateBuilder</c>).
@@ -26,6 +30,10 @@ public static class RessoHostBuilderExtensions
     public static TBuilder AddResso<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
+        // ASP.NET Core's request log lines and their scope carry the raw path and query: a signed
+        // link token (/api/l/{token}), a claim code, a key given as ?code=. Logs must not, so the
+        // category is off whatever the configuration says; our own log lines name routes, not paths.
+        builder.Logging.AddFilter(HostingDiagnosticsCategory, LogLevel.None);
         builder.Services.AddRessoStorage(builder.Configuration);
         builder.Services.AddRessoIngestion();
         builder.Services.AddSingleton(ApiKeys.FromConfiguration(builder.Configuration, builder.Environment));
@@ -42,6 +50,7 @@ public static class RessoHostBuilderExtensions
         builder.Services.AddRessoOffers();
         builder.Services.AddOptionsWithValidateOnStart<DeepLinkOptions>().BindConfiguration(DeepLinkOptions.SectionName);
         builder.Services.AddSingleton<IValidateOptions<DeepLinkOptions>, DeepLinkOptionsValidator>();
+        builder.Services.AddSingleton<RefreshingCache>();
         builder.Services.AddSingleton<OfferService>();
         builder.Services.AddSingleton<CatalogRollupTimer>();
         builder.Services.AddSingleton<ITimerHandler>(static sp => sp.GetRequiredService<CatalogRollupTimer>());

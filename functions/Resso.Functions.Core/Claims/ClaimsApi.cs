@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Resso.Functions.Core.Hosting;
 using Resso.Shared.Attribution;
 using Resso.Shared.Links;
@@ -34,6 +36,12 @@ public static class ClaimsApi
         try
         {
             var (outcome, claim) = await guard.ExecuteAsync(ct => new ValueTask<(ClaimOutcome, ClaimRecord?)>(attribution.RedeemClaimAsync(code, ct)), cancellationToken);
+            var logger = request.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ClaimsApi));
+            if (outcome != ClaimOutcome.Redeemed)
+            {
+                Log.ClaimRefused(logger, outcome.ToString());
+            }
+
             switch (outcome)
             {
                 case ClaimOutcome.Unknown:
@@ -44,7 +52,8 @@ public static class ClaimsApi
                     return TypedResults.Problem("This claim code has expired.", statusCode: StatusCodes.Status410Gone, title: "Expired.", type: Problems.TypePrefix + "claim-expired");
             }
 
-            var offer = await attribution.GetOfferAsync(claim!.OfferId, cancellationToken);
+            Log.ClaimRedeemed(logger, claim!.OfferId, claim.ClickId);
+            var offer = await attribution.GetOfferAsync(claim.OfferId, cancellationToken);
             return TypedResults.Ok(new ClaimedLink(claim.Keys.SongId, claim.StartMs, claim.ClickId, claim.OfferId, offer?.Kind, claim.Keys.Experiment, claim.Keys.Variant));
         }
         catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))

@@ -64,7 +64,7 @@ public static class ConversionsApi
             var amount = body.TryGetProperty("amount", out var a) && a.ValueKind == JsonValueKind.Number && a.TryGetDecimal(out var value) && value >= 0 && value < 1_000_000_000m
                 ? value
                 : Error<decimal>(errors, "amount", "is required: a number ≥ 0 in the currency's units.");
-            var currency = body.TryGetProperty("currency", out var c) && c.GetString() is { Length: 3 } code && code.All(char.IsAsciiLetterUpper)
+            var currency = body.TryGetProperty("currency", out var c) && c.ValueKind == JsonValueKind.String && c.GetString() is { Length: 3 } code && code.All(char.IsAsciiLetterUpper)
                 ? code
                 : Error<string>(errors, "currency", "is required: an ISO 4217 code such as IDR or USD.");
             var occurredAt = body.TryGetProperty("occurredAt", out var t) && t.ValueKind == JsonValueKind.String && t.TryGetDateTimeOffset(out var at)
@@ -76,7 +76,7 @@ public static class ConversionsApi
                 : tr.ValueKind is JsonValueKind.True or JsonValueKind.False ? tr.GetBoolean() : Error<bool>(errors, "trial", "must be true or false.");
             var clickId = Id(body, "clickId", required: false, errors);
             var claimCode = body.TryGetProperty("claimCode", out var cc) && cc.ValueKind != JsonValueKind.Null
-                ? cc.GetString() is { } s && ClaimCodes.IsWellFormed(s) ? s : Error<string>(errors, "claimCode", "is not a claim code.")
+                ? cc.ValueKind == JsonValueKind.String && cc.GetString() is { } s && ClaimCodes.IsWellFormed(s) ? s : Error<string>(errors, "claimCode", "is not a claim code.")
                 : null;
             var token = body.TryGetProperty("token", out var tk) && tk.ValueKind != JsonValueKind.Null
                 ? tk.ValueKind == JsonValueKind.String ? tk.GetString() : Error<string>(errors, "token", "must be a string.")

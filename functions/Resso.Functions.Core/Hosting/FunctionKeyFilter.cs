@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 
 namespace Resso.Functions.Core.Hosting;
 
@@ -18,7 +20,7 @@ public enum FunctionAuthorization
 /// requires a valid key in <c>x-functions-key</c> or the <c>code</c> query parameter. It runs only
 /// on the self-host; under Azure the host checks keys before the function runs.
 /// </summary>
-public sealed class FunctionKeyFilter(ApiKeys keys) : IEndpointFilter
+public sealed class FunctionKeyFilter(ApiKeys keys, ILogger<FunctionKeyFilter> logger) : IEndpointFilter
 {
     /// <inheritdoc />
     public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
@@ -30,6 +32,8 @@ public sealed class FunctionKeyFilter(ApiKeys keys) : IEndpointFilter
             return next(context);
         }
 
+        var route = (context.HttpContext.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "?";
+        Log.KeyRefused(logger, request.Method, route, string.IsNullOrEmpty(presented) ? "no key" : "wrong key");
         return ValueTask.FromResult<object?>(Problems.Unauthorized(string.IsNullOrEmpty(presented)
             ? $"This route needs a key in the {ApiKeys.HeaderName} header."
             : "The key is not valid."));

@@ -2,6 +2,8 @@ using Resso.Shared.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Resso.Functions.Core.Hosting;
 using Resso.Functions.Core.Offers;
@@ -44,6 +46,7 @@ public static class LinksApi
         var verification = signer.Verify(token, now);
         if (verification.Claims is not { } claims)
         {
+            Log.LinkRefused(request.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(LinksApi)), verification.Status.ToString());
             return InvalidLink(verification.Status, options.Value);
         }
 

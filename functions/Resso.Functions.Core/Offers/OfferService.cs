@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Resso.Shared.Attribution;
 using Resso.Shared.Catalog;
@@ -24,9 +23,10 @@ public sealed record OfferResponse(string OfferId, string SongId, string? Title,
 public sealed record OfferRequest(string SongId, string? UserId, string? VideoId, string Region, Platform Platform, int? StartMs);
 
 /// <summary>
-/// Decides and signs offers. Catalog entries (5 minutes) and subscription states (30 seconds) are
-/// cached per instance so that a warm offer costs no storage call; the served offer is recorded
-/// behind the response.
+/// Decides and signs offers. Catalog entries (fresh 5 minutes) and subscription states (fresh 30
+/// seconds) are cached per instance and refreshed behind the answer once stale (served stale for
+/// at most an hour and ten minutes), so that a warm offer costs no storage call; the served offer
+/// is recorded behind the response.
 /// </summary>
 public sealed class OfferService(
     SongCatalog catalog,
@@ -36,20 +36,18 @@ public sealed class OfferService(
     LinkSigner signer,
     IOptions<LinkOptions> linkOptions,
     IOptions<DeepLinkOptions> deepLinks,
-    IMemoryCache cache,
+    RefreshingCache cache,
     TimeProvider timeProvider)
 {
-    private static readonly TimeSpan CatalogTtl = TimeSpan.FromMinutes(5);
-    private static readonly TimeSpan SubscriptionTtl = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan CatalogFresh = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan CatalogStale = TimeSpan.FromHours(1);
+    private static readonly TimeSpan SubscriptionFresh = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan SubscriptionStale = TimeSpan.FromMinutes(10);
 
     /// <summary>The offer, or null when the song is unknown.</summary>
     public async Task<OfferResponse?> GetOfferAsync(OfferRequest request, CancellationToken cancellationToken = default)
     {
-        var song = await cache.GetOrCreateAsync(("song", request.SongId), async entry =>
-        {
-            entry.AbsoluteExpirationRelativeToNow = CatalogTtl;
-            return await catalog.GetAsync(request.SongId, cancellationToken);
-        });
+        var song = await cache.GetAsync(("song", request.SongId), ct => catalog.GetAsync(request.SongId, ct), CatalogFresh, CatalogStale, cancellationToken);
         if (song is null)
         {
             return null;
@@ -57,11 +55,8 @@ public sealed class OfferService(
 
         var subscription = request.UserId is null
             ? SubscriptionState.None
-            : await cache.GetOrCreateAsync(("subscription", request.UserId), async entry =>
-            {
-                entry.AbsoluteExpirationRelativeToNow = SubscriptionTtl;
-                return await attribution.GetSubscriptionAsync(request.UserId, cancellationToken);
-            }) ?? SubscriptionState.None;
+            : await cache.GetAsync(("subscription", request.UserId), ct => attribution.GetSubscriptionAsync(request.UserId, ct), SubscriptionFresh, SubscriptionStale, cancellationToken)
+                ?? SubscriptionState.None;
 
         var offer = rules.Decide(new OfferContext(request.SongId, request.Region, request.UserId, subscription.IsSubscriber, subscription.HadTrial, request.VideoId));
         var now = timeProvider.GetUtcNow();

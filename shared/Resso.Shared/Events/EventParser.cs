@@ -84,10 +84,50 @@ public sealed partial class EventParser(TimeProvider timeProvider, IOptions<Inge
     /// to fail later, when a value is read; check the whole text first so it fails here, as bad JSON.
     /// </summary>
     /// <exception cref="JsonException">The text is not valid UTF-8 or not valid JSON.</exception>
-    public static JsonDocument ParseDocument(ReadOnlyMemory<byte> utf8Json) =>
-        System.Text.Unicode.Utf8.IsValid(utf8Json.Span)
-            ? JsonDocument.Parse(utf8Json, DocumentOptions)
-            : throw new JsonException("The text is not valid UTF-8.");
+    public static JsonDocument ParseDocument(ReadOnlyMemory<byte> utf8Json)
+    {
+        if (!System.Text.Unicode.Utf8.IsValid(utf8Json.Span))
+        {
+            throw new JsonException("The text is not valid UTF-8.");
+        }
+
+        var document = JsonDocument.Parse(utf8Json, DocumentOptions);
+        if (HasUnpairedSurrogateEscape(utf8Json.Span))
+        {
+            document.Dispose();
+            throw new JsonException("A string escapes an unpaired UTF-16 surrogate (\\uD800–\\uDFFF).");
+        }
+
+        return document;
+    }
+
+    // JsonDocument accepts "\uD800" and only throws when the string is read; refuse such text up front
+    // so that no reader of the document meets the exception. Only escaped strings need a look.
+    private static bool HasUnpairedSurrogateEscape(ReadOnlySpan<byte> utf8Json)
+    {
+        if (utf8Json.IndexOf("\\u"u8) < 0)
+        {
+            return false;
+        }
+
+        var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = DocumentOptions.MaxDepth });
+        while (reader.Read())
+        {
+            if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+            {
+                try
+                {
+                    _ = reader.GetString();
+                }
+                catch (InvalidOperationException)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>True when <paramref name="id"/> is a valid id.</summary>
     public static bool IsValidId(string? id) => id is not null && IdPattern().IsMatch(id);

@@ -43,6 +43,7 @@ public sealed class EventsBadInputTests(AzuriteFixture azurite, EventsHost fixtu
         { "id with backslash", Event("\"songId\":\"s_1\"", "\"songId\":\"s\\\\1\""), "songId" },
         { "id with hash", Event("\"videoId\":\"v_1\"", "\"videoId\":\"v#1\""), "videoId" },
         { "id with question mark", Event("\"eventId\":\"e_1\"", "\"eventId\":\"e?1\""), "eventId" },
+        { "id with unpaired surrogate escape", Event("\"userId\":\"u_1\"", "\"userId\":\"u\\uDC00\""), "" },
         { "id with control character", Event("\"userId\":\"u_1\"", "\"userId\":\"u\\u0001\""), "userId" },
         { "id of 65 characters", Event("\"eventId\":\"e_1\"", $"\"eventId\":\"{new string('e', 65)}\""), "eventId" },
         { "empty id", Event("\"eventId\":\"e_1\"", "\"eventId\":\"\""), "eventId" },
