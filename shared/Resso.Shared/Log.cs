@@ -21,4 +21,7 @@ internal static partial class Log
 
     [LoggerMessage(20, LogLevel.Warning, "Could not write {Rows} offer or click rows; they are kept for the next flush")]
     public static partial void AnalyticsWriteFailed(ILogger logger, Exception exception, int rows);
+
+    [LoggerMessage(21, LogLevel.Error, "Dropped {Rows} offer or click rows: {MaxPending} were already waiting for storage")]
+    public static partial void AnalyticsRowsDropped(ILogger logger, long rows, int maxPending);
 }

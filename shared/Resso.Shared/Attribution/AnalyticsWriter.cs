@@ -10,25 +10,49 @@ namespace Resso.Shared.Attribution;
 /// a redirect: rows are queued in memory and written every quarter second in entity-group
 /// transactions per partition; on shutdown everything queued is written. What is queued when the
 /// process dies is lost (at most a quarter second of offers and clicks); the rows that decide money
-/// — claims and conversions — are written before answering instead.
+/// — claims and conversions — are written before answering instead. While storage is down or slower
+/// than the traffic, at most <see cref="MaxPending"/> rows wait in memory; beyond that new rows are
+/// dropped, counted in <see cref="Dropped"/> and logged, rather than growing memory without bound.
 /// </summary>
 public sealed class AnalyticsWriter(AttributionStore store, TimeProvider timeProvider, ILogger<AnalyticsWriter> logger) : BackgroundService
 {
+    /// <summary>The default of <see cref="MaxPending"/>: about 150 MB of rows, half a minute of offers at 3,000/s.</summary>
+    public const int DefaultMaxPending = 100_000;
+
     private static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(250);
     private readonly ConcurrentQueue<(TableClient Table, TableEntity Row)> _queue = new();
+    private int _pending;
+    private long _dropped;
+    private long _droppedSinceLog;
+
+    /// <summary>How many rows may wait in memory before new ones are dropped.</summary>
+    public int MaxPending { get; init; } = DefaultMaxPending;
 
     /// <summary>Rows waiting to be written.</summary>
-    public int Pending => _queue.Count;
+    public int Pending => Volatile.Read(ref _pending);
+
+    /// <summary>Rows dropped since start because <see cref="MaxPending"/> were waiting.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Queues an offer.</summary>
-    public void Record(OfferRecord offer) => _queue.Enqueue((store.OffersTable, store.OfferRow(offer)));
+    public void Record(OfferRecord offer)
+    {
+        if (Reserve(1))
+        {
+            _queue.Enqueue((store.OffersTable, store.OfferRow(offer)));
+        }
+    }
 
     /// <summary>Queues a click (and its per-user index row).</summary>
     public void Record(ClickRecord click)
     {
-        foreach (var row in store.ClickRows(click))
+        var rows = store.ClickRows(click).ToList();
+        if (Reserve(rows.Count))
         {
-            _queue.Enqueue(row);
+            foreach (var row in rows)
+            {
+                _queue.Enqueue(row);
+            }
         }
     }
 
@@ -39,6 +63,12 @@ public sealed class AnalyticsWriter(AttributionStore store, TimeProvider timePro
         while (_queue.TryDequeue(out var row))
         {
             rows.Add(row);
+        }
+
+        Interlocked.Add(ref _pending, -rows.Count);
+        if (Interlocked.Exchange(ref _droppedSinceLog, 0) is > 0 and var dropped)
+        {
+            Log.AnalyticsRowsDropped(logger, dropped, MaxPending);
         }
 
         var batches = rows.GroupBy(r => (r.Table.Name, r.Row.PartitionKey))
@@ -52,6 +82,7 @@ public sealed class AnalyticsWriter(AttributionStore store, TimeProvider timePro
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // Storage is down: keep the rows for the next flush rather than lose them now.
+                Interlocked.Add(ref _pending, batch.Rows.Count);
                 foreach (var row in batch.Rows)
                 {
                     _queue.Enqueue((batch.Table, row));
@@ -60,6 +91,20 @@ public sealed class AnalyticsWriter(AttributionStore store, TimeProvider timePro
                 Log.AnalyticsWriteFailed(logger, ex, batch.Rows.Count);
             }
         });
+    }
+
+    // Room for all of a record's rows, or none: a click is never half kept.
+    private bool Reserve(int rows)
+    {
+        if (Interlocked.Add(ref _pending, rows) <= MaxPending)
+        {
+            return true;
+        }
+
+        Interlocked.Add(ref _pending, -rows);
+        Interlocked.Add(ref _dropped, rows);
+        Interlocked.Add(ref _droppedSinceLog, rows);
+        return false;
     }
 
     /// <inheritdoc />
