@@ -127,8 +127,29 @@ public sealed class ListenerService : IUserActivityObserver
                 [.. mixes.Select(m => new MixView(m.Id, m.Kind, m.Title, m.Description, [.. m.Tracks.Select(t => Item(t.SongId, t.Score, t.Reason))]))]);
         });
 
-    /// <summary>Neighbours by song-factor cosine, or by co-occurrence for songs the model does not know; null for an unknown song.</summary>
+    /// <summary>
+    /// Neighbours by song-factor cosine, or by co-occurrence for songs the model does not know; null for
+    /// an unknown song. Cached like the other answers: every user's mixes ask for the neighbours of
+    /// their seeds, and popular seeds are shared, so each is computed once per model and minute.
+    /// </summary>
     public SimilarResponse? Similar(string songId, int count)
+    {
+        var key = (("similar", songId, count), Volatile.Read(ref _modelGeneration));
+        if (_cache.TryGetValue(key, out SimilarResponse? cached) && cached is not null)
+        {
+            return cached;
+        }
+
+        var similar = ComputeSimilar(songId, count);
+        if (similar is not null)
+        {
+            _cache.Set(key, similar, CacheFor);
+        }
+
+        return similar;
+    }
+
+    private SimilarResponse? ComputeSimilar(string songId, int count)
     {
         if (_holder.Current is { } model && model.Factors.Items.TryGetIndex(songId, out var item))
         {
