@@ -43,14 +43,18 @@ public sealed record TrendingResponse(string? Region, string Window, IReadOnlyLi
 
 /// <summary>
 /// What listeners see: recommendations with reasons, mixes, similar songs and trending charts.
-/// Answers are cached per instance for a minute; a user's entries are dropped as soon as their new
-/// events are counted here, and everything when the model changes (other instances notice a
-/// user's events when their cache entry expires).
+/// Answers are cached per instance: fresh for a minute, then served for up to four more while
+/// they are computed again behind the answer. A user's entries are dropped as soon as their new
+/// events are counted here, and everything when the model changes; another instance answers a
+/// user's new events from the first request after the fresh minute plus one recomputation.
 /// </summary>
 public sealed class ListenerService : IUserActivityObserver
 {
-    /// <summary>How long an answer is reused.</summary>
+    /// <summary>How long an answer is reused as it is.</summary>
     public static readonly TimeSpan CacheFor = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long after that an answer is still served while it is computed again behind it.</summary>
+    public static readonly TimeSpan ServeStaleFor = TimeSpan.FromMinutes(4);
 
     private const int Candidates = 300;
     private const double SimilarReasonThreshold = 0.6;
@@ -61,6 +65,7 @@ public sealed class ListenerService : IUserActivityObserver
     private readonly SongStatsStore _stats;
     private readonly CatalogSnapshot _catalog;
     private readonly IMemoryCache _cache;
+    private readonly RefreshingCache _answers;
     private readonly MixBuilder _mixes;
     private readonly TimeProvider _timeProvider;
     private readonly ConcurrentDictionary<string, int> _userGenerations = new(StringComparer.Ordinal);
@@ -68,9 +73,9 @@ public sealed class ListenerService : IUserActivityObserver
 
     /// <summary>Creates the service; it drops its cache when <paramref name="holder"/> swaps models.</summary>
     public ListenerService(ModelHolder holder, Recommender recommender, InteractionStore interactions, SongStatsStore stats, CatalogSnapshot catalog,
-        IMemoryCache cache, IOptions<MixOptions> mixOptions, TimeProvider timeProvider)
+        IMemoryCache cache, RefreshingCache answers, IOptions<MixOptions> mixOptions, TimeProvider timeProvider)
     {
-        (_holder, _recommender, _interactions, _stats, _catalog, _cache, _timeProvider) = (holder, recommender, interactions, stats, catalog, cache, timeProvider);
+        (_holder, _recommender, _interactions, _stats, _catalog, _cache, _answers, _timeProvider) = (holder, recommender, interactions, stats, catalog, cache, answers, timeProvider);
         _mixes = new MixBuilder(mixOptions.Value);
         holder.Swapped += _ => Interlocked.Increment(ref _modelGeneration);
     }
@@ -86,12 +91,12 @@ public sealed class ListenerService : IUserActivityObserver
 
     /// <summary>Personal recommendations, or trending in the region for a user the model cannot place.</summary>
     public Task<RecommendationsResponse> RecommendAsync(string userId, int count, string? region, bool excludeUsed, CancellationToken cancellationToken = default) =>
-        CachedAsync(("recommendations", userId, count, region, excludeUsed, UserKey(userId)), async () =>
+        CachedAsync(("recommendations", userId, count, region, excludeUsed, UserKey(userId)), cancellationToken, async ct =>
         {
-            var result = await _recommender.RecommendAsync(userId, count, region, excludeUsed, cancellationToken);
+            var result = await _recommender.RecommendAsync(userId, count, region, excludeUsed, ct);
             if (result is null || _holder.Current is not { } model)
             {
-                var trending = await TrendingAsync(region, TimeSpan.FromHours(24), count, cancellationToken);
+                var trending = await TrendingAsync(region, TimeSpan.FromHours(24), count, ct);
                 return new RecommendationsResponse(userId, _holder.Current?.Version, false, region, trending.Items);
             }
 
@@ -102,12 +107,12 @@ public sealed class ListenerService : IUserActivityObserver
 
     /// <summary>The user's mixes: for you, from your videos, trending in the region, because you used….</summary>
     public Task<MixesResponse> MixesAsync(string userId, string? region, CancellationToken cancellationToken = default) =>
-        CachedAsync(("mixes", userId, region, UserKey(userId), DateOnly.FromDateTime(_timeProvider.GetUtcNow().UtcDateTime)), async () =>
+        CachedAsync(("mixes", userId, region, UserKey(userId), DateOnly.FromDateTime(_timeProvider.GetUtcNow().UtcDateTime)), cancellationToken, async ct =>
         {
             var model = _holder.Current;
-            var history = await _interactions.GetUserInteractionsAsync(userId, cancellationToken);
-            var recommendations = await _recommender.RecommendAsync(userId, Candidates, region, excludeUsed: false, cancellationToken);
-            var trending = await TrendingScoresAsync(region, TimeSpan.FromHours(24), cancellationToken);
+            var history = await _interactions.GetUserInteractionsAsync(userId, ct);
+            var recommendations = await _recommender.RecommendAsync(userId, Candidates, region, excludeUsed: false, ct);
+            var trending = await TrendingScoresAsync(region, TimeSpan.FromHours(24), ct);
             var request = new MixRequest
             {
                 UserId = userId,
@@ -183,11 +188,11 @@ public sealed class ListenerService : IUserActivityObserver
     };
 
     private Task<IReadOnlyList<ScoredSong>> TrendingScoresAsync(string? region, TimeSpan window, CancellationToken cancellationToken) =>
-        CachedAsync(("trending", region, window), async () =>
+        CachedAsync(("trending", region, window), cancellationToken, async ct =>
         {
             var now = _timeProvider.GetUtcNow();
             var stats = new List<SongStat>();
-            await foreach (var stat in _stats.ReadAsync(now - window, now.AddHours(1), region, cancellationToken))
+            await foreach (var stat in _stats.ReadAsync(now - window, now.AddHours(1), region, ct))
             {
                 stats.Add(stat);
             }
@@ -225,16 +230,8 @@ public sealed class ListenerService : IUserActivityObserver
 
     private (int Model, int User) UserKey(string userId) => (Volatile.Read(ref _modelGeneration), _userGenerations.GetValueOrDefault(userId));
 
-    private async Task<T> CachedAsync<T>(object key, Func<Task<T>> compute)
-    {
-        var fullKey = (key, Volatile.Read(ref _modelGeneration));
-        if (_cache.TryGetValue(fullKey, out T? cached) && cached is not null)
-        {
-            return cached;
-        }
-
-        var value = await compute();
-        _cache.Set(fullKey, value, CacheFor);
-        return value;
-    }
+    // Fresh for CacheFor; then answered stale for up to ServeStaleFor while one background
+    // computation replaces it, so that a returning listener never waits for a ranking.
+    private async Task<T> CachedAsync<T>(object key, CancellationToken cancellationToken, Func<CancellationToken, Task<T>> compute) =>
+        await _answers.GetAsync((key, Volatile.Read(ref _modelGeneration)), compute, CacheFor, ServeStaleFor, cancellationToken);
 }
