@@ -35,7 +35,6 @@ public static class LinksApi
         HttpRequest request,
         LinkSigner signer,
         OfferService offers,
-        SongCatalog catalog,
         AttributionStore attribution,
         AnalyticsWriter analytics,
         IOptions<DeepLinkOptions> options,
@@ -58,7 +57,7 @@ public static class LinksApi
         CatalogEntry? song = null;
         try
         {
-            song = await catalog.GetAsync(claims.SongId, cancellationToken);
+            song = await offers.GetSongAsync(claims.SongId, cancellationToken);
         }
         catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))
         {

@@ -47,7 +47,7 @@ public sealed class OfferService(
     /// <summary>The offer, or null when the song is unknown.</summary>
     public async Task<OfferResponse?> GetOfferAsync(OfferRequest request, CancellationToken cancellationToken = default)
     {
-        var song = await cache.GetAsync(("song", request.SongId), ct => catalog.GetAsync(request.SongId, ct), CatalogFresh, CatalogStale, cancellationToken);
+        var song = await GetSongAsync(request.SongId, cancellationToken);
         if (song is null)
         {
             return null;
@@ -81,6 +81,10 @@ public sealed class OfferService(
                 StoreUrl(request.Platform, request.SongId, startMs)),
             claims.ExpiresAt);
     }
+
+    /// <summary>The song's catalog entry from this instance's cache (refreshed behind the answer once stale), or null when unknown.</summary>
+    public ValueTask<CatalogEntry?> GetSongAsync(string songId, CancellationToken cancellationToken = default) =>
+        cache.GetAsync(("song", songId), ct => catalog.GetAsync(songId, ct), CatalogFresh, CatalogStale, cancellationToken);
 
     /// <summary>Forgets a user's cached subscription state (after a conversion on this instance).</summary>
     public void ForgetSubscription(string userId) => cache.Remove(("subscription", userId));
