@@ -65,5 +65,5 @@ public sealed class RefreshingCache(IMemoryCache cache, TimeProvider timeProvide
 
     // Eviction runs on the memory cache's own clock, so it is given a span, not an instant.
     private void Store<T>(object key, T value, DateTimeOffset loadedAt, TimeSpan keepFor) =>
-        cache.Set(key, new Entry<T>(value, loadedAt), keepFor);
+        cache.Set(key, new Entry<T>(value, loadedAt), new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = keepFor, Size = 1 });
 }

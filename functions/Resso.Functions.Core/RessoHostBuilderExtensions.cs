@@ -19,6 +19,9 @@ namespace Resso.Functions.Core;
 /// <summary>The one composition root of both hosts.</summary>
 public static class RessoHostBuilderExtensions
 {
+    /// <summary>How many entries the per-instance cache holds at most (answers, catalog entries, subscription states).</summary>
+    public const int CacheEntryLimit = 100_000;
+
     /// <summary>The log category whose lines and scopes carry request paths and queries.</summary>
     public const string HostingDiagnosticsCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
@@ -45,7 +48,9 @@ public static class RessoHostBuilderExtensions
         builder.Services.AddSingleton<RetrainTimer>();
         builder.Services.AddSingleton<ITimerHandler>(static sp => sp.GetRequiredService<RetrainTimer>());
         builder.Services.AddRessoAttribution();
-        builder.Services.AddMemoryCache();
+        // Per-instance answer caches, bounded in entries (each counts 1): when full, the cache
+        // compacts, dropping expired and least recently used entries first.
+        builder.Services.AddMemoryCache(o => o.SizeLimit = CacheEntryLimit);
         builder.Services.AddRessoLinks(builder.Environment.IsDevelopment());
         builder.Services.AddRessoOffers();
         builder.Services.AddOptionsWithValidateOnStart<DeepLinkOptions>().BindConfiguration(DeepLinkOptions.SectionName);

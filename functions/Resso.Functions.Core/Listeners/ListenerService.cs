@@ -148,7 +148,7 @@ public sealed class ListenerService : IUserActivityObserver
         var similar = ComputeSimilar(songId, count);
         if (similar is not null)
         {
-            _cache.Set(key, similar, CacheFor);
+            _cache.Set(key, similar, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = CacheFor, Size = 1 });
         }
 
         return similar;

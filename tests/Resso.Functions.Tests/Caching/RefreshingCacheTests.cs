@@ -95,6 +95,20 @@ public sealed class RefreshingCacheTests
         Assert.Equal(1, calls);
     }
 
+    [Fact]
+    public async Task Get_OnACacheWithASizeLimit_KeepsAtMostTheLimit()
+    {
+        using var memory = new MemoryCache(new MemoryCacheOptions { SizeLimit = 10 });
+        var cache = new RefreshingCache(memory, _time, NullLogger<RefreshingCache>.Instance);
+
+        for (var i = 0; i < 25; i++)
+        {
+            Assert.Equal(i, await cache.GetAsync(i, _ => Task.FromResult(i), Fresh, Stale));
+        }
+
+        Assert.InRange(memory.Count, 1, 10);
+    }
+
     private Task<int> Counting(CancellationToken _) => Task.FromResult(Interlocked.Increment(ref _loads));
 
     private static async Task WaitForAsync(Func<Task<bool>> condition)
