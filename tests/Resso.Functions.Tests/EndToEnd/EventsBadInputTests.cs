@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Resso.Shared.Ingestion;
@@ -144,23 +143,10 @@ public sealed class EventsBadInputTests(AzuriteFixture azurite, EventsHost fixtu
 
     private Task<HttpResponseMessage> PostRawAsync(string body) => PostRawAsync(Encoding.UTF8.GetBytes(body));
 
-    private Task<HttpResponseMessage> PostRawAsync(byte[] body)
-    {
-        var content = new ByteArrayContent(body);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        return SendAsync(content, SelfHostServer.TestKey);
-    }
+    private Task<HttpResponseMessage> PostRawAsync(byte[] body) => IngestionHarness.PostRawAsync(fixture.Host, body);
 
-    private async Task<HttpResponseMessage> SendAsync(HttpContent content, string? key)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/events") { Content = content };
-        if (key is not null)
-        {
-            request.Headers.TryAddWithoutValidation("x-functions-key", key);
-        }
-
-        return await fixture.Host.Client.SendAsync(request);
-    }
+    private Task<HttpResponseMessage> SendAsync(HttpContent content, string? key) =>
+        IngestionHarness.SendAsync(fixture.Host, HttpMethod.Post, "/api/events", content, key);
 
     private async Task AssertNothingStoredAsync()
     {

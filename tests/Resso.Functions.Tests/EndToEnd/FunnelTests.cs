@@ -19,22 +19,11 @@ public sealed class FunnelTests(AzuriteFixture azurite)
     private static async Task<JsonElement> JsonAsync(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
 
-    private static async Task<HttpResponseMessage> PutSongAsync(SelfHostServer host, string songId, string label, params string[] regions)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Put, $"/api/songs/{songId}")
-        {
-            Content = JsonContent.Create(new { title = "Lagu " + songId, artist = "Nadia", label, durationMs = 200_000, regions }),
-        };
-        request.Headers.Add("x-functions-key", SelfHostServer.TestKey);
-        return await host.Client.SendAsync(request);
-    }
+    private static Task<HttpResponseMessage> PutSongAsync(SelfHostServer host, string songId, string label, params string[] regions) =>
+        IngestionHarness.PutSongAsync(host, songId, new { title = "Lagu " + songId, artist = "Nadia", label, durationMs = 200_000, regions });
 
-    private static async Task<HttpResponseMessage> ConvertAsync(SelfHostServer host, object body)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/conversions") { Content = JsonContent.Create(body) };
-        request.Headers.Add("x-functions-key", SelfHostServer.TestKey);
-        return await host.Client.SendAsync(request);
-    }
+    private static Task<HttpResponseMessage> ConvertAsync(SelfHostServer host, object body) =>
+        SendAsync(host, HttpMethod.Post, "/api/conversions", JsonContent.Create(body));
 
     private static async Task<JsonElement> ReportAsync(SelfHostServer host, string groupBy)
     {

@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Azure.Storage.Queues;
@@ -23,12 +24,28 @@ internal static class IngestionHarness
             faults?.AddTo(services);
         }, storagePrefix: prefix);
 
-    public static async Task<HttpResponseMessage> PostAsync(SelfHostServer host, object body, string? key = SelfHostServer.TestKey)
+    public static Task<HttpResponseMessage> PostAsync(SelfHostServer host, object body, string? key = SelfHostServer.TestKey) =>
+        SendAsync(host, HttpMethod.Post, "/api/events", JsonContent.Create(body), key);
+
+    /// <summary>Posts <paramref name="body"/> to <c>/api/events</c> as it is, bytes and media type untouched.</summary>
+    public static Task<HttpResponseMessage> PostRawAsync(SelfHostServer host, byte[] body, string? key = SelfHostServer.TestKey, string contentType = "application/json")
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/events") { Content = JsonContent.Create(body) };
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        return SendAsync(host, HttpMethod.Post, "/api/events", content, key);
+    }
+
+    /// <summary>The catalog upsert, <c>PUT /api/songs/{songId}</c>.</summary>
+    public static Task<HttpResponseMessage> PutSongAsync(SelfHostServer host, string songId, object details, string key = SelfHostServer.TestKey) =>
+        SendAsync(host, HttpMethod.Put, $"/api/songs/{songId}", JsonContent.Create(details), key);
+
+    /// <summary>Sends a request with the function key (none when <paramref name="key"/> is null).</summary>
+    public static async Task<HttpResponseMessage> SendAsync(SelfHostServer host, HttpMethod method, string path, HttpContent? content, string? key = SelfHostServer.TestKey)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = content };
         if (key is not null)
         {
-            request.Headers.Add("x-functions-key", key);
+            request.Headers.TryAddWithoutValidation("x-functions-key", key);
         }
 
         return await host.Client.SendAsync(request);

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -40,11 +39,7 @@ public sealed class EventFuzzTests(AzuriteFixture azurite)
         for (var i = 0; i < Cases; i++)
         {
             var body = Mutate(random, i);
-            using var content = new ByteArrayContent(body);
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/events") { Content = content };
-            request.Headers.Add("x-functions-key", SelfHostServer.TestKey);
-            using var response = await host.Client.SendAsync(request, TestContext.Current.CancellationToken);
+            using var response = await IngestionHarness.PostRawAsync(host, body);
             var status = (int)response.StatusCode;
             statuses[status] = statuses.GetValueOrDefault(status) + 1;
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Resso.Functions.Tests.EndToEnd;
 using Resso.Shared.Attribution;
 using Resso.Testing;
 
@@ -38,18 +39,15 @@ public sealed class LogSecrecyTests(AzuriteFixture azurite)
         secrets.AddRange(host.Get<IConfiguration>().GetSection("Resso:Links:Keys").GetChildren().Select(k => k.Value!).Where(v => v.Length > 0));
 
         // Keys in the header, in ?code=, and wrong ones.
-        using (var put = new HttpRequestMessage(HttpMethod.Put, "/api/songs/s_log") { Content = JsonContent.Create(new { title = "Log", artist = "A", label = "L", durationMs = 200_000 }) })
+        using (var put = await IngestionHarness.PutSongAsync(host, "s_log", new { title = "Log", artist = "A", label = "L", durationMs = 200_000 }, RotatedKey))
         {
-            put.Headers.Add("x-functions-key", RotatedKey);
-            (await client.SendAsync(put, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+            put.EnsureSuccessStatusCode();
         }
 
         using (await client.PostAsync(new Uri($"/api/events?code={RotatedKey}", UriKind.Relative), JsonContent.Create(new { eventId = "bad" }), TestContext.Current.CancellationToken))
         using (await client.PostAsync(new Uri($"/api/events?code={WrongKey}", UriKind.Relative), JsonContent.Create(new { eventId = "e" }), TestContext.Current.CancellationToken))
-        using (var wrong = new HttpRequestMessage(HttpMethod.Get, "/api/reports/attribution"))
+        using (await IngestionHarness.SendAsync(host, HttpMethod.Get, "/api/reports/attribution", null, WrongKey))
         {
-            wrong.Headers.Add("x-functions-key", WrongKey);
-            using var _ = await client.SendAsync(wrong, TestContext.Current.CancellationToken);
         }
 
         // A signed link, followed, its claim code redeemed twice, then used in a conversion with the token.
@@ -63,13 +61,9 @@ public sealed class LogSecrecyTests(AzuriteFixture azurite)
         secrets.Add(code);
         using (await client.PostAsync(new Uri($"/api/claims/{code}", UriKind.Relative), null, TestContext.Current.CancellationToken))
         using (await client.PostAsync(new Uri($"/api/claims/{code}", UriKind.Relative), null, TestContext.Current.CancellationToken))
-        using (var conversion = new HttpRequestMessage(HttpMethod.Post, "/api/conversions")
+        using (await IngestionHarness.SendAsync(host, HttpMethod.Post, "/api/conversions",
+            JsonContent.Create(new { conversionId = "c_log", userId = "u_log", plan = "premium-monthly", amount = 0, currency = "IDR", occurredAt = DateTimeOffset.UtcNow, token, claimCode = code }), RotatedKey))
         {
-            Content = JsonContent.Create(new { conversionId = "c_log", userId = "u_log", plan = "premium-monthly", amount = 0, currency = "IDR", occurredAt = DateTimeOffset.UtcNow, token, claimCode = code }),
-        })
-        {
-            conversion.Headers.Add("x-functions-key", RotatedKey);
-            using var _ = await client.SendAsync(conversion, TestContext.Current.CancellationToken);
         }
 
         // A tampered token and an expired-looking one: the refusals are logged, the tokens are not.

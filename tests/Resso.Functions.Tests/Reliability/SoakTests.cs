@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -54,12 +53,8 @@ public sealed class SoakTests(AzuriteFixture azurite)
             services => services.AddSingleton(FastQueues));
         for (var song = 0; song < Songs; song++)
         {
-            using var put = new HttpRequestMessage(HttpMethod.Put, $"/api/songs/s_{song}")
-            {
-                Content = JsonContent.Create(new { title = $"Song {song}", artist = "Soak", label = $"Label {song % 5}", durationMs = 200_000 }),
-            };
-            put.Headers.Add("x-functions-key", SelfHostServer.TestKey);
-            (await host.Client.SendAsync(put, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+            using var put = await PutSongAsync(host, $"s_{song}", new { title = $"Song {song}", artist = "Soak", label = $"Label {song % 5}", durationMs = 200_000 });
+            put.EnsureSuccessStatusCode();
         }
 
         var routes = new[] { new Route("POST /api/events"), new Route("GET /api/songs/{song}/offer"), new Route("GET /api/users/{user}/recommendations"), new Route("GET /api/l/{token}") };
