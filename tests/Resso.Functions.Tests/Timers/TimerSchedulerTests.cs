@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Resso.Functions.Core.Hosting;
@@ -17,31 +18,35 @@ public sealed class TimerSchedulerTests
     {
         var time = new FakeTimeProvider(Start);
         var timer = new RecordingTimer(time, "*/10 * * * * *", failOnRun: 2);
-        var scheduler = new TimerScheduler([timer], new ConfigurationBuilder().Build(), time, NullLogger<TimerScheduler>.Instance);
+        var announced = new AnnouncedOccurrences();
+        var scheduler = new TimerScheduler([timer], new ConfigurationBuilder().Build(), time, announced);
         await scheduler.StartAsync(TestContext.Current.CancellationToken);
 
-        // Walk the clock a second at a time. On an occurrence the clock stands still until the run
-        // has been seen (so a slow machine cannot make it look late); between occurrences the
-        // scheduler gets a moment, in which any run would be recorded at the wrong second.
+        // Walk the clock a second at a time, in step with the scheduler: only once it has announced
+        // the occurrence it waits for (and had a moment to start waiting) does the clock move towards
+        // it; a run between occurrences would be recorded at the wrong second. On the occurrence the
+        // clock stands still until the run has been seen, so a slow machine cannot make it look late.
         var runs = new List<DateTimeOffset>();
-        for (var step = 0; step < 120 && runs.Count < 3; step++)
+        while (runs.Count < 3)
         {
-            time.Advance(TimeSpan.FromSeconds(1));
-            if (time.GetUtcNow().Second % 10 == 0)
+            var next = await ReadAsync(announced.Next);
+            Assert.InRange(next, time.GetUtcNow(), Start.AddMinutes(2));
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+            while (time.GetUtcNow() < next)
             {
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-                wait.CancelAfter(TimeSpan.FromSeconds(10));
-                runs.Add(await timer.Runs.ReadAsync(wait.Token));
-            }
-            else
-            {
-                await Task.Delay(10, TestContext.Current.CancellationToken);
+                while (timer.Runs.TryRead(out var early))
+                {
+                    runs.Add(early);
+                }
+
+                time.Advance(TimeSpan.FromSeconds(1));
+                if (time.GetUtcNow() < next)
+                {
+                    await Task.Delay(10, TestContext.Current.CancellationToken);
+                }
             }
 
-            while (timer.Runs.TryRead(out var run))
-            {
-                runs.Add(run);
-            }
+            runs.Add(await ReadAsync(timer.Runs));
         }
 
         await scheduler.StopAsync(TestContext.Current.CancellationToken);
@@ -60,6 +65,34 @@ public sealed class TimerSchedulerTests
         var ex = await Assert.ThrowsAsync<RessoConfigurationException>(() => scheduler.StartAsync(TestContext.Current.CancellationToken));
 
         Assert.Equal("Resso__Training__Schedule", ex.Setting);
+    }
+
+    private static async Task<DateTimeOffset> ReadAsync(ChannelReader<DateTimeOffset> reader)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        wait.CancelAfter(TimeSpan.FromSeconds(10));
+        return await reader.ReadAsync(wait.Token);
+    }
+
+    /// <summary>The scheduler's "next runs at" log lines, as the occurrences it is about to wait for.</summary>
+    private sealed class AnnouncedOccurrences : ILogger<TimerScheduler>
+    {
+        private readonly Channel<DateTimeOffset> _next = Channel.CreateUnbounded<DateTimeOffset>();
+
+        public ChannelReader<DateTimeOffset> Next => _next.Reader;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (eventId.Id == 120 && state is IEnumerable<KeyValuePair<string, object?>> values && values.FirstOrDefault(v => v.Key == "Next").Value is DateTimeOffset next)
+            {
+                _next.Writer.TryWrite(next);
+            }
+        }
     }
 
     private sealed class RecordingTimer(TimeProvider time, string schedule, int failOnRun = 0) : ITimerHandler
