@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Resso.Ml.Data;
+using Resso.Ml.Scoring;
 
 namespace Resso.Ml.Model;
 
@@ -16,6 +17,8 @@ public sealed class FactorModel
     private readonly float[] _userBiases;
     private readonly float[] _itemBiases;
     private float[]? _itemNorms;
+    private QuantizedItemFactors? _quantizedItems;
+    private object? _quantizedLock;
 
     /// <summary>Creates a model. The arrays are owned by the model from then on.</summary>
     /// <param name="users">User id space; row u of <paramref name="userFactors"/> belongs to <c>users[u]</c>.</param>
@@ -115,6 +118,10 @@ public sealed class FactorModel
             return _itemNorms;
         }
     }
+
+    /// <summary>The 8-bit copy of the item factors that <see cref="TopKScorer.Recommend"/> ranks with (built once, on first use).</summary>
+    internal QuantizedItemFactors QuantizedItems =>
+        LazyInitializer.EnsureInitialized(ref _quantizedItems, ref _quantizedLock, () => QuantizedItemFactors.Create(this));
 
     private static bool AllFinite(float[] values)
     {

@@ -47,6 +47,19 @@ public static class TopKScorer
             throw new ArgumentException($"The user vector has {userVector.Length} elements, the model {model.LatentDimension}.", nameof(userVector));
         }
 
+        return QuantizedItemFactors.Applies(model)
+            ? model.QuantizedItems.Recommend(model, userVector, count, exclude, allowed, filter, userBias, out _)
+            : RecommendFloat(model, userVector, count, exclude, allowed, filter, userBias);
+    }
+
+    /// <summary>
+    /// <see cref="Recommend"/> by scoring every item in float: what the quantized pass (<see cref="QuantizedItemFactors"/>)
+    /// must reproduce exactly, and the path on machines without AVX-512, for small catalogs and dimensions not a
+    /// multiple of 16.
+    /// </summary>
+    internal static ScoredItem[] RecommendFloat(FactorModel model, ReadOnlySpan<float> userVector, int count, ItemBitSet? exclude = null,
+        ItemBitSet? allowed = null, Func<int, bool>? filter = null, float userBias = 0f)
+    {
         var selector = new TopKSelector(Math.Min(count, model.ItemCount));
         Span<float> block = stackalloc float[BlockSize];
         var d = model.LatentDimension;
@@ -153,15 +166,37 @@ public static class TopKScorer
 
         for (; r < count; r++)
         {
-            var a = Vector512<float>.Zero;
-            for (nuint c = 0; c < d; c += width)
-            {
-                a = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref row, c), Vector512.LoadUnsafe(ref v, c), a);
-            }
-
-            scores[r] = Vector512.Sum(a);
+            scores[r] = DotRow512(ref v, ref row, d);
             row = ref Unsafe.Add(ref row, d);
         }
+    }
+
+    /// <summary>
+    /// One row with the arithmetic of the four-row kernel (same FMA chain, same reduction), so a score does not depend on
+    /// whether its row was scored alone or in a group of four.
+    /// </summary>
+    private static float DotRow512(ref float v, ref float row, nuint d)
+    {
+        var a = Vector512<float>.Zero;
+        for (nuint c = 0; c < d; c += (nuint)Vector512<float>.Count)
+        {
+            a = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref row, c), Vector512.LoadUnsafe(ref v, c), a);
+        }
+
+        return Sum4(a.GetLower() + a.GetUpper(), Vector256<float>.Zero, Vector256<float>.Zero, Vector256<float>.Zero).ToScalar();
+    }
+
+    /// <summary>⟨vector, row⟩ exactly as <see cref="DotRows"/> computes it for that row.</summary>
+    internal static float DotRow(ReadOnlySpan<float> vector, ReadOnlySpan<float> row)
+    {
+        if (Vector512.IsHardwareAccelerated && vector.Length % Vector512<float>.Count == 0 && row.Length == vector.Length)
+        {
+            return DotRow512(ref MemoryMarshal.GetReference(vector), ref MemoryMarshal.GetReference(row), (nuint)vector.Length);
+        }
+
+        Span<float> score = stackalloc float[1];
+        DotRows(vector, row, score);
+        return score[0];
     }
 
     private static void DotRows256(ReadOnlySpan<float> vector, ReadOnlySpan<float> rows, Span<float> scores)

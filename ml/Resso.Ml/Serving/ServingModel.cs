@@ -26,6 +26,11 @@ public sealed class ServingModel
         LoadedAt = loadedAt;
         _restrictions = regionRestrictions;
         FoldIn = new UserFoldIn(factors);
+        if (QuantizedItemFactors.Applies(factors))
+        {
+            // Built here, off the request path, rather than by the first recommendation.
+            _ = factors.QuantizedItems;
+        }
     }
 
     /// <summary>The model's version.</summary>
