@@ -1,4 +1,5 @@
 using Resso.Load.Engine;
+using Resso.Load.Reporting;
 using Resso.Load.Scenarios;
 
 namespace Resso.Load.Tests;
@@ -14,6 +15,8 @@ internal static class Builders
         Duration = TimeSpan.FromSeconds(1),
         RequestTimeout = TimeSpan.FromSeconds(5),
     };
+
+    public static ReportContext Context() => new("resso-load compare", MachineInfo.Current(), DateTimeOffset.UnixEpoch);
 
     public static Scenario Get(string path) => Scenario.Single(new RequestTemplate(path));
 

@@ -23,7 +23,7 @@ public sealed class CommandLineTests
         var options = CommandLine.Parse(["compare", "--path=/api/x/{song}", "--method", "POST", "--body", "{}", "--content-type", "text/plain",
             "--header", "a: 1", "--header", "b:2", "--key", "k", "--users", "u1,u2", "--songs", "s1", "--videos", "v1", "--regions", "ID",
             "--pool", "clip=c1..3", "--url", "http://[::1]:5000", "--connections", "64", "--warmup", "500ms", "--duration", "2m",
-            "--timeout", "1.5s", "--seed", "-3", "--rounds", "5", "--baseline", "/api/model", "--json", "out.json",
+            "--timeout", "1.5s", "--seed", "-3", "--rounds", "5", "--baseline", "/api/model", "--settle", "45s", "--json", "out.json",
             "--max-error-rate", "0", "--no-progress"]);
 
         Assert.Equal((LoadMode.Compare, "/api/x/{song}", "POST", "{}", "text/plain"), (options.Mode, options.Path, options.Method, options.Body, options.ContentType));
@@ -33,6 +33,7 @@ public sealed class CommandLineTests
         Assert.Equal((new Uri("http://[::1]:5000"), 64, 0.5, 120.0, 1.5, -3), (load.BaseAddress, load.Connections, load.Warmup.TotalSeconds,
             load.Duration.TotalSeconds, load.RequestTimeout.TotalSeconds, load.Seed));
         Assert.Equal((5, "/api/model", "out.json", 0.0, false), (options.Rounds, options.BaselinePath, options.Json, options.MaxErrorRate, options.Progress));
+        Assert.Equal(TimeSpan.FromSeconds(45), options.Settle);
     }
 
     [Fact]
@@ -86,6 +87,9 @@ public sealed class CommandLineTests
     [InlineData("run", "--mix", "no-such-mix.json")]
     [InlineData("run", "--mix", "m.json", "--method", "POST")]
     [InlineData("compare", "--path", "/a", "--rounds", "0")]
+    [InlineData("run", "--path", "/a", "--settle", "30s")]
+    [InlineData("compare", "--path", "/a", "--settle", "-5s")]
+    [InlineData("compare", "--path", "/a", "--settle", "2h")]
     [InlineData("compare", "--path", "/a", "--baseline", "health")]
     public async Task RunAsync_BadOptions_ExitsWith2AndSaysWhy(params string[] args)
     {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Resso.Load.Compare;
 using Resso.Load.Engine;
+using Resso.Load.Reporting;
 using Resso.Load.Scenarios;
 
 namespace Resso.Load.Tests;
@@ -17,7 +18,7 @@ public sealed class CompareTests
         var observer = new RecordingObserver();
 
         var result = await new CompareRunner(new LoadRunner()).RunAsync(
-            Builders.Get("/api/health"), Builders.Get("/api/ok"), options, rounds: 2, observer, Token);
+            Builders.Get("/api/health"), Builders.Get("/api/ok"), options, rounds: 2, observer, cancellationToken: Token);
 
         Assert.Equal(["1 Baseline GET /api/health", "1 Target GET /api/ok", "2 Baseline GET /api/health", "2 Target GET /api/ok"], observer.Started);
         Assert.Equal(observer.Started, observer.Ended);
@@ -132,13 +133,82 @@ public sealed class CompareTests
         }
     }
 
+    [Fact]
+    public async Task RunAsync_Settle_PausesBeforeEveryRunButTheFirstAndReportsIt()
+    {
+        await using var server = await TestServer.StartAsync();
+        var options = Builders.Options(server.BaseAddress, connections: 1) with { Requests = 5, Duration = TimeSpan.FromSeconds(30) };
+        var observer = new RecordingObserver();
+        var settle = TimeSpan.FromMilliseconds(300);
+
+        var result = await new CompareRunner(new LoadRunner()).RunAsync(
+            Builders.Get("/api/health"), Builders.Get("/api/ok"), options, rounds: 2, observer, settle, Token);
+
+        Assert.Equal(["1 Target 0.3", "2 Baseline 0.3", "2 Target 0.3"], observer.Settled);
+        Assert.Equal(["1 Baseline GET /api/health", "1 Target GET /api/ok", "2 Baseline GET /api/health", "2 Target GET /api/ok"], observer.Started);
+        for (var pause = 0; pause < 3; pause++)
+        {
+            // Each run after the first starts a whole pause after it was announced (timers never fire early by more than a tick).
+            var waited = observer.StartedAt[pause + 1] - observer.SettledAt[pause];
+            Assert.True(waited >= settle - TimeSpan.FromMilliseconds(15), $"pause {pause + 1} lasted {waited.TotalMilliseconds} ms");
+        }
+
+        Assert.Equal(settle, result.Settle);
+        Assert.False(result.Interrupted);
+        Assert.Contains(", 0.3 s pause before every run but the first.", Reports.Comparison(result, options, Builders.Context()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_CancelledWhileSettling_ReturnsTheRoundsDoneAsInterrupted()
+    {
+        await using var server = await TestServer.StartAsync();
+        var options = Builders.Options(server.BaseAddress, connections: 1) with { Requests = 5, Duration = TimeSpan.FromSeconds(30) };
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        var observer = new RecordingObserver { OnSettling = cancel.Cancel };
+
+        var result = await new CompareRunner(new LoadRunner()).RunAsync(
+            Builders.Get("/api/health"), Builders.Get("/api/ok"), options, rounds: 2, observer, TimeSpan.FromMinutes(10), cancel.Token);
+
+        Assert.True(result.Interrupted);
+        Assert.Empty(result.Rounds);
+        Assert.Equal(["1 Baseline GET /api/health"], observer.Started);
+    }
+
     private sealed class RecordingObserver : ICompareObserver
     {
+        public List<string> Settled { get; } = [];
+
+        public List<TimeSpan> SettledAt { get; } = [];
+
+        public List<TimeSpan> StartedAt { get; } = [];
+
+        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+
+        public Action? OnSettling { get; init; }
+
         public List<string> Started { get; } = [];
 
         public List<string> Ended { get; } = [];
 
-        public void Starting(int round, int rounds, CompareRole role, Scenario scenario) => Started.Add($"{round} {role} {scenario.Name}");
+        public void Starting(int round, int rounds, CompareRole role, Scenario scenario)
+        {
+            lock (this)
+            {
+                Started.Add($"{round} {role} {scenario.Name}");
+                StartedAt.Add(_clock.Elapsed);
+            }
+        }
+
+        public void Settling(int round, CompareRole role, TimeSpan pause)
+        {
+            lock (this)
+            {
+                Settled.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{round} {role} {pause.TotalSeconds}"));
+                SettledAt.Add(_clock.Elapsed);
+            }
+
+            OnSettling?.Invoke();
+        }
 
         public IProgress<LoadProgress>? ProgressOf(int round, CompareRole role) => null;
 

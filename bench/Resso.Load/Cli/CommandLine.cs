@@ -47,6 +47,9 @@ public sealed class CommandOptions
 
     public int Rounds { get; init; } = 1;
 
+    /// <summary>compare: the pause before every run but the first.</summary>
+    public TimeSpan Settle { get; init; }
+
     public string? Json { get; init; }
 
     /// <summary>The exit code is 1 when a run's errors exceed this share of its requests.</summary>
@@ -112,6 +115,8 @@ public static partial class CommandLine
         Compare:
           --rounds <n>            baseline, target, baseline, target … n times; medians when n > 1 (default 1)
           --baseline <path>       the baseline request (default /api/health; GET, no headers)
+          --settle <time>         pause before every run but the first, so that work a run leaves in the server
+                                  (write-behind, storage catching up) is not measured in the next (default 0, max 30m)
 
         Output:
           --json <path>           also write every run, per template, as JSON
@@ -128,7 +133,7 @@ public static partial class CommandLine
 
     private static readonly string[] Valued = ["--path", "--method", "--body", "--body-file", "--content-type", "--mix", "--key",
         "--users", "--songs", "--videos", "--regions", "--url", "--connections", "--warmup", "--duration", "--requests", "--timeout",
-        "--seed", "--rounds", "--baseline", "--json", "--max-error-rate"];
+        "--seed", "--rounds", "--baseline", "--settle", "--json", "--max-error-rate"];
 
     private static readonly string[] Repeatable = ["--header", "--pool"];
 
@@ -226,7 +231,7 @@ public static partial class CommandLine
             throw new UsageException("--content-type needs a body (--body or --body-file).");
         }
 
-        foreach (var name in new[] { "--rounds", "--baseline" }.Where(n => loadMode != LoadMode.Compare && values.ContainsKey(n)))
+        foreach (var name in new[] { "--rounds", "--baseline", "--settle" }.Where(n => loadMode != LoadMode.Compare && values.ContainsKey(n)))
         {
             throw new UsageException($"{name} applies to compare only.");
         }
@@ -283,6 +288,12 @@ public static partial class CommandLine
         };
         load.Validate();
 
+        var settle = Time("--settle", TimeSpan.Zero, allowZero: true);
+        if (settle > CompareRunner.MaxSettle)
+        {
+            throw new UsageException($"--settle must be at most 30m, not '{values["--settle"]}'.");
+        }
+
         var maxErrorRate = 0.01;
         if (values.TryGetValue("--max-error-rate", out var rateText)
             && (!double.TryParse(rateText, NumberStyles.Float, CultureInfo.InvariantCulture, out maxErrorRate) || maxErrorRate is < 0 or > 1))
@@ -304,6 +315,7 @@ public static partial class CommandLine
             Pools = pools,
             BaselinePath = baseline,
             Rounds = (int)Long("--rounds", 1, 1, CompareRunner.MaxRounds),
+            Settle = settle,
             Json = values.GetValueOrDefault("--json"),
             MaxErrorRate = maxErrorRate,
             Progress = !flags.Contains("--no-progress"),

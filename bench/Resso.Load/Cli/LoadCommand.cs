@@ -77,7 +77,7 @@ public sealed class LoadCommand(TextWriter output, TextWriter error, TimeProvide
         else
         {
             var comparison = await new CompareRunner(runner).RunAsync(
-                baseline, target, options.Load, options.Rounds, new CompareLines(_error, options.Load, options.Progress), cancellationToken);
+                baseline, target, options.Load, options.Rounds, new CompareLines(_error, options.Load, options.Progress), options.Settle, cancellationToken);
             report = Reports.Comparison(comparison, options.Load, context);
             json = JsonReport.Comparison(comparison, options.Load, context);
             results = [.. comparison.Rounds.SelectMany(r => new[] { r.Baseline, r.Target })];
@@ -159,6 +159,9 @@ public sealed class LoadCommand(TextWriter output, TextWriter error, TimeProvide
     {
         public void Starting(int round, int rounds, CompareRole role, Scenario scenario) =>
             error.WriteLine(Invariant($"[load] round {round}/{rounds} {Role(role)} {scenario.Name}: {Plan(options)}"));
+
+        public void Settling(int round, CompareRole role, TimeSpan pause) =>
+            error.WriteLine(Invariant($"[load] settling {pause.TotalSeconds:0.###} s before round {round} {Role(role)}"));
 
         public IProgress<LoadProgress>? ProgressOf(int round, CompareRole role) =>
             progress ? new ProgressLines(error, Invariant($"round {round} {Role(role)}: ")) : null;

@@ -9,7 +9,8 @@ namespace Resso.Load.Compare;
 /// in a noisy machine hits both alike.
 /// </summary>
 /// <param name="runner">Runs each scenario.</param>
-public sealed class CompareRunner(LoadRunner runner)
+/// <param name="timeProvider">Times the pauses of <c>settle</c>; the system clock when null.</param>
+public sealed class CompareRunner(LoadRunner runner, TimeProvider? timeProvider = null)
 {
     /// <summary>The baseline every comparison is made against by default.</summary>
     public const string DefaultBaselinePath = "/api/health";
@@ -17,20 +18,32 @@ public sealed class CompareRunner(LoadRunner runner)
     /// <summary>The most rounds a comparison may have.</summary>
     public const int MaxRounds = 100;
 
+    /// <summary>The longest pause between runs.</summary>
+    public static readonly TimeSpan MaxSettle = TimeSpan.FromMinutes(30);
+
     /// <summary>Runs <paramref name="rounds"/> rounds of baseline then target.</summary>
     /// <param name="baseline">The reference, usually <c>GET /api/health</c>.</param>
     /// <param name="target">What is measured against it.</param>
     /// <param name="options">The options of every run.</param>
     /// <param name="rounds">How many times to run the pair.</param>
     /// <param name="observer">Told when each run starts and ends, and how it is going.</param>
+    /// <param name="settle">
+    /// A pause before every run but the first, so that work a run leaves behind in the server (write-behind queues,
+    /// storage catching up) does not land in the next run's measurement; zero for none.
+    /// </param>
     /// <param name="cancellationToken">Stops early; the result holds the rounds that finished and flags the interrupted run.</param>
     public async Task<CompareResult> RunAsync(
         Scenario baseline, Scenario target, LoadOptions options, int rounds = 1, ICompareObserver? observer = null,
-        CancellationToken cancellationToken = default)
+        TimeSpan settle = default, CancellationToken cancellationToken = default)
     {
         if (rounds is < 1 or > MaxRounds)
         {
             throw new UsageException($"rounds must be between 1 and {MaxRounds}, not {rounds}.");
+        }
+
+        if (settle < TimeSpan.Zero || settle > MaxSettle)
+        {
+            throw new UsageException($"settle must be between 0 and 30 minutes, not {settle.ToString("c", System.Globalization.CultureInfo.InvariantCulture)}.");
         }
 
         // Both are checked before anything is sent, so a typo in the target does not cost a baseline run.
@@ -41,22 +54,48 @@ public sealed class CompareRunner(LoadRunner runner)
         var done = new List<CompareRound>();
         for (var round = 1; round <= rounds; round++)
         {
-            var baselineResult = await RunOneAsync(round, CompareRole.Baseline, baseline);
-            if (baselineResult.Interrupted)
+            if (round > 1 && !await SettleAsync(round, CompareRole.Baseline))
             {
-                return new CompareResult(done, baseline, target, Interrupted: true);
+                return Result(interrupted: true);
+            }
+
+            var baselineResult = await RunOneAsync(round, CompareRole.Baseline, baseline);
+            if (baselineResult.Interrupted || !await SettleAsync(round, CompareRole.Target))
+            {
+                return Result(interrupted: true);
             }
 
             var targetResult = await RunOneAsync(round, CompareRole.Target, target);
             if (targetResult.Interrupted)
             {
-                return new CompareResult(done, baseline, target, Interrupted: true);
+                return Result(interrupted: true);
             }
 
             done.Add(new CompareRound(round, baselineResult, targetResult));
         }
 
-        return new CompareResult(done, baseline, target, Interrupted: false);
+        return Result(interrupted: false);
+
+        CompareResult Result(bool interrupted) => new(done, baseline, target, interrupted) { Settle = settle };
+
+        async Task<bool> SettleAsync(int round, CompareRole next)
+        {
+            if (settle == TimeSpan.Zero)
+            {
+                return true;
+            }
+
+            observer?.Settling(round, next, settle);
+            try
+            {
+                await Task.Delay(settle, timeProvider ?? TimeProvider.System, cancellationToken);
+                return true;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+        }
 
         async Task<LoadResult> RunOneAsync(int round, CompareRole role, Scenario scenario)
         {
@@ -84,6 +123,11 @@ public interface ICompareObserver
     /// <summary>A run is about to start.</summary>
     void Starting(int round, int rounds, CompareRole role, Scenario scenario);
 
+    /// <summary>The comparison pauses for <paramref name="pause"/> before the given run.</summary>
+    void Settling(int round, CompareRole role, TimeSpan pause)
+    {
+    }
+
     /// <summary>Where progress of a run goes; null for none.</summary>
     IProgress<LoadProgress>? ProgressOf(int round, CompareRole role);
 
@@ -110,6 +154,9 @@ public sealed record CompareRound(int Round, LoadResult Baseline, LoadResult Tar
 /// <param name="Interrupted">Ctrl+C stopped it before every round finished.</param>
 public sealed record CompareResult(IReadOnlyList<CompareRound> Rounds, Scenario BaselineScenario, Scenario TargetScenario, bool Interrupted)
 {
+    /// <summary>The pause before every run but the first.</summary>
+    public TimeSpan Settle { get; init; }
+
     /// <summary>The baseline's figures, each the median over the rounds.</summary>
     public RunSummary BaselineMedian => RunSummary.Median(BaselineScenario.Name, [.. Rounds.Select(r => r.Baseline.Summary)]);
 

@@ -25,7 +25,8 @@ public static class JsonReport
             result.RpsRatio,
             result.P99Ratio,
             [.. result.Rounds.Select(r => r.RpsRatio)],
-            [.. result.Rounds.Select(r => r.P99Ratio)]);
+            [.. result.Rounds.Select(r => r.P99Ratio)],
+            result.Settle.TotalSeconds);
         return Serialize(new JsonReportDocument("compare", context.Command, context.StartedAt, context.Machine, SettingsOf(options), runs, comparison));
     }
 
@@ -93,7 +94,8 @@ internal sealed record JsonComparison(
     double RpsRatio,
     double P99Ratio,
     IReadOnlyList<double> RoundRpsRatios,
-    IReadOnlyList<double> RoundP99Ratios);
+    IReadOnlyList<double> RoundP99Ratios,
+    double SettleSeconds);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(JsonReportDocument))]

@@ -76,7 +76,9 @@ public static class Reports
         text.Append("**Command**\n\n```bash\n").Append(context.Command).Append("\n```\n\n");
         text.Append(Invariant($"**Machine**: {context.Machine.Describe()}; load generator and server on the same machine, over loopback.\n\n"));
         text.Append(Invariant($"**Settings** ({context.StartedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC): "))
-            .Append(Settings(options)).Append(Invariant($"; {result.Rounds.Count} round{(result.Rounds.Count == 1 ? "" : "s")} of baseline then target.\n\n"));
+            .Append(Settings(options)).Append(Invariant($"; {result.Rounds.Count} round{(result.Rounds.Count == 1 ? "" : "s")} of baseline then target"))
+            .Append(result.Settle > TimeSpan.Zero ? Invariant($", {result.Settle.TotalSeconds:0.###} s pause before every run but the first") : "")
+            .Append(".\n\n");
         text.Append(Invariant($"- baseline: `{Describe(result.BaselineScenario)}`\n"));
         text.Append(Invariant($"- target: `{Describe(result.TargetScenario)}`{Pools(result.TargetScenario)}\n\n"));
 
