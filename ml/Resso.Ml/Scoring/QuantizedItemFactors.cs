@@ -120,7 +120,8 @@ internal sealed class QuantizedItemFactors
 
     /// <summary>Whether <paramref name="model"/> is ranked through a quantized copy on this machine.</summary>
     public static bool Applies(FactorModel model) =>
-        IsSupported && model.ItemCount >= MinimumItems && model.LatentDimension % Vector512<float>.Count == 0;
+        IsSupported && model.ItemCount >= MinimumItems && model.LatentDimension % Vector512<float>.Count == 0
+        && (long)model.ItemCount * model.LatentDimension < Array.MaxLength - (BlockItems * model.LatentDimension);
 
     /// <summary>Builds the quantized copy of <paramref name="model"/>'s item factors.</summary>
     public static QuantizedItemFactors Create(FactorModel model)
@@ -163,6 +164,9 @@ internal sealed class QuantizedItemFactors
         var userError = PackUser(userVector, userScale, packed);
         var userNorm = TensorPrimitives.Norm(userVector) * (1 + RoundingSlack);
 
+        // The exact scores get the user's bias added last; a margin for its rounding keeps ties the float scorer's.
+        var userBiasSlack = RoundingSlack * Math.Abs(userBias);
+
         // Pass 1: intervals of every item; keep the K-th best lower end and the items whose upper end reaches it.
         var lower = new LowerBounds(k);
         var candidates = ArrayPool<int>.Shared.Rent(Math.Max(4 * k, 256));
@@ -181,7 +185,7 @@ internal sealed class QuantizedItemFactors
                 var length = chunkBlocks * BlockItems;
                 BlockSums(chunk, chunkBlocks, packed, sums);
                 // Compared with the threshold at the chunk's start: it only rises, so items are re-checked one by one.
-                if (!Uppers(first, sums[..length], userScale, userNorm, userError, lower.Threshold, chunkUppers[..length], masks))
+                if (!Uppers(first, sums[..length], userScale, userNorm, userError, userBiasSlack, lower.Threshold, chunkUppers[..length], masks))
                 {
                     continue;
                 }
@@ -204,7 +208,7 @@ internal sealed class QuantizedItemFactors
                             continue;
                         }
 
-                        var width = (2 * ((_errorNorms[item] * userNorm) + (_codeNorms[item] * userError))) + (2 * _biasSlack[item]);
+                        var width = 2 * ((_errorNorms[item] * userNorm) + (_codeNorms[item] * userError) + _biasSlack[item] + userBiasSlack);
                         lower.Add(itemUpper - width);
                         if (candidateCount == candidates.Length)
                         {
@@ -296,10 +300,11 @@ internal sealed class QuantizedItemFactors
     }
 
     /// <summary>
-    /// Upper ends of the items' intervals, su·s·⟨qu, q⟩ + bias + ‖u‖·‖e‖ + ‖eu‖·‖s·q‖ (plus rounding slack), and per block
-    /// the mask of those at or above <paramref name="threshold"/>; false when no item of the chunk reaches it.
+    /// Upper ends of the items' intervals, su·s·⟨qu, q⟩ + bias + ‖u‖·‖e‖ + ‖eu‖·‖s·q‖ (plus rounding slack and the per-query
+    /// <paramref name="slack"/>), and per block the mask of those at or above <paramref name="threshold"/>; false when no item
+    /// of the chunk reaches it.
     /// </summary>
-    private bool Uppers(int firstItem, ReadOnlySpan<int> sums, float userScale, float userNorm, float userError, float threshold,
+    private bool Uppers(int firstItem, ReadOnlySpan<int> sums, float userScale, float userNorm, float userError, float slack, float threshold,
         Span<float> uppers, Span<ushort> masks)
     {
         var start = (nuint)firstItem;
@@ -312,6 +317,7 @@ internal sealed class QuantizedItemFactors
         var su = Vector512.Create(userScale);
         var un = Vector512.Create(userNorm);
         var ue = Vector512.Create(userError);
+        var margin = Vector512.Create(slack);
         var cut = Vector512.Create(threshold);
         var any = 0UL;
         for (nuint i = 0; i < (nuint)sums.Length; i += BlockItems)
@@ -319,7 +325,7 @@ internal sealed class QuantizedItemFactors
             var bound = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref errorNorms, i), un, Vector512.LoadUnsafe(ref codeNorms, i) * ue);
             var upper = Vector512.FusedMultiplyAdd(
                 Vector512.ConvertToSingle(Vector512.LoadUnsafe(ref input, i)), Vector512.LoadUnsafe(ref scales, i) * su, Vector512.LoadUnsafe(ref biases, i))
-                + bound;
+                + bound + margin;
             upper.StoreUnsafe(ref output, i);
             var mask = Vector512.GreaterThanOrEqual(upper, cut).ExtractMostSignificantBits();
             masks[(int)(i / BlockItems)] = (ushort)mask;
