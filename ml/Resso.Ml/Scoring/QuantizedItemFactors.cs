@@ -57,6 +57,7 @@ internal sealed class QuantizedItemFactors
     private readonly float[] _codeNorms;
     private readonly float[] _biasSlack;
     private readonly float[] _upperBiases;
+    private readonly float[] _inverseNorms;
     private readonly int _groups;
 
     private QuantizedItemFactors(FactorModel model)
@@ -73,6 +74,8 @@ internal sealed class QuantizedItemFactors
         _biasSlack = new float[padded];
         _upperBiases = new float[padded];
         _upperBiases.AsSpan(ItemCount).Fill(float.NegativeInfinity);
+        _inverseNorms = new float[padded];
+        var norms = model.ItemNorms;
 
         var biases = model.ItemBiases;
         Span<sbyte> codes = stackalloc sbyte[_groups * 4];
@@ -109,6 +112,7 @@ internal sealed class QuantizedItemFactors
             _codeNorms[item] = (float)Math.Sqrt(norm) * (1 + RoundingSlack);
             _biasSlack[item] = RoundingSlack * (Math.Abs(biases[item]) + 1e-6f);
             _upperBiases[item] = biases[item] + _biasSlack[item];
+            _inverseNorms[item] = norms[item] > 0 ? 1 / norms[item] : 0;
         }
     }
 
@@ -159,15 +163,55 @@ internal sealed class QuantizedItemFactors
             return [];
         }
 
-        var userScale = TensorPrimitives.MaxMagnitude(userVector) / UserLevels;
         Span<int> packed = stackalloc int[_groups];
-        var userError = PackUser(userVector, userScale, packed);
-        var userNorm = TensorPrimitives.Norm(userVector) * (1 + RoundingSlack);
+        var query = QueryCodes.Create(userVector, packed);
 
         // The exact scores get the user's bias added last; a margin for its rounding keeps ties the float scorer's.
-        var userBiasSlack = RoundingSlack * Math.Abs(userBias);
+        var scoring = new DotAndBias(this, model, userVector, query, userBias, exclude, allowed, filter);
+        return Rank(ref scoring, query, k, out rescored);
+    }
 
-        // Pass 1: intervals of every item; keep the K-th best lower end and the items whose upper end reaches it.
+    /// <summary>
+    /// The <paramref name="count"/> items most similar to <paramref name="item"/> by cosine, exactly as
+    /// <see cref="TopKScorer.SimilarItems"/> ranks them in float, found by an 8-bit pass and an exact re-score.
+    /// </summary>
+    /// <param name="model">The model this copy was made from.</param>
+    /// <param name="item">The query item.</param>
+    /// <param name="count">How many items to return.</param>
+    /// <param name="allowed">When set, only these items are returned.</param>
+    /// <param name="filter">When set, only items it accepts are returned.</param>
+    /// <param name="rescored">How many items were scored exactly in the second pass.</param>
+    public ScoredItem[] SimilarItems(FactorModel model, int item, int count, ItemBitSet? allowed, Func<int, bool>? filter, out int rescored)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.ItemCount != ItemCount)
+        {
+            throw new ArgumentException("The model must be the one this copy was made from.", nameof(model));
+        }
+
+        rescored = 0;
+        var norms = model.ItemNorms;
+        var k = Math.Min(count, ItemCount);
+        if (k <= 0 || norms[item] == 0)
+        {
+            return [];
+        }
+
+        var vector = model.ItemVector(item);
+        Span<int> packed = stackalloc int[_groups];
+        var query = QueryCodes.Create(vector, packed);
+        var scoring = new Cosine(this, model, vector, query, item, norms[item], allowed, filter);
+        return Rank(ref scoring, query, k, out rescored);
+    }
+
+    /// <summary>
+    /// Pass 1 keeps the K-th best lower end of the items' intervals and collects the items whose upper end reaches it;
+    /// pass 2 scores those exactly (in item order) and keeps the best K.
+    /// </summary>
+    private ScoredItem[] Rank<TScoring>(ref TScoring scoring, QueryCodes query, int k, out int rescored)
+        where TScoring : IIntervalScoring, allows ref struct
+    {
+        rescored = 0;
         var lower = new LowerBounds(k);
         var candidates = ArrayPool<int>.Shared.Rent(Math.Max(4 * k, 256));
         var uppers = ArrayPool<float>.Shared.Rent(candidates.Length);
@@ -183,9 +227,10 @@ internal sealed class QuantizedItemFactors
                 var chunkBlocks = Math.Min(ChunkBlocks, blocks - chunk);
                 var first = chunk * BlockItems;
                 var length = chunkBlocks * BlockItems;
-                BlockSums(chunk, chunkBlocks, packed, sums);
+                BlockSums(chunk, chunkBlocks, query.Packed, sums);
+
                 // Compared with the threshold at the chunk's start: it only rises, so items are re-checked one by one.
-                if (!Uppers(first, sums[..length], userScale, userNorm, userError, userBiasSlack, lower.Threshold, chunkUppers[..length], masks))
+                if (!scoring.Uppers(first, sums[..length], lower.Threshold, chunkUppers[..length], masks))
                 {
                     continue;
                 }
@@ -199,17 +244,12 @@ internal sealed class QuantizedItemFactors
                         var lane = System.Numerics.BitOperations.TrailingZeroCount(reaching);
                         var item = first + (block * BlockItems) + lane;
                         var itemUpper = blockUppers[lane];
-                        if (item >= ItemCount
-                            || itemUpper < lower.Threshold
-                            || (exclude is not null && exclude.Contains(item))
-                            || (allowed is not null && !allowed.Contains(item))
-                            || (filter is not null && !filter(item)))
+                        if (item >= ItemCount || itemUpper < lower.Threshold || !scoring.Eligible(item))
                         {
                             continue;
                         }
 
-                        var width = 2 * ((_errorNorms[item] * userNorm) + (_codeNorms[item] * userError) + _biasSlack[item] + userBiasSlack);
-                        lower.Add(itemUpper - width);
+                        lower.Add(scoring.Lower(item, itemUpper));
                         if (candidateCount == candidates.Length)
                         {
                             Grow(ref candidates, candidateCount);
@@ -222,11 +262,8 @@ internal sealed class QuantizedItemFactors
                 }
             }
 
-            // Pass 2: the exact float scores of the items that can still be in the top K (in item order, as the float scorer).
             var cut = lower.Threshold;
             var selector = new TopKSelector(k);
-            var factors = model.ItemFactors;
-            var biases = model.ItemBiases;
             for (var c = 0; c < candidateCount; c++)
             {
                 if (uppers[c] < cut)
@@ -234,12 +271,11 @@ internal sealed class QuantizedItemFactors
                     continue;
                 }
 
-                var item = candidates[c];
                 rescored++;
-                var score = TopKScorer.DotRow(userVector, factors.Slice(item * d, d)) + biases[item] + userBias;
+                var score = scoring.Exact(candidates[c]);
                 if (score >= selector.Threshold)
                 {
-                    selector.Add(item, score);
+                    selector.Add(candidates[c], score);
                 }
             }
 
@@ -248,8 +284,8 @@ internal sealed class QuantizedItemFactors
         finally
         {
             ArrayPool<int>.Shared.Return(candidates);
-            lower.Dispose();
             ArrayPool<float>.Shared.Return(uppers);
+            lower.Dispose();
         }
     }
 
@@ -300,32 +336,42 @@ internal sealed class QuantizedItemFactors
     }
 
     /// <summary>
-    /// Upper ends of the items' intervals, su·s·⟨qu, q⟩ + bias + ‖u‖·‖e‖ + ‖eu‖·‖s·q‖ (plus rounding slack and the per-query
-    /// <paramref name="slack"/>), and per block the mask of those at or above <paramref name="threshold"/>; false when no item
-    /// of the chunk reaches it.
+    /// Upper ends of the intervals of a chunk of items, (su·s·⟨qu, q⟩ + ‖u‖·‖e‖ + ‖eu‖·‖s·q‖)·<paramref name="multipliers"/>·
+    /// <paramref name="multiplier"/> + <paramref name="offsets"/> + <paramref name="slack"/> (a missing array counts as 1 or 0),
+    /// and per block of 16 the mask of those at or above
+    /// <paramref name="threshold"/>; false when no item of the chunk reaches it.
     /// </summary>
-    private bool Uppers(int firstItem, ReadOnlySpan<int> sums, float userScale, float userNorm, float userError, float slack, float threshold,
-        Span<float> uppers, Span<ushort> masks)
+    private bool Uppers(int firstItem, ReadOnlySpan<int> sums, QueryCodes query, float[]? multipliers, float multiplier, float[]? offsets,
+        float slack, float threshold, Span<float> uppers, Span<ushort> masks)
     {
         var start = (nuint)firstItem;
         ref var scales = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_scales), start);
         ref var errorNorms = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_errorNorms), start);
         ref var codeNorms = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_codeNorms), start);
-        ref var biases = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_upperBiases), start);
         ref var input = ref MemoryMarshal.GetReference(sums);
         ref var output = ref MemoryMarshal.GetReference(uppers);
-        var su = Vector512.Create(userScale);
-        var un = Vector512.Create(userNorm);
-        var ue = Vector512.Create(userError);
+        var su = Vector512.Create(query.Scale);
+        var un = Vector512.Create(query.Norm);
+        var ue = Vector512.Create(query.Error);
         var margin = Vector512.Create(slack);
+        var factor = Vector512.Create(multiplier);
         var cut = Vector512.Create(threshold);
         var any = 0UL;
         for (nuint i = 0; i < (nuint)sums.Length; i += BlockItems)
         {
             var bound = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref errorNorms, i), un, Vector512.LoadUnsafe(ref codeNorms, i) * ue);
-            var upper = Vector512.FusedMultiplyAdd(
-                Vector512.ConvertToSingle(Vector512.LoadUnsafe(ref input, i)), Vector512.LoadUnsafe(ref scales, i) * su, Vector512.LoadUnsafe(ref biases, i))
-                + bound + margin;
+            var upper = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Vector512.LoadUnsafe(ref input, i)), Vector512.LoadUnsafe(ref scales, i) * su, bound);
+            if (multipliers is not null)
+            {
+                upper *= Vector512.LoadUnsafe(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(multipliers), start), i) * factor;
+            }
+
+            if (offsets is not null)
+            {
+                upper += Vector512.LoadUnsafe(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(offsets), start), i);
+            }
+
+            upper += margin;
             upper.StoreUnsafe(ref output, i);
             var mask = Vector512.GreaterThanOrEqual(upper, cut).ExtractMostSignificantBits();
             masks[(int)(i / BlockItems)] = (ushort)mask;
@@ -335,26 +381,120 @@ internal sealed class QuantizedItemFactors
         return any != 0;
     }
 
-    /// <summary>Codes the user vector as 4 unsigned bytes per group (code + 64) and returns ‖u − su·qu‖, inflated for rounding.</summary>
-    private static float PackUser(ReadOnlySpan<float> vector, float scale, Span<int> packed)
+    /// <summary>The quantization error bound of <paramref name="item"/>'s dot product with the query: ‖u‖·‖e‖ + ‖eu‖·‖s·q‖.</summary>
+    private float Bound(int item, QueryCodes query) => (_errorNorms[item] * query.Norm) + (_codeNorms[item] * query.Error);
+
+    /// <summary>A query vector coded for the first pass: 4 unsigned bytes per group (code + 64), its scale, norm and coding error.</summary>
+    private readonly ref struct QueryCodes
     {
-        packed.Clear();
-        double error = 0;
-        for (var k = 0; k < vector.Length; k++)
+        private QueryCodes(ReadOnlySpan<int> packed, float scale, float norm, float error)
         {
-            var code = scale == 0 ? 0 : (int)Math.Clamp(MathF.Round(vector[k] / scale), -UserLevels, UserLevels);
-            packed[k / 4] |= (code + UserOffset) << (8 * (k % 4));
-            var residual = vector[k] - (scale * code);
-            error += residual * (double)residual;
+            Packed = packed;
+            Scale = scale;
+            Norm = norm;
+            Error = error;
         }
 
-        // Padding dimensions (d not a multiple of 4) carry user code 64 against item code 0: they add nothing.
-        for (var k = vector.Length; k < packed.Length * 4; k++)
-        {
-            packed[k / 4] |= UserOffset << (8 * (k % 4));
-        }
+        /// <summary>The codes, four per int.</summary>
+        public ReadOnlySpan<int> Packed { get; }
 
-        return (float)Math.Sqrt(error) * (1 + RoundingSlack);
+        /// <summary>su: the value of one code step.</summary>
+        public float Scale { get; }
+
+        /// <summary>‖u‖, inflated for rounding.</summary>
+        public float Norm { get; }
+
+        /// <summary>‖u − su·qu‖, inflated for rounding.</summary>
+        public float Error { get; }
+
+        public static QueryCodes Create(ReadOnlySpan<float> vector, Span<int> packed)
+        {
+            var scale = TensorPrimitives.MaxMagnitude(vector) / UserLevels;
+            packed.Clear();
+            double error = 0;
+            for (var k = 0; k < vector.Length; k++)
+            {
+                var code = scale == 0 ? 0 : (int)Math.Clamp(MathF.Round(vector[k] / scale), -UserLevels, UserLevels);
+                packed[k / 4] |= (code + UserOffset) << (8 * (k % 4));
+                var residual = vector[k] - (scale * code);
+                error += residual * (double)residual;
+            }
+
+            // Padding dimensions (d not a multiple of 4) carry user code 64 against item code 0: they add nothing.
+            for (var k = vector.Length; k < packed.Length * 4; k++)
+            {
+                packed[k / 4] |= UserOffset << (8 * (k % 4));
+            }
+
+            return new QueryCodes(packed, scale, TensorPrimitives.Norm(vector) * (1 + RoundingSlack), (float)Math.Sqrt(error) * (1 + RoundingSlack));
+        }
+    }
+
+    /// <summary>How a ranking turns the integer pass into score intervals, which items it may return, and their exact scores.</summary>
+    private interface IIntervalScoring
+    {
+        /// <summary>Upper ends of a chunk's intervals and the masks of those reaching <paramref name="threshold"/>.</summary>
+        bool Uppers(int firstItem, scoped ReadOnlySpan<int> sums, float threshold, scoped Span<float> uppers, scoped Span<ushort> masks);
+
+        /// <summary>The lower end of the interval whose upper end is <paramref name="upper"/>.</summary>
+        float Lower(int item, float upper);
+
+        /// <summary>Whether the item may be returned.</summary>
+        bool Eligible(int item);
+
+        /// <summary>The score the float scorer gives the item, bit for bit.</summary>
+        float Exact(int item);
+    }
+
+    /// <summary>Recommendation scores: user bias + item bias + ⟨u, v⟩, as <see cref="TopKScorer.RecommendFloat"/> computes them.</summary>
+    private readonly ref struct DotAndBias(QuantizedItemFactors codes, FactorModel model, ReadOnlySpan<float> vector, QueryCodes query,
+        float userBias, ItemBitSet? exclude, ItemBitSet? allowed, Func<int, bool>? filter) : IIntervalScoring
+    {
+        // The user's bias is added last to the exact scores; a margin for its rounding keeps ties the float scorer's.
+        private readonly float _userBiasSlack = RoundingSlack * Math.Abs(userBias);
+        private readonly ReadOnlySpan<float> _vector = vector;
+        private readonly QueryCodes _query = query;
+
+        public bool Uppers(int firstItem, scoped ReadOnlySpan<int> sums, float threshold, scoped Span<float> uppers, scoped Span<ushort> masks) =>
+            codes.Uppers(firstItem, sums, _query, null, 1, codes._upperBiases, _userBiasSlack, threshold, uppers, masks);
+
+        public float Lower(int item, float upper) => upper - (2 * (codes.Bound(item, _query) + codes._biasSlack[item] + _userBiasSlack));
+
+        public bool Eligible(int item) =>
+            (exclude is null || !exclude.Contains(item)) && (allowed is null || allowed.Contains(item)) && (filter is null || filter(item));
+
+        public float Exact(int item)
+        {
+            var d = model.LatentDimension;
+            return TopKScorer.DotRow(_vector, model.ItemFactors.Slice(item * d, d)) + model.ItemBiases[item] + userBias;
+        }
+    }
+
+    /// <summary>Similarity scores: ⟨q, v⟩ / (‖q‖·‖v‖), as <see cref="TopKScorer.SimilarItems"/> computes them.</summary>
+    private readonly ref struct Cosine(QuantizedItemFactors codes, FactorModel model, ReadOnlySpan<float> vector, QueryCodes query, int self,
+        float queryNorm, ItemBitSet? allowed, Func<int, bool>? filter) : IIntervalScoring
+    {
+        private readonly ReadOnlySpan<float> _vector = vector;
+        private readonly QueryCodes _query = query;
+        private readonly float _inverseQueryNorm = 1 / queryNorm;
+
+        // Cosines are at most 1 in size: an absolute margin covers the rounding of the division.
+        private const float DivisionSlack = 1e-5f;
+
+        public bool Uppers(int firstItem, scoped ReadOnlySpan<int> sums, float threshold, scoped Span<float> uppers, scoped Span<ushort> masks) =>
+            codes.Uppers(firstItem, sums, _query, codes._inverseNorms, _inverseQueryNorm, null, DivisionSlack, threshold, uppers, masks);
+
+        public float Lower(int item, float upper) =>
+            upper - (2 * ((codes.Bound(item, _query) * codes._inverseNorms[item] * _inverseQueryNorm) + DivisionSlack));
+
+        public bool Eligible(int item) =>
+            item != self && model.ItemNorms[item] != 0 && (allowed is null || allowed.Contains(item)) && (filter is null || filter(item));
+
+        public float Exact(int item)
+        {
+            var d = model.LatentDimension;
+            return TensorPrimitives.Dot(_vector, model.ItemFactors.Slice(item * d, d)) / (queryNorm * model.ItemNorms[item]);
+        }
     }
 
     /// <summary>

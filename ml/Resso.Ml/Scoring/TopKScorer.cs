@@ -262,6 +262,14 @@ public static class TopKScorer
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)item, (uint)model.ItemCount, nameof(item));
+        return QuantizedItemFactors.Applies(model)
+            ? model.QuantizedItems.SimilarItems(model, item, count, allowed, filter, out _)
+            : SimilarItemsFloat(model, item, count, allowed, filter);
+    }
+
+    /// <summary><see cref="SimilarItems"/> by the cosine of every item in float (what the quantized pass must reproduce).</summary>
+    internal static ScoredItem[] SimilarItemsFloat(FactorModel model, int item, int count, ItemBitSet? allowed = null, Func<int, bool>? filter = null)
+    {
         var norms = model.ItemNorms;
         var query = model.ItemVector(item);
         var queryNorm = norms[item];

@@ -39,10 +39,67 @@ public sealed class QuantizedItemFactorsTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void SimilarItems_RandomModels_EqualsTheFloatScorerExactly(int items, int dimension, int count, int seed)
+    {
+        SkipUnlessSupported();
+        var model = ModelBuilder.Random(users: 1, items: items, dimension: dimension, seed: seed);
+        var allowed = new ItemBitSet(items, [.. Enumerable.Range(0, items).Where(i => i % 5 != 1)]);
+
+        foreach (var item in new[] { 0, items / 2, items - 1 })
+        {
+            AssertSameSimilar(model, item, count, null, null);
+            AssertSameSimilar(model, item, count, allowed, i => i % 13 != 4);
+        }
+    }
+
     [Fact]
     public void Recommend_HardCases_EqualsTheFloatScorerExactly()
     {
         SkipUnlessSupported();
+        var model = HardModel();
+        const int Dimension = 64;
+        var random = new Random(12);
+        float[][] users =
+        [
+            new float[Dimension], // zero vector: scores are the biases
+            [.. Enumerable.Repeat(1f, Dimension)],
+            [.. Enumerable.Range(0, Dimension).Select(k => k == 5 ? 100f : 1e-4f)],
+            [.. Enumerable.Range(0, Dimension).Select(k => (float)(random.NextDouble() - 0.5) * 1e6f)],
+        ];
+
+        foreach (var user in users)
+        {
+            foreach (var count in new[] { 1, 7, 100, model.ItemCount })
+            {
+                // A user bias far above the scores makes their float sums tie; ties must still go as in the float scorer.
+                foreach (var userBias in new[] { 0f, 1e4f, -3e5f })
+                {
+                    AssertSame(model, user, count, null, null, null, userBias);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void SimilarItems_HardCases_EqualsTheFloatScorerExactly()
+    {
+        SkipUnlessSupported();
+        var model = HardModel();
+
+        // Outliers, zero vectors (never similar, and no neighbours of their own), duplicates (cosine ties).
+        foreach (var item in new[] { 0, 1, 2, 8, 14, 1500, 2999 })
+        {
+            foreach (var count in new[] { 1, 10, 100, 3000 })
+            {
+                AssertSameSimilar(model, item, count, null, null);
+            }
+        }
+    }
+
+    private static FactorModel HardModel()
+    {
         const int Items = 3000;
         const int Dimension = 64;
         var random = new Random(11);
@@ -74,29 +131,11 @@ public sealed class QuantizedItemFactorsTests
             biases[item] = item % 2 == 0 ? 0 : (float)random.NextDouble() * 10;
         }
 
-        var model = new FactorModel(
+        return new FactorModel(
             new IdMap(["u"]), new IdMap(Enumerable.Range(0, Items).Select(i => $"s{i}")), Dimension,
             new float[Dimension], factors, [0f], biases);
-        float[][] users =
-        [
-            new float[Dimension], // zero vector: scores are the biases
-            [.. Enumerable.Repeat(1f, Dimension)],
-            [.. Enumerable.Range(0, Dimension).Select(k => k == 5 ? 100f : 1e-4f)],
-            [.. Enumerable.Range(0, Dimension).Select(k => (float)(random.NextDouble() - 0.5) * 1e6f)],
-        ];
-
-        foreach (var user in users)
-        {
-            foreach (var count in new[] { 1, 7, 100, Items })
-            {
-                // A user bias far above the scores makes their float sums tie; ties must still go as in the float scorer.
-                foreach (var userBias in new[] { 0f, 1e4f, -3e5f })
-                {
-                    AssertSame(model, user, count, null, null, null, userBias);
-                }
-            }
-        }
     }
+
 
     [Fact]
     public void Recommend_TypicalModel_RescoresFewItemsBeyondTheTopK()
@@ -133,6 +172,13 @@ public sealed class QuantizedItemFactorsTests
     {
         var expected = TopKScorer.RecommendFloat(model, user, count, exclude, allowed, filter, userBias);
         var actual = model.QuantizedItems.Recommend(model, user, count, exclude, allowed, filter, userBias, out _);
+        Assert.Equal(expected, actual);
+    }
+
+    private static void AssertSameSimilar(FactorModel model, int item, int count, ItemBitSet? allowed, Func<int, bool>? filter)
+    {
+        var expected = TopKScorer.SimilarItemsFloat(model, item, count, allowed, filter);
+        var actual = model.QuantizedItems.SimilarItems(model, item, count, allowed, filter, out _);
         Assert.Equal(expected, actual);
     }
 
