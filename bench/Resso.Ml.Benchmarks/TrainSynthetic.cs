@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Resso.Ml.Data;
 using Resso.Ml.Training;
 
 namespace Resso.Ml.Benchmarks;
@@ -10,7 +11,7 @@ namespace Resso.Ml.Benchmarks;
 /// </summary>
 internal static class TrainSynthetic
 {
-    public const string Usage = "usage: Resso.Ml.Benchmarks train-synthetic [--interactions 10000000] [--users 200000] [--songs 100000] [--epochs n] [--dim n] [--seed 42] [--live-heap]";
+    public const string Usage = "usage: Resso.Ml.Benchmarks train-synthetic [--interactions 10000000] [--users 200000] [--songs 100000] [--epochs n] [--dim n] [--seed 42] [--validate] [--patience n] [--live-heap]";
 
     public static int Run(IReadOnlyList<string> args)
     {
@@ -20,6 +21,7 @@ internal static class TrainSynthetic
         var seed = 42;
         var options = new FfmTrainingOptions();
         var liveHeap = false;
+        var validate = false;
         for (var index = 1; index < args.Count; index++)
         {
             int Next() => index + 1 < args.Count && int.TryParse(args[++index], NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value > 0
@@ -33,6 +35,8 @@ internal static class TrainSynthetic
                 case "--seed": seed = Next(); break;
                 case "--epochs": options = options with { Epochs = Next() }; break;
                 case "--dim": options = options with { LatentDimension = Next() }; break;
+                case "--validate": validate = true; break;
+                case "--patience": options = options with { EarlyStoppingPatience = Next() }; validate = true; break;
                 case "--live-heap": liveHeap = true; break;
                 default: throw new ArgumentException($"Unknown argument '{args[index]}'. {Usage}");
             }
@@ -42,20 +46,30 @@ internal static class TrainSynthetic
         Console.WriteLine(string.Create(invariant,
             $"{Environment.ProcessorCount} cores, {RuntimeInformationText()}; server GC {System.Runtime.GCSettings.IsServerGC}"));
         var watch = Stopwatch.StartNew();
-        var data = SyntheticInteractions.Create(interactions, users, songs, seed: seed);
+        // With validation, 10 % of each user's interactions are held out: generate a ninth more so that training still
+        // gets the asked-for number.
+        const double HeldOut = 0.1;
+        var all = SyntheticInteractions.Create(validate ? (int)Math.Ceiling(interactions / (1 - HeldOut)) : interactions, users, songs, seed: seed);
+        var split = validate ? InteractionSplitter.SplitPerUser(all, HeldOut, seed) : null;
+        var data = split?.Train ?? all;
         var generated = watch.Elapsed;
         var activeUsers = Enumerable.Range(0, data.UserCount).Count(u => data.CountOf(u) > 0);
         var activeSongs = data.ItemCounts.ToArray().Count(c => c > 0);
         Console.WriteLine(string.Create(invariant,
             $"data: {data.Count:N0} interactions, {data.UserCount:N0} users ({activeUsers:N0} active), {data.ItemCount:N0} songs ({activeSongs:N0} used), generated in {generated.TotalSeconds:F1} s"));
         Console.WriteLine(string.Create(invariant,
-            $"options: dim {options.LatentDimension}, {options.Epochs} epochs, {options.NegativesPerPositive} negatives/positive, lr {options.LearningRate}, exponent {options.NegativeSamplingExponent}"));
+            $"options: dim {options.LatentDimension}, {options.Epochs} epochs, {options.NegativesPerPositive} negatives/positive, lr {options.LearningRate}, exponent {options.NegativeSamplingExponent}, early-stopping patience {options.EarlyStoppingPatience}"));
+        if (split is not null)
+        {
+            Console.WriteLine(string.Create(invariant,
+                $"validation: {split.Test.Count:N0} held-out interactions (10 % per user); NDCG@10 of {Math.Min(options.ValidationUsers, split.Test.UserCount):N0} sampled users after each epoch"));
+        }
         GC.Collect();
         var baseline = WorkingSet();
 
         var progress = new SyncProgress(p => Console.WriteLine(string.Create(invariant,
-            $"  epoch {p.Epoch}/{p.TotalEpochs}  {p.Elapsed.TotalSeconds:F1} s  working set {WorkingSet() / (double)(1 << 30):F2} GiB  GC heap {GC.GetGCMemoryInfo().HeapSizeBytes / (double)(1 << 30):F2} GiB{LiveHeap(liveHeap)}  load {LoadAverage()}")));
-        var result = new FfmTrainer().Train(data, options, progress: progress);
+            $"  epoch {p.Epoch}/{p.TotalEpochs}  {p.Elapsed.TotalSeconds:F1} s  working set {WorkingSet() / (double)(1 << 30):F2} GiB  GC heap {GC.GetGCMemoryInfo().HeapSizeBytes / (double)(1 << 30):F2} GiB{LiveHeap(liveHeap)}  load {LoadAverage()}{Ndcg(p.ValidationNdcg)}")));
+        var result = new FfmTrainer().Train(data, options, progress: progress, validation: split?.Test);
 
         using var process = Process.GetCurrentProcess();
         process.Refresh();
@@ -65,7 +79,12 @@ internal static class TrainSynthetic
         Console.WriteLine("| measure | value |");
         Console.WriteLine("| --- | --- |");
         Console.WriteLine(string.Create(invariant, $"| interactions / users / songs | {data.Count:N0} / {data.UserCount:N0} / {data.ItemCount:N0} |"));
-        Console.WriteLine(string.Create(invariant, $"| epochs | {result.Epochs} |"));
+        Console.WriteLine(string.Create(invariant, $"| epochs run / model kept from epoch | {result.Epochs} / {result.BestEpoch} |"));
+        if (result.ValidationNdcg.Count > 0)
+        {
+            Console.WriteLine(string.Create(invariant, $"| validation NDCG@10 per epoch | {string.Join(", ", result.ValidationNdcg.Select(n => n.ToString("F4", invariant)))} |"));
+        }
+
         Console.WriteLine(string.Create(invariant, $"| training wall time | {result.Elapsed.TotalSeconds:F1} s ({result.Elapsed.TotalMinutes:F2} min) |"));
         Console.WriteLine(string.Create(invariant, $"| per example row (positives + negatives, all epochs) | {result.Elapsed.TotalMicroseconds / rows:F3} µs |"));
         Console.WriteLine(string.Create(invariant, $"| peak working set (process) | {process.PeakWorkingSet64 / (double)(1 << 30):F2} GiB |"));
@@ -80,6 +99,9 @@ internal static class TrainSynthetic
     /// <summary>With --live-heap, what survives a full blocking collection: tells garbage not yet collected from memory still held.</summary>
     private static string LiveHeap(bool enabled) =>
         enabled ? string.Create(CultureInfo.InvariantCulture, $"  live {GC.GetTotalMemory(forceFullCollection: true) / (double)(1 << 30):F2} GiB") : "";
+
+    private static string Ndcg(double? ndcg) =>
+        ndcg is { } value ? string.Create(CultureInfo.InvariantCulture, $"  validation NDCG@10 {value:F4}") : "";
 
     private static long WorkingSet()
     {

@@ -73,4 +73,53 @@ public static class InteractionSplitter
             InteractionData.Create(data.Users, data.Items, [.. trainUsers], [.. trainItems], [.. trainWeights]),
             InteractionData.Create(data.Users, data.Items, [.. testUsers], [.. testItems], [.. testWeights]));
     }
+
+    /// <summary>
+    /// The interactions of at most <paramref name="maxUsers"/> users (a random sample of those with any, seeded), over the
+    /// same id spaces; <paramref name="data"/> itself when it has no more users than that.
+    /// </summary>
+    /// <param name="data">Interactions, typically a held-out slice.</param>
+    /// <param name="maxUsers">The most users to keep.</param>
+    /// <param name="seed">Seeds the sample.</param>
+    public static InteractionData SampleUsers(InteractionData data, int maxUsers, int seed = 42) => PartitionUsers(data, maxUsers, seed).Sample;
+
+    /// <summary>
+    /// Splits the users of <paramref name="data"/> in two: a seeded sample of at most <paramref name="maxUsers"/> of those
+    /// with interactions, and all the others (null when none is left), so that one held-out slice can serve two
+    /// purposes that must not see the same users.
+    /// </summary>
+    /// <param name="data">Interactions, typically a held-out slice.</param>
+    /// <param name="maxUsers">The most users in the sample.</param>
+    /// <param name="seed">Seeds the sample.</param>
+    public static (InteractionData Sample, InteractionData? Others) PartitionUsers(InteractionData data, int maxUsers, int seed = 42)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxUsers, 1);
+        var users = Enumerable.Range(0, data.UserCount).Where(u => data.CountOf(u) > 0).ToArray();
+        if (users.Length <= maxUsers)
+        {
+            return (data, null);
+        }
+
+        new Random(seed).Shuffle(users);
+        return (Subset(data, users.Take(maxUsers)), Subset(data, users.Skip(maxUsers)));
+    }
+
+    private static InteractionData Subset(InteractionData data, IEnumerable<int> users)
+    {
+        var (u, i, w) = (new List<int>(), new List<int>(), new List<float>());
+        foreach (var user in users.Order())
+        {
+            var items = data.ItemsOf(user);
+            var weights = data.WeightsOf(user);
+            for (var j = 0; j < items.Length; j++)
+            {
+                u.Add(user);
+                i.Add(items[j]);
+                w.Add(weights[j]);
+            }
+        }
+
+        return InteractionData.Create(data.Users, data.Items, u.ToArray(), i.ToArray(), w.ToArray());
+    }
 }

@@ -162,7 +162,7 @@ public sealed class OfflineEvaluator(TimeProvider timeProvider)
 
         status?.Report($"training FFM: dim {options.Ffm.LatentDimension}, {options.Ffm.Epochs} epochs, {options.Ffm.NegativesPerPositive} negatives/positive");
         var trained = new FfmTrainer(timeProvider, Microsoft.Extensions.Logging.Abstractions.NullLogger<FfmTrainer>.Instance)
-            .Train(train, options.Ffm, previous: null, trainingProgress, cancellationToken);
+            .Train(train, options.Ffm, previous: null, trainingProgress, cancellationToken: cancellationToken);
         var model = trained.Model;
         results.Add(RankingEvaluator.Evaluate($"FFM (dim {options.Ffm.LatentDimension}, {options.Ffm.Epochs} epochs)", train, test,
             FactorScorer(model), k, timeProvider, trained.Elapsed, cancellationToken));

@@ -49,6 +49,20 @@ public sealed class RecommenderOptions
     [Range(1, 200)]
     public int Epochs { get; set; } = 20;
 
+    /// <summary>
+    /// Training stops after this many epochs without a gain in validation NDCG@10 (0.5 % relative) and keeps the best
+    /// epoch's model; 0 always runs <see cref="Epochs"/>. Validation uses held-out users beyond the
+    /// <see cref="MaxEvaluationUsers"/> that judge publishing (so small data sets, with none left over, run every epoch).
+    /// </summary>
+    /// <value>1.</value>
+    [Range(0, 200)]
+    public int EarlyStoppingPatience { get; set; } = 1;
+
+    /// <summary>At most this many held-out users are ranked after each epoch for early stopping.</summary>
+    /// <value>2,000.</value>
+    [Range(100, 1_000_000)]
+    public int ValidationUsers { get; set; } = 2_000;
+
     /// <summary>How often each instance checks the <c>current</c> pointer for a new model.</summary>
     /// <value>30 seconds (a new model is served within 60 s).</value>
     public TimeSpan ModelPollInterval { get; set; } = TimeSpan.FromSeconds(30);

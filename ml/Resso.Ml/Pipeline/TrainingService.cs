@@ -103,11 +103,20 @@ public sealed class TrainingService(
         Log.TrainingData(logger, trigger, events.Count, users, songs, weights.Count);
 
         var split = InteractionSplitter.SplitPerUser(data, o.HoldoutFraction, o.Seed);
-        var ffm = FfmTrainingOptions.Tuned with { LatentDimension = o.LatentDimension, Epochs = o.Epochs, Seed = o.Seed };
+        var ffm = FfmTrainingOptions.Tuned with
+        {
+            LatentDimension = o.LatentDimension,
+            Epochs = o.Epochs,
+            Seed = o.Seed,
+            EarlyStoppingPatience = o.EarlyStoppingPatience,
+            ValidationUsers = o.ValidationUsers,
+        };
         var progress = new Progress<TrainingProgress>(p => Log.TrainingProgress(logger, p.Epoch, p.TotalEpochs, p.Elapsed.TotalSeconds));
-        var result = trainer.Train(split.Train, ffm, currentModel, progress, cancellationToken);
 
-        var test = SampleUsers(split.Test, o.MaxEvaluationUsers, o.Seed);
+        // The held-out users that judge publishing never steer training: early stopping watches the others.
+        var (test, validation) = InteractionSplitter.PartitionUsers(split.Test, o.MaxEvaluationUsers, o.Seed);
+        var result = trainer.Train(split.Train, ffm, currentModel, progress, o.EarlyStoppingPatience > 0 ? validation : null, cancellationToken);
+
         var candidate = Evaluate("candidate", result.Model, split.Train, test, cancellationToken);
         var popularity = RankingEvaluator.Evaluate("most popular", split.Train, test, MostPopular.Fit(split.Train), K, timeProvider, cancellationToken: cancellationToken);
         double? current = currentModel is null ? null : Evaluate("current", currentModel, split.Train, test, cancellationToken).Ndcg;
@@ -135,6 +144,9 @@ public sealed class TrainingService(
             {
                 ["latentDimension"] = ffm.LatentDimension.ToString(CultureInfo.InvariantCulture),
                 ["epochs"] = ffm.Epochs.ToString(CultureInfo.InvariantCulture),
+                ["epochsRun"] = result.Epochs.ToString(CultureInfo.InvariantCulture),
+                ["bestEpoch"] = result.BestEpoch.ToString(CultureInfo.InvariantCulture),
+                ["earlyStoppingPatience"] = ffm.EarlyStoppingPatience.ToString(CultureInfo.InvariantCulture),
                 ["learningRate"] = ffm.LearningRate.ToString(CultureInfo.InvariantCulture),
                 ["lambdaLatent"] = ffm.LambdaLatent.ToString(CultureInfo.InvariantCulture),
                 ["negativesPerPositive"] = ffm.NegativesPerPositive.ToString(CultureInfo.InvariantCulture),
@@ -193,32 +205,6 @@ public sealed class TrainingService(
         }
 
         return RankingEvaluator.Evaluate(method, train, test, Score, K, timeProvider, cancellationToken: cancellationToken);
-    }
-
-    private static InteractionData SampleUsers(InteractionData test, int maxUsers, int seed)
-    {
-        var users = Enumerable.Range(0, test.UserCount).Where(u => test.CountOf(u) > 0).ToArray();
-        if (users.Length <= maxUsers)
-        {
-            return test;
-        }
-
-        new Random(seed).Shuffle(users);
-        var kept = users.Take(maxUsers).Order().ToArray();
-        var (u, i, w) = (new List<int>(), new List<int>(), new List<float>());
-        foreach (var user in kept)
-        {
-            var items = test.ItemsOf(user);
-            var weights = test.WeightsOf(user);
-            for (var j = 0; j < items.Length; j++)
-            {
-                u.Add(user);
-                i.Add(items[j]);
-                w.Add(weights[j]);
-            }
-        }
-
-        return InteractionData.Create(test.Users, test.Items, u.ToArray(), i.ToArray(), w.ToArray());
     }
 
     private async Task<(ModelManifest?, FactorModel?)> LoadCurrentAsync(CancellationToken cancellationToken)

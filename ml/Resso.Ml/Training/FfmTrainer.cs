@@ -13,10 +13,16 @@ namespace Resso.Ml.Training;
 /// <summary>The outcome of a training run.</summary>
 /// <param name="Model">The extracted factor model.</param>
 /// <param name="WarmStarted">Whether training started from the previous model's parameters.</param>
-/// <param name="Epochs">Epochs run.</param>
+/// <param name="Epochs">Epochs run (fewer than planned when training stopped early).</param>
 /// <param name="Elapsed">Wall time of training, extraction included.</param>
 public sealed record FfmTrainingResult(FactorModel Model, bool WarmStarted, int Epochs, TimeSpan Elapsed)
 {
+    /// <summary>Validation NDCG@10 after each epoch run; empty when training had no validation data.</summary>
+    public IReadOnlyList<double> ValidationNdcg { get; init; } = [];
+
+    /// <summary>The epoch whose model this is: the last one run, or with early stopping the best one.</summary>
+    public int BestEpoch { get; init; }
+
     /// <summary>The ML.NET pipeline the factors were extracted from; null when the result was not made by <see cref="FfmTrainer"/>.</summary>
     internal FfmMlNetModel? MlNetModel { get; init; }
 
@@ -88,12 +94,18 @@ public sealed class FfmTrainer(TimeProvider timeProvider, ILogger<FfmTrainer> lo
     /// latent dimension matches and its user and item id maps are prefixes of the data's; otherwise ignored.
     /// </param>
     /// <param name="progress">Receives a report after every epoch.</param>
+    /// <param name="validation">
+    /// Held-out interactions over the data's id spaces (e.g. from <see cref="InteractionSplitter.SplitPerUser"/>): after
+    /// every epoch up to <see cref="FfmTrainingOptions.ValidationUsers"/> of its users are ranked (their training items
+    /// excluded) and NDCG@10 reported; with <see cref="FfmTrainingOptions.EarlyStoppingPatience"/> set, training stops
+    /// when it no longer improves and the best epoch's model is returned.
+    /// </param>
     /// <param name="cancellationToken">Checked between epochs.</param>
-    /// <exception cref="ArgumentException">The data has no interaction.</exception>
+    /// <exception cref="ArgumentException">The data has no interaction, or the validation data another id space.</exception>
     public FfmTrainingResult Train(InteractionData data, FfmTrainingOptions? options = null, FactorModel? previous = null,
-        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<TrainingProgress>? progress = null, InteractionData? validation = null, CancellationToken cancellationToken = default)
     {
-        var run = TrainCore(data, options ?? new FfmTrainingOptions(), previous, progress, cancellationToken);
+        var run = TrainCore(data, options ?? new FfmTrainingOptions(), previous, progress, cancellationToken, validation);
         return run.Result;
     }
 
@@ -117,7 +129,7 @@ public sealed class FfmTrainer(TimeProvider timeProvider, ILogger<FfmTrainer> lo
     }
 
     internal FfmTrainingRun TrainCore(InteractionData data, FfmTrainingOptions options, FactorModel? previous,
-        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken, InteractionData? validation = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
@@ -125,6 +137,11 @@ public sealed class FfmTrainer(TimeProvider timeProvider, ILogger<FfmTrainer> lo
         if (data.Count == 0 || data.UserCount == 0 || data.ItemCount == 0)
         {
             throw new ArgumentException("Training needs at least one interaction.", nameof(data));
+        }
+
+        if (validation is not null && (!validation.Users.IsPrefixOf(data.Users) || !validation.Items.IsPrefixOf(data.Items)))
+        {
+            throw new ArgumentException("Validation data must use the training data's user and item ids.", nameof(validation));
         }
 
         var start = timeProvider.GetTimestamp();
@@ -164,6 +181,8 @@ public sealed class FfmTrainer(TimeProvider timeProvider, ILogger<FfmTrainer> lo
         var buffers = new[] { new ulong[rowCount], options.Epochs > 1 ? new ulong[rowCount] : [] };
         FillEpochRows(data, buffers[0], sampler, options.NegativesPerPositive, random);
         FieldAwareFactorizationMachinePredictionTransformer? fitted = null;
+        var validator = validation is null ? null : new EpochValidator(data, validation, options, timeProvider);
+        var epochsRun = 0;
         var largeParameters = (long)(userCount + itemCount) * 2 * dimension * sizeof(float) >= LargeParameterBytes;
         for (var epoch = 1; epoch <= options.Epochs; epoch++)
         {
@@ -195,17 +214,71 @@ public sealed class FfmTrainer(TimeProvider timeProvider, ILogger<FfmTrainer> lo
                 GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
             }
 
+            epochsRun = epoch;
+            double? ndcg = null;
+            if (validator is not null)
+            {
+                ndcg = validator.Evaluate(epoch, fitted!, ExtractModel(parameters!, data.Users, data.Items, scale), cancellationToken);
+                Log.EpochValidated(logger, epoch, ndcg.Value, validator.BestNdcg, validator.BestEpoch);
+            }
+
             var elapsed = timeProvider.GetElapsedTime(start);
             Log.EpochDone(logger, epoch, options.Epochs, (long)elapsed.TotalMilliseconds);
-            progress?.Report(new TrainingProgress(epoch, options.Epochs, elapsed));
+            progress?.Report(new TrainingProgress(epoch, options.Epochs, elapsed, ndcg));
+            if (validator is not null && options.EarlyStoppingPatience > 0 && epoch < options.Epochs
+                && epoch - validator.BestEpoch >= options.EarlyStoppingPatience)
+            {
+                Log.StoppedEarly(logger, epoch, options.Epochs, options.EarlyStoppingMinImprovement, options.EarlyStoppingPatience,
+                    validator.BestEpoch, validator.BestNdcg);
+                break;
+            }
         }
 
-        var model = ExtractModel(parameters!, data.Users, data.Items, scale);
+        var keepBest = validator is not null && options.EarlyStoppingPatience > 0;
+        var model = keepBest ? validator!.BestModel! : ExtractModel(parameters!, data.Users, data.Items, scale);
+        var kept = keepBest ? validator!.BestFitted! : fitted!;
         var total = timeProvider.GetElapsedTime(start);
         Log.TrainingFinished(logger, (long)total.TotalMilliseconds);
-        var mlNet = new FfmMlNetModel(context, keyToVector, fitted!, emptyInput.Schema);
-        var result = new FfmTrainingResult(model, warmStarted, options.Epochs, total) { MlNetModel = mlNet };
-        return new FfmTrainingRun(result, context, keyToVector, fitted!, schema);
+        var mlNet = new FfmMlNetModel(context, keyToVector, kept, emptyInput.Schema);
+        var result = new FfmTrainingResult(model, warmStarted, epochsRun, total)
+        {
+            MlNetModel = mlNet,
+            ValidationNdcg = validator?.History ?? [],
+            BestEpoch = keepBest ? validator!.BestEpoch : epochsRun,
+        };
+        return new FfmTrainingRun(result, context, keyToVector, kept, schema);
+    }
+
+    /// <summary>Ranks a sample of validation users after each epoch and remembers the best epoch's model.</summary>
+    private sealed class EpochValidator(InteractionData train, InteractionData validation, FfmTrainingOptions options, TimeProvider timeProvider)
+    {
+        private readonly InteractionData _sample = InteractionSplitter.SampleUsers(validation, options.ValidationUsers, options.Seed);
+        private readonly List<double> _history = [];
+
+        public IReadOnlyList<double> History => _history;
+
+        public int BestEpoch { get; private set; }
+
+        public double BestNdcg { get; private set; } = double.NegativeInfinity;
+
+        public FactorModel? BestModel { get; private set; }
+
+        public FieldAwareFactorizationMachinePredictionTransformer? BestFitted { get; private set; }
+
+        /// <summary>NDCG@10 of <paramref name="model"/>; it becomes the best when it beats the best by the minimum relative gain.</summary>
+        public double Evaluate(int epoch, FieldAwareFactorizationMachinePredictionTransformer fitted, FactorModel model, CancellationToken cancellationToken)
+        {
+            var result = Evaluation.RankingEvaluator.Evaluate("validation", train, _sample,
+                (user, scores) => Scoring.TopKScorer.ScoreAll(model, model.UserVector(user), scores), 10, timeProvider,
+                cancellationToken: cancellationToken);
+            _history.Add(result.Ndcg);
+            if (BestModel is null || result.Ndcg > BestNdcg * (1 + options.EarlyStoppingMinImprovement))
+            {
+                (BestEpoch, BestNdcg, BestModel, BestFitted) = (epoch, result.Ndcg, model, fitted);
+            }
+
+            return result.Ndcg;
+        }
     }
 
     /// <summary>

@@ -93,6 +93,32 @@ public sealed class RecommenderTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Retrain_HeldOutUsersBeyondThePublishSample_StopEarlyAndTheManifestSaysWhen()
+    {
+        // 300 users, 100 of them judge publishing: the other held-out users watch the epochs.
+        var settings = new Dictionary<string, string?>(FastTraining)
+        {
+            ["Resso:Training:Epochs"] = "80",
+            ["Resso:Training:MaxEvaluationUsers"] = "100",
+            ["Resso:Training:EarlyStoppingPatience"] = "2",
+            ["Resso:Training:ValidationUsers"] = "100",
+        };
+        var (host, _) = await StartWithEventsAsync(azurite, settings, prefix: AzuriteFixture.UniqueName("e"));
+        await using var _ = host;
+
+        var status = await RetrainAndWaitAsync(host);
+
+        var manifest = status.GetProperty("current");
+        var parameters = manifest.GetProperty("parameters");
+        var run = int.Parse(parameters.GetProperty("epochsRun").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        var best = int.Parse(parameters.GetProperty("bestEpoch").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(run, 3, 79);
+        Assert.Equal(run - 2, best);
+        Assert.Equal(100, manifest.GetProperty("metrics").GetProperty("users").GetInt32());
+        Assert.True(manifest.GetProperty("decision").GetProperty("published").GetBoolean());
+    }
+
+    [Fact]
     public async Task Retrain_DeliberatelyWorseCandidate_IsRefusedAndTheCurrentModelKeepsServing()
     {
         var prefix = AzuriteFixture.UniqueName("g");

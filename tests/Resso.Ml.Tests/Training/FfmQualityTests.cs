@@ -85,7 +85,7 @@ public sealed class FfmQualityTests(ClusteredModelFixture fixture) : IClassFixtu
         var progress = new List<TrainingProgress>();
 
         var result = new FfmTrainer().Train(grown, ClusteredModelFixture.Options with { Epochs = 2 }, fixture.Model,
-            new SyncProgress<TrainingProgress>(progress.Add), TestContext.Current.CancellationToken);
+            new SyncProgress<TrainingProgress>(progress.Add), cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.True(result.WarmStarted);
         Assert.Equal([1, 2], progress.Select(p => p.Epoch));
@@ -109,10 +109,5 @@ public sealed class FfmQualityTests(ClusteredModelFixture fixture) : IClassFixtu
     public void Options_DimensionNotMultipleOfEight_IsRejected()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new FfmTrainingOptions { LatentDimension = 20 }.Validate());
-    }
-
-    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }
