@@ -81,7 +81,8 @@ public static class InteractionSplitter
     /// <param name="data">Interactions, typically a held-out slice.</param>
     /// <param name="maxUsers">The most users to keep.</param>
     /// <param name="seed">Seeds the sample.</param>
-    public static InteractionData SampleUsers(InteractionData data, int maxUsers, int seed = 42) => PartitionUsers(data, maxUsers, seed).Sample;
+    public static InteractionData SampleUsers(InteractionData data, int maxUsers, int seed = 42) =>
+        ShuffledUsers(data, maxUsers, seed) is { } users ? Subset(data, users.Take(maxUsers)) : data;
 
     /// <summary>
     /// Splits the users of <paramref name="data"/> in two: a seeded sample of at most <paramref name="maxUsers"/> of those
@@ -91,18 +92,24 @@ public static class InteractionSplitter
     /// <param name="data">Interactions, typically a held-out slice.</param>
     /// <param name="maxUsers">The most users in the sample.</param>
     /// <param name="seed">Seeds the sample.</param>
-    public static (InteractionData Sample, InteractionData? Others) PartitionUsers(InteractionData data, int maxUsers, int seed = 42)
+    public static (InteractionData Sample, InteractionData? Others) PartitionUsers(InteractionData data, int maxUsers, int seed = 42) =>
+        ShuffledUsers(data, maxUsers, seed) is { } users
+            ? (Subset(data, users.Take(maxUsers)), Subset(data, users.Skip(maxUsers)))
+            : (data, null);
+
+    /// <summary>The users with interactions in a seeded random order, or null when there are no more than <paramref name="maxUsers"/>.</summary>
+    private static int[]? ShuffledUsers(InteractionData data, int maxUsers, int seed)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxUsers, 1);
         var users = Enumerable.Range(0, data.UserCount).Where(u => data.CountOf(u) > 0).ToArray();
         if (users.Length <= maxUsers)
         {
-            return (data, null);
+            return null;
         }
 
         new Random(seed).Shuffle(users);
-        return (Subset(data, users.Take(maxUsers)), Subset(data, users.Skip(maxUsers)));
+        return users;
     }
 
     private static InteractionData Subset(InteractionData data, IEnumerable<int> users)

@@ -114,8 +114,10 @@ public sealed class TrainingService(
         var progress = new Progress<TrainingProgress>(p => Log.TrainingProgress(logger, p.Epoch, p.TotalEpochs, p.Elapsed.TotalSeconds));
 
         // The held-out users that judge publishing never steer training: early stopping watches the others.
-        var (test, validation) = InteractionSplitter.PartitionUsers(split.Test, o.MaxEvaluationUsers, o.Seed);
-        var result = trainer.Train(split.Train, ffm, currentModel, progress, o.EarlyStoppingPatience > 0 ? validation : null, cancellationToken);
+        var (test, validation) = o.EarlyStoppingPatience > 0
+            ? InteractionSplitter.PartitionUsers(split.Test, o.MaxEvaluationUsers, o.Seed)
+            : (InteractionSplitter.SampleUsers(split.Test, o.MaxEvaluationUsers, o.Seed), null);
+        var result = trainer.Train(split.Train, ffm, currentModel, progress, validation, cancellationToken);
 
         var candidate = Evaluate("candidate", result.Model, split.Train, test, cancellationToken);
         var popularity = RankingEvaluator.Evaluate("most popular", split.Train, test, MostPopular.Fit(split.Train), K, timeProvider, cancellationToken: cancellationToken);

@@ -235,7 +235,7 @@ public sealed class FfmTrainer(TimeProvider timeProvider, ILogger<FfmTrainer> lo
         }
 
         var keepBest = validator is not null && options.EarlyStoppingPatience > 0;
-        var model = keepBest ? validator!.BestModel! : ExtractModel(parameters!, data.Users, data.Items, scale);
+        var model = keepBest ? validator!.BestModel! : validator?.LastModel ?? ExtractModel(parameters!, data.Users, data.Items, scale);
         var kept = keepBest ? validator!.BestFitted! : fitted!;
         var total = timeProvider.GetElapsedTime(start);
         Log.TrainingFinished(logger, (long)total.TotalMilliseconds);
@@ -265,6 +265,9 @@ public sealed class FfmTrainer(TimeProvider timeProvider, ILogger<FfmTrainer> lo
 
         public FieldAwareFactorizationMachinePredictionTransformer? BestFitted { get; private set; }
 
+        /// <summary>The model of the last epoch evaluated (extracted once, for validation and for the result).</summary>
+        public FactorModel? LastModel { get; private set; }
+
         /// <summary>NDCG@10 of <paramref name="model"/>; it becomes the best when it beats the best by the minimum relative gain.</summary>
         public double Evaluate(int epoch, FieldAwareFactorizationMachinePredictionTransformer fitted, FactorModel model, CancellationToken cancellationToken)
         {
@@ -272,6 +275,7 @@ public sealed class FfmTrainer(TimeProvider timeProvider, ILogger<FfmTrainer> lo
                 (user, scores) => Scoring.TopKScorer.ScoreAll(model, model.UserVector(user), scores), 10, timeProvider,
                 cancellationToken: cancellationToken);
             _history.Add(result.Ndcg);
+            LastModel = model;
             if (BestModel is null || result.Ndcg > BestNdcg * (1 + options.EarlyStoppingMinImprovement))
             {
                 (BestEpoch, BestNdcg, BestModel, BestFitted) = (epoch, result.Ndcg, model, fitted);
