@@ -35,10 +35,13 @@ internal sealed class TimerScheduler(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var now = timeProvider.GetUtcNow();
-                var next = schedule.GetNextOccurrence(now);
+                var next = schedule.GetNextOccurrence(timeProvider.GetUtcNow());
                 Log.TimerScheduled(logger, handler.Name, schedule.Expression, next);
-                await Task.Delay(next - now, timeProvider, stoppingToken);
+
+                // The wait is measured from the clock as it is now, not as it was before logging: a thread that
+                // was slow to get here must not also fire late by the time it lost.
+                var wait = next - timeProvider.GetUtcNow();
+                await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, timeProvider, stoppingToken);
                 try
                 {
                     await handler.RunAsync(stoppingToken);
