@@ -232,7 +232,6 @@ var storageNames = {
     'interactions'
     'songstats'
     'subscriptions'
-    'offers'
     'clicks'
     'claims'
     'conversions'
@@ -247,6 +246,7 @@ var storageNames = {
   containers: [
     'models'
     'event-log'
+    'offer-log'
   ]
 }
 

@@ -19,9 +19,9 @@ internal static partial class Log
     [LoggerMessage(12, LogLevel.Debug, "Message {MessageId}: {Valid} valid events, {Counted} counted, {Duplicates} duplicates, {Rejected} rejected")]
     public static partial void MessageProcessed(ILogger logger, string messageId, int valid, int counted, int duplicates, int rejected);
 
-    [LoggerMessage(20, LogLevel.Warning, "Could not write {Rows} offer or click rows; they are kept for the next flush")]
+    [LoggerMessage(20, LogLevel.Warning, "Could not write {Rows} click rows or offer log lines; they are kept for the next flush")]
     public static partial void AnalyticsWriteFailed(ILogger logger, Exception exception, int rows);
 
-    [LoggerMessage(21, LogLevel.Error, "Dropped {Rows} offer or click rows: {MaxPending} were already waiting for storage")]
+    [LoggerMessage(21, LogLevel.Error, "Dropped {Rows} click rows or offer log lines: {MaxPending} were already waiting for storage")]
     public static partial void AnalyticsRowsDropped(ILogger logger, long rows, int maxPending);
 }

@@ -53,8 +53,7 @@ public static class ClaimsApi
             }
 
             Log.ClaimRedeemed(logger, claim!.OfferId, claim.ClickId);
-            var offer = await attribution.GetOfferAsync(claim.OfferId, cancellationToken);
-            return TypedResults.Ok(new ClaimedLink(claim.Keys.SongId, claim.StartMs, claim.ClickId, claim.OfferId, offer?.Kind, claim.Keys.Experiment, claim.Keys.Variant));
+            return TypedResults.Ok(new ClaimedLink(claim.Keys.SongId, claim.StartMs, claim.ClickId, claim.OfferId, claim.OfferKind, claim.Keys.Experiment, claim.Keys.Variant));
         }
         catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))
         {

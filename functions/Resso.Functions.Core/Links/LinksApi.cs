@@ -82,7 +82,7 @@ public static class LinksApi
         try
         {
             await attribution.CreateClaimAsync(
-                new ClaimRecord(code, clickId, claims.OfferId, claims.StartMs, now, now + options.Value.ClaimLifetime, keys), cancellationToken);
+                new ClaimRecord(code, clickId, claims.OfferId, claims.Kind is { } kind ? OfferService.KindName(kind) : null, claims.StartMs, now, now + options.Value.ClaimLifetime, keys), cancellationToken);
         }
         catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))
         {

@@ -63,7 +63,7 @@ public sealed class OfferService(
         var offerId = attribution.NewId('o');
         var startMs = request.StartMs ?? song.TopSegment?.StartMs ?? 0;
         var claims = new LinkClaims(offerId, request.SongId, request.VideoId, request.UserId, request.Region, request.Platform,
-            offer.Experiment, offer.Variant, startMs, now, now + linkOptions.Value.LinkLifetime);
+            offer.Experiment, offer.Variant, startMs, now, now + linkOptions.Value.LinkLifetime, offer.Kind);
         var token = signer.Sign(claims);
         var kind = KindName(offer.Kind);
         analytics.Record(new OfferRecord(offerId, now, kind, KeysOf(claims, song.Details)));

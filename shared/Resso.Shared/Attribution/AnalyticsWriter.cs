@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -6,21 +7,27 @@ using Microsoft.Extensions.Logging;
 namespace Resso.Shared.Attribution;
 
 /// <summary>
-/// Writes served offers and clicks behind the response, so that recording never slows an offer or
-/// a redirect: rows are queued in memory and written every quarter second in entity-group
-/// transactions per partition; on shutdown everything queued is written. What is queued when the
-/// process dies is lost (at most a quarter second of offers and clicks); the rows that decide money
-/// — claims and conversions — are written before answering instead. While storage is down or slower
-/// than the traffic, at most <see cref="MaxPending"/> rows wait in memory; beyond that new rows are
-/// dropped, counted in <see cref="Dropped"/> and logged, rather than growing memory without bound.
+/// Records served offers and clicks behind the response, so that recording never slows an offer or
+/// a redirect. Offers are counted in memory per second, kind and attribution and appended to the
+/// <see cref="OfferLog"/> every quarter second; clicks are queued and written every quarter second
+/// in entity-group transactions per partition. On shutdown everything waiting is written. What
+/// waits when the process dies is lost (at most a quarter second of offers and clicks); the rows
+/// that decide money — claims and conversions — are written before answering instead. While
+/// storage is down or slower than the traffic, at most <see cref="MaxPending"/> rows (click rows
+/// and offer log lines) wait in memory; beyond that new ones are dropped, counted in
+/// <see cref="Dropped"/> and logged, rather than growing memory without bound.
 /// </summary>
-public sealed class AnalyticsWriter(AttributionStore store, TimeProvider timeProvider, ILogger<AnalyticsWriter> logger) : BackgroundService
+public sealed class AnalyticsWriter(AttributionStore store, OfferLog offerLog, TimeProvider timeProvider, ILogger<AnalyticsWriter> logger) : BackgroundService
 {
     /// <summary>The default of <see cref="MaxPending"/>: about 150 MB of rows, half a minute of offers at 3,000/s.</summary>
     public const int DefaultMaxPending = 100_000;
 
     private static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(250);
     private readonly ConcurrentQueue<(TableClient Table, TableEntity Row)> _queue = new();
+    private readonly Lock _offerGate = new();
+    private readonly SemaphoreSlim _offerFlushGate = new(1, 1);
+    private readonly Queue<(DateTimeOffset Hour, byte[] Block, int Lines)> _offerBlocks = new();
+    private Dictionary<(long Second, string Kind, AttributionKeys Keys), long> _offerCounts = [];
     private int _pending;
     private long _dropped;
     private long _droppedSinceLog;
@@ -31,15 +38,23 @@ public sealed class AnalyticsWriter(AttributionStore store, TimeProvider timePro
     /// <summary>Rows waiting to be written.</summary>
     public int Pending => Volatile.Read(ref _pending);
 
-    /// <summary>Rows dropped since start because <see cref="MaxPending"/> were waiting.</summary>
+    /// <summary>Click rows and offers dropped since start because <see cref="MaxPending"/> were waiting.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
-    /// <summary>Queues an offer.</summary>
+    /// <summary>Counts an offer (by second, kind and attribution; the viewer is not kept).</summary>
     public void Record(OfferRecord offer)
     {
-        if (Reserve(1))
+        var key = (offer.ServedAt.ToUnixTimeSeconds(), offer.Kind, offer.Keys.UserId is null ? offer.Keys : offer.Keys with { UserId = null });
+        lock (_offerGate)
         {
-            _queue.Enqueue((store.OffersTable, store.OfferRow(offer)));
+            ref var count = ref CollectionsMarshal.GetValueRefOrAddDefault(_offerCounts, key, out var counted);
+            if (!counted && !Reserve(1))
+            {
+                _offerCounts.Remove(key);
+                return;
+            }
+
+            count++;
         }
     }
 
@@ -56,8 +71,59 @@ public sealed class AnalyticsWriter(AttributionStore store, TimeProvider timePro
         }
     }
 
-    /// <summary>Writes everything queued now.</summary>
-    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    /// <summary>Writes everything waiting now.</summary>
+    public Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _droppedSinceLog, 0) is > 0 and var dropped)
+        {
+            Log.AnalyticsRowsDropped(logger, dropped, MaxPending);
+        }
+
+        return Task.WhenAll(FlushOffersAsync(cancellationToken), FlushClicksAsync(cancellationToken));
+    }
+
+    private async Task FlushOffersAsync(CancellationToken cancellationToken)
+    {
+        await _offerFlushGate.WaitAsync(cancellationToken);
+        try
+        {
+            Dictionary<(long Second, string Kind, AttributionKeys Keys), long> counts;
+            lock (_offerGate)
+            {
+                counts = _offerCounts;
+                _offerCounts = new(counts.Count);
+            }
+
+            var lines = counts.Select(c => new OfferCount(DateTimeOffset.FromUnixTimeSeconds(c.Key.Second), c.Key.Kind, c.Key.Keys, c.Value));
+            foreach (var block in OfferLog.Encode(lines))
+            {
+                _offerBlocks.Enqueue(block);
+            }
+
+            // In order, one at a time: a block that fails stays first and is tried again next flush.
+            while (_offerBlocks.TryPeek(out var next))
+            {
+                try
+                {
+                    await offerLog.AppendAsync(next.Hour, next.Block, cancellationToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    Log.AnalyticsWriteFailed(logger, ex, _offerBlocks.Sum(b => b.Lines));
+                    return;
+                }
+
+                _offerBlocks.Dequeue();
+                Interlocked.Add(ref _pending, -next.Lines);
+            }
+        }
+        finally
+        {
+            _offerFlushGate.Release();
+        }
+    }
+
+    private async Task FlushClicksAsync(CancellationToken cancellationToken)
     {
         var rows = new List<(TableClient Table, TableEntity Row)>();
         while (_queue.TryDequeue(out var row))
@@ -66,11 +132,6 @@ public sealed class AnalyticsWriter(AttributionStore store, TimeProvider timePro
         }
 
         Interlocked.Add(ref _pending, -rows.Count);
-        if (Interlocked.Exchange(ref _droppedSinceLog, 0) is > 0 and var dropped)
-        {
-            Log.AnalyticsRowsDropped(logger, dropped, MaxPending);
-        }
-
         var batches = rows.GroupBy(r => (r.Table.Name, r.Row.PartitionKey))
             .SelectMany(g => g.Chunk(100).Select(chunk => (chunk[0].Table, Rows: chunk.Select(c => c.Row).ToList())));
         await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (batch, ct) =>
@@ -123,6 +184,13 @@ public sealed class AnalyticsWriter(AttributionStore store, TimeProvider timePro
 
             await FlushAsync(stoppingToken);
         }
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _offerFlushGate.Dispose();
+        base.Dispose();
     }
 
     /// <inheritdoc />

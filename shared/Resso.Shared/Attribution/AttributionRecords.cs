@@ -11,8 +11,8 @@ namespace Resso.Shared.Attribution;
 /// <param name="Variant">The variant assigned.</param>
 public sealed record AttributionKeys(string SongId, string Label, string Region, string? VideoId, string? UserId, string Platform, string? Experiment, string? Variant);
 
-/// <summary>An offer served.</summary>
-/// <param name="OfferId">Minted per offer; carried by the link token.</param>
+/// <summary>An offer served, as the offer log counts it.</summary>
+/// <param name="OfferId">Minted per offer; carried by the link token (the log counts offers and does not keep it).</param>
 /// <param name="ServedAt">When.</param>
 /// <param name="Kind">open_in_app, free_trial, subscribe or listen_free.</param>
 /// <param name="Keys">Attribution.</param>
@@ -31,11 +31,12 @@ public sealed record ClickRecord(string ClickId, DateTimeOffset ClickedAt, strin
 /// <param name="Code">The claim code.</param>
 /// <param name="ClickId">The click that issued it.</param>
 /// <param name="OfferId">The offer.</param>
+/// <param name="OfferKind">The offer's kind (open_in_app, free_trial, subscribe or listen_free), from the link; null for links made before they carried it.</param>
 /// <param name="StartMs">Where to open the song.</param>
 /// <param name="CreatedAt">When it was issued.</param>
 /// <param name="ExpiresAt">After this it cannot be redeemed.</param>
 /// <param name="Keys">Attribution.</param>
-public sealed record ClaimRecord(string Code, string ClickId, string OfferId, int StartMs, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, AttributionKeys Keys);
+public sealed record ClaimRecord(string Code, string ClickId, string OfferId, string? OfferKind, int StartMs, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, AttributionKeys Keys);
 
 /// <summary>How a conversion was tied to a click.</summary>
 /// <param name="Method">token, click, claim or last_click.</param>

@@ -71,7 +71,7 @@ public sealed record AttributionReport(
     long UnattributedConversions, IReadOnlyDictionary<string, decimal> UnattributedRevenue);
 
 /// <summary>Builds the attribution report from served offers, clicks, claims, conversions and song statistics.</summary>
-public sealed class AttributionReporter(AttributionStore store, SongStatsStore stats, SongCatalog catalog)
+public sealed class AttributionReporter(AttributionStore store, OfferLog offers, SongStatsStore stats, SongCatalog catalog)
 {
     /// <summary>The report for [<paramref name="from"/>, <paramref name="to"/>).</summary>
     public async Task<AttributionReport> BuildAsync(DateTimeOffset from, DateTimeOffset to, ReportGrouping groupBy, CancellationToken cancellationToken = default)
@@ -83,9 +83,9 @@ public sealed class AttributionReporter(AttributionStore store, SongStatsStore s
             return groups.TryGetValue(key, out var a) ? a : groups[key] = new Accumulator();
         }
 
-        await foreach (var offer in store.ReadOffersAsync(from, to, cancellationToken))
+        await foreach (var offer in offers.ReadAsync(from, to, cancellationToken))
         {
-            Group(offer.Keys).Offers++;
+            Group(offer.Keys).Offers += offer.Count;
         }
 
         await foreach (var click in store.ReadClicksAsync(from, to, cancellationToken))

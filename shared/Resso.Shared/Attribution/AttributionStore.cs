@@ -26,17 +26,17 @@ public enum ClaimOutcome
 }
 
 /// <summary>
-/// Offers served, clicks, claim codes, conversions and subscription state. Offers and clicks carry
-/// their day and shard in their ids (<c>o20261125a…</c>), so each is one point read away and a day's
-/// report reads 16 partitions per table. Offers and clicks are written behind the response by
-/// <see cref="AnalyticsWriter"/>; claims, conversions and subscriptions are written before answering.
+/// Clicks, claim codes, conversions and subscription state (offers served are counted in the
+/// <see cref="OfferLog"/>). Offer and click ids carry their day and shard (<c>k20261125a…</c>), so a
+/// click is one point read away and a day's report reads 16 partitions. Clicks are written behind
+/// the response by <see cref="AnalyticsWriter"/>; claims, conversions and subscriptions are written
+/// before answering.
 /// </summary>
 public sealed class AttributionStore(TableServiceClient tables, StorageNames names, IOptions<IngestionOptions> ingestion, TimeProvider timeProvider)
 {
-    /// <summary>Shards of a day's offers and clicks.</summary>
+    /// <summary>Shards of a day's clicks.</summary>
     public const int DayShards = 16;
 
-    private readonly TableClient _offers = tables.GetTableClient(names.OffersTable);
     private readonly TableClient _clicks = tables.GetTableClient(names.ClicksTable);
     private readonly TableClient _claims = tables.GetTableClient(names.ClaimsTable);
     private readonly TableClient _conversions = tables.GetTableClient(names.ConversionsTable);
@@ -54,12 +54,6 @@ public sealed class AttributionStore(TableServiceClient tables, StorageNames nam
         id.Length == 20 && long.TryParse(id.AsSpan(1, 8), NumberStyles.None, CultureInfo.InvariantCulture, out _) && Uri.IsHexDigit(id[9])
             ? $"{id.AsSpan(1, 8)}|{id[9]}"
             : null;
-
-    internal TableEntity OfferRow(OfferRecord offer) => WithKeys(new TableEntity(PartitionOf(offer.OfferId)!, offer.OfferId)
-    {
-        ["ServedAt"] = offer.ServedAt,
-        ["Kind"] = offer.Kind,
-    }, offer.Keys);
 
     internal IEnumerable<(TableClient Table, TableEntity Row)> ClickRows(ClickRecord click)
     {
@@ -84,20 +78,6 @@ public sealed class AttributionStore(TableServiceClient tables, StorageNames nam
             index["ClickId"] = click.ClickId;
             yield return (_clicks, index);
         }
-    }
-
-    internal TableClient OffersTable => _offers;
-
-    /// <summary>An offer by id, or null (also when it was served less than a quarter second ago and not yet written).</summary>
-    public async Task<OfferRecord?> GetOfferAsync(string offerId, CancellationToken cancellationToken = default)
-    {
-        if (PartitionOf(offerId) is not { } partition)
-        {
-            return null;
-        }
-
-        var row = await _offers.GetEntityIfExistsAsync<TableEntity>(partition, offerId, cancellationToken: cancellationToken);
-        return row.HasValue ? new OfferRecord(offerId, row.Value!.GetDateTimeOffset("ServedAt") ?? default, row.Value.GetString("Kind") ?? "", KeysOf(row.Value)) : null;
     }
 
     /// <summary>A click by id, or null.</summary>
@@ -132,6 +112,7 @@ public sealed class AttributionStore(TableServiceClient tables, StorageNames nam
             {
                 ["ClickId"] = claim.ClickId,
                 ["OfferId"] = claim.OfferId,
+                ["OfferKind"] = claim.OfferKind,
                 ["StartMs"] = claim.StartMs,
                 ["CreatedAt"] = claim.CreatedAt,
                 ["ExpiresAt"] = claim.ExpiresAt,
@@ -235,10 +216,6 @@ public sealed class AttributionStore(TableServiceClient tables, StorageNames nam
             : SubscriptionState.None;
     }
 
-    /// <summary>Offers served in [from, to).</summary>
-    public IAsyncEnumerable<OfferRecord> ReadOffersAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
-        ReadDaysAsync(_offers, from, to, p => TableClient.CreateQueryFilter($"PartitionKey eq {p} and ServedAt ge {from} and ServedAt lt {to}"), r => new OfferRecord(r.RowKey, r.GetDateTimeOffset("ServedAt") ?? default, r.GetString("Kind") ?? "", KeysOf(r)), cancellationToken);
-
     /// <summary>Clicks in [from, to).</summary>
     public IAsyncEnumerable<ClickRecord> ReadClicksAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
         ReadDaysAsync(_clicks, from, to, p => TableClient.CreateQueryFilter($"PartitionKey eq {p} and ClickedAt ge {from} and ClickedAt lt {to}"), r => ToClick(r, r.RowKey), cancellationToken);
@@ -279,7 +256,7 @@ public sealed class AttributionStore(TableServiceClient tables, StorageNames nam
     }
 
     private static ClaimRecord ToClaim(TableEntity r) => new(
-        r.PartitionKey, r.GetString("ClickId") ?? "", r.GetString("OfferId") ?? "", r.GetInt32("StartMs") ?? 0,
+        r.PartitionKey, r.GetString("ClickId") ?? "", r.GetString("OfferId") ?? "", r.GetString("OfferKind"), r.GetInt32("StartMs") ?? 0,
         r.GetDateTimeOffset("CreatedAt") ?? default, r.GetDateTimeOffset("ExpiresAt") ?? default, KeysOf(r));
 
     private static ClickRecord ToClick(TableEntity r, string clickId) =>

@@ -16,6 +16,7 @@ namespace Resso.Shared.Links;
 /// <param name="StartMs">Where the app opens the song, in milliseconds, ≥ 0.</param>
 /// <param name="IssuedAt">When the link was made. Carried to the second: <see cref="LinkSigner.Sign"/> drops fractions.</param>
 /// <param name="ExpiresAt">When it stops working: after <paramref name="IssuedAt"/>, at most <see cref="MaxLifetime"/> later; to the second.</param>
+/// <param name="Kind">The kind of offer the link came with, which a redeemed claim hands to the app; null in links made before tokens carried it.</param>
 public sealed record LinkClaims(
     string OfferId,
     string SongId,
@@ -27,7 +28,8 @@ public sealed record LinkClaims(
     string? Variant,
     int StartMs,
     DateTimeOffset IssuedAt,
-    DateTimeOffset ExpiresAt)
+    DateTimeOffset ExpiresAt,
+    Offers.OfferKind? Kind = null)
 {
     /// <summary>The longest offer id.</summary>
     public const int MaxOfferIdLength = 32;
@@ -106,6 +108,11 @@ public sealed record LinkClaims(
         if (Variant is not null && !IsValidId(Variant, MaxNameLength))
         {
             return $"{nameof(Variant)} must be null or 1–{MaxNameLength} characters of [A-Za-z0-9_.:-].";
+        }
+
+        if (Kind is { } kind && !Enum.IsDefined(kind))
+        {
+            return $"{nameof(Kind)} must be null or a defined offer kind.";
         }
 
         if (StartMs < 0)

@@ -10,11 +10,13 @@ namespace Resso.Shared.Links;
 /// Layout, in order:
 /// <list type="number">
 /// <item>flags, one byte: bits 0–1 the platform (0 ios, 1 android, 2 web); bit 2 a video id
-/// follows; bit 3 a user id; bit 4 an experiment; bit 5 a variant; bits 6–7 zero.</item>
+/// follows; bit 3 a user id; bit 4 an experiment; bit 5 a variant; bit 6 an offer kind; bit 7 zero.</item>
 /// <item>offer id, song id, then the video and user ids when flagged: each one length byte and
 /// that many ASCII bytes of <c>[A-Za-z0-9_.:-]</c>.</item>
 /// <item>region: two ASCII upper-case letters, an assigned ISO 3166-1 code.</item>
 /// <item>experiment and variant when flagged, like the ids.</item>
+/// <item>the offer kind when flagged: one byte, a defined <see cref="Offers.OfferKind"/>. Tokens
+/// made before the kind was carried have bit 6 clear and still decode, with no kind.</item>
 /// <item>start offset in ms, issued-at in Unix seconds, lifetime in seconds: unsigned LEB128
 /// varints in their shortest form.</item>
 /// </list>
@@ -24,7 +26,7 @@ internal static class LinkPayload
 {
     /// <summary>The largest payload any valid claims encode to (all strings at their longest).</summary>
     public const int MaxLength = 1 + (1 + LinkClaims.MaxOfferIdLength) + (3 * (1 + LinkClaims.MaxIdLength)) + 2
-        + (2 * (1 + LinkClaims.MaxNameLength)) + MaxVarint32 + MaxVarintSeconds + MaxVarint32;
+        + (2 * (1 + LinkClaims.MaxNameLength)) + 1 + MaxVarint32 + MaxVarintSeconds + MaxVarint32;
 
     private const int MaxVarint32 = 5;
     private const int MaxVarintSeconds = 6;
@@ -33,8 +35,9 @@ internal static class LinkPayload
     private const byte HasUser = 1 << 3;
     private const byte HasExperiment = 1 << 4;
     private const byte HasVariant = 1 << 5;
+    private const byte HasKind = 1 << 6;
     private const byte PlatformMask = 0b11;
-    private const byte KnownFlags = PlatformMask | HasVideo | HasUser | HasExperiment | HasVariant;
+    private const byte KnownFlags = PlatformMask | HasVideo | HasUser | HasExperiment | HasVariant | HasKind;
 
     /// <summary>Unix seconds of 9999-12-31T23:59:59Z, the last instant <see cref="DateTimeOffset"/> holds.</summary>
     private static readonly long MaxUnixSeconds = DateTimeOffset.MaxValue.ToUnixTimeSeconds();
@@ -47,6 +50,7 @@ internal static class LinkPayload
         flags |= claims.UserId is null ? (byte)0 : HasUser;
         flags |= claims.Experiment is null ? (byte)0 : HasExperiment;
         flags |= claims.Variant is null ? (byte)0 : HasVariant;
+        flags |= claims.Kind is null ? (byte)0 : HasKind;
 
         var position = 0;
         destination[position++] = flags;
@@ -57,6 +61,11 @@ internal static class LinkPayload
         position += Encoding.ASCII.GetBytes(claims.Region, destination[position..]);
         WriteOptional(claims.Experiment, destination, ref position);
         WriteOptional(claims.Variant, destination, ref position);
+        if (claims.Kind is { } kind)
+        {
+            destination[position++] = (byte)kind;
+        }
+
         WriteVarint((ulong)claims.StartMs, destination, ref position);
         var issuedAt = claims.IssuedAt.ToUnixTimeSeconds();
         WriteVarint((ulong)issuedAt, destination, ref position);
@@ -75,6 +84,7 @@ internal static class LinkPayload
         }
 
         string? videoId = null, userId = null, experiment = null, variant = null;
+        byte kind = 0;
         if (!reader.TryId(LinkClaims.MaxOfferIdLength, out var offerId)
             || !reader.TryId(LinkClaims.MaxIdLength, out var songId)
             || ((flags & HasVideo) != 0 && !reader.TryId(LinkClaims.MaxIdLength, out videoId))
@@ -82,6 +92,7 @@ internal static class LinkPayload
             || !reader.TryRegion(out var region)
             || ((flags & HasExperiment) != 0 && !reader.TryId(LinkClaims.MaxNameLength, out experiment))
             || ((flags & HasVariant) != 0 && !reader.TryId(LinkClaims.MaxNameLength, out variant))
+            || ((flags & HasKind) != 0 && (!reader.TryByte(out kind) || !Enum.IsDefined((Offers.OfferKind)kind)))
             || !reader.TryVarint(MaxVarint32, int.MaxValue, out var startMs)
             || !reader.TryVarint(MaxVarintSeconds, (ulong)MaxUnixSeconds, out var issuedAt)
             || !reader.TryVarint(MaxVarint32, (ulong)LinkClaims.MaxLifetime.TotalSeconds, out var lifetime)
@@ -103,7 +114,8 @@ internal static class LinkPayload
             variant,
             (int)startMs,
             DateTimeOffset.FromUnixTimeSeconds((long)issuedAt),
-            DateTimeOffset.FromUnixTimeSeconds((long)(issuedAt + lifetime)));
+            DateTimeOffset.FromUnixTimeSeconds((long)(issuedAt + lifetime)),
+            (flags & HasKind) != 0 ? (Offers.OfferKind)kind : null);
         return true;
     }
 

@@ -15,22 +15,22 @@ public sealed class StorageNames
         ModelRetrainPoisonQueue = ModelRetrainQueue + PoisonSuffix;
         ModelsContainer = prefix + "models";
         EventLogContainer = prefix + "event-log";
+        OfferLogContainer = prefix + "offer-log";
         SongsTable = prefix + "songs";
         InteractionsTable = prefix + "interactions";
         SongStatsTable = prefix + "songstats";
         SubscriptionsTable = prefix + "subscriptions";
-        OffersTable = prefix + "offers";
         ClicksTable = prefix + "clicks";
         ClaimsTable = prefix + "claims";
         ConversionsTable = prefix + "conversions";
         UserFactorsTable = prefix + "userfactors";
 
         Queues = [SongUsedQueue, SongUsedPoisonQueue, ModelRetrainQueue, ModelRetrainPoisonQueue];
-        Containers = [ModelsContainer, EventLogContainer];
+        Containers = [ModelsContainer, EventLogContainer, OfferLogContainer];
         Tables =
         [
             SongsTable, InteractionsTable, SongStatsTable, SubscriptionsTable,
-            OffersTable, ClicksTable, ClaimsTable, ConversionsTable, UserFactorsTable,
+            ClicksTable, ClaimsTable, ConversionsTable, UserFactorsTable,
         ];
     }
 
@@ -55,6 +55,9 @@ public sealed class StorageNames
     /// <summary>The append-only event log that training reads.</summary>
     public string EventLogContainer { get; }
 
+    /// <summary>Offers served, counted per second and attribution (<see cref="Attribution.OfferLog"/>).</summary>
+    public string OfferLogContainer { get; }
+
     /// <summary>The song catalog.</summary>
     public string SongsTable { get; }
 
@@ -66,9 +69,6 @@ public sealed class StorageNames
 
     /// <summary>Listeners' subscription state.</summary>
     public string SubscriptionsTable { get; }
-
-    /// <summary>Offers served.</summary>
-    public string OffersTable { get; }
 
     /// <summary>Link clicks, by day and by user.</summary>
     public string ClicksTable { get; }

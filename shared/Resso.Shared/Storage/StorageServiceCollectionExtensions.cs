@@ -88,6 +88,7 @@ public static class StorageServiceCollectionExtensions
     public static IServiceCollection AddRessoAttribution(this IServiceCollection services)
     {
         services.TryAddSingleton<AttributionStore>();
+        services.TryAddSingleton<OfferLog>();
         services.TryAddSingleton<AttributionReporter>();
         services.TryAddSingleton<AnalyticsWriter>();
         services.AddHostedService(static sp => sp.GetRequiredService<AnalyticsWriter>());

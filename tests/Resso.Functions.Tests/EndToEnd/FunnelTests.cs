@@ -74,7 +74,7 @@ public sealed class FunnelTests(AzuriteFixture azurite)
         using var claimed = await host.Client.PostAsync(new Uri($"/api/claims/{code}", UriKind.Relative), null);
         Assert.Equal(HttpStatusCode.OK, claimed.StatusCode);
         var claim = await JsonAsync(claimed);
-        Assert.Equal(("s_hit", 60_000), (claim.GetProperty("songId").GetString(), claim.GetProperty("startMs").GetInt32()));
+        Assert.Equal(("s_hit", 60_000, "free_trial"), (claim.GetProperty("songId").GetString(), claim.GetProperty("startMs").GetInt32(), claim.GetProperty("offerKind").GetString()));
         using var again = await host.Client.PostAsync(new Uri($"/api/claims/{code}", UriKind.Relative), null);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
 
@@ -97,10 +97,11 @@ public sealed class FunnelTests(AzuriteFixture azurite)
         Assert.Equal("open_in_app", (await JsonAsync(next)).GetProperty("offer").GetProperty("kind").GetString());
 
         await host.Get<AnalyticsWriter>().FlushAsync();
-        foreach (var (groupBy, key) in new[] { ("song", "s_hit"), ("label", "Aurora Records"), ("region", "ID"), ("video", "v_dance"), ("variant", $"trial-length/{variant}") })
+        // Two offers to the same viewer (same variant): the first in the video, the second without one.
+        foreach (var (groupBy, key, offers) in new[] { ("song", "s_hit", 2), ("label", "Aurora Records", 2), ("region", "ID", 2), ("video", "v_dance", 1), ("variant", $"trial-length/{variant}", 2) })
         {
             var row = Row(await ReportAsync(host, groupBy), key);
-            Assert.True(row.GetProperty("offers").GetInt64() >= 1, $"{groupBy}: {row}");
+            Assert.True(row.GetProperty("offers").GetInt64() == offers, $"{groupBy}: {row}");
             Assert.Equal(1, row.GetProperty("clicks").GetInt64());
             Assert.Equal(1, row.GetProperty("claims").GetInt64());
             Assert.Equal(2, row.GetProperty("conversions").GetInt64());

@@ -26,7 +26,7 @@ public sealed class LinkSignerTests
     [Fact]
     public void Verify_ClaimsWithoutOptionalFields_RoundTripAsNulls()
     {
-        var claims = Claims() with { VideoId = null, UserId = null, Experiment = null, Variant = null, StartMs = 0, Platform = Platform.Ios };
+        var claims = Claims() with { VideoId = null, UserId = null, Experiment = null, Variant = null, StartMs = 0, Platform = Platform.Ios, Kind = null };
 
         var verification = _signer.Verify(_signer.Sign(claims), Now);
 
@@ -53,6 +53,23 @@ public sealed class LinkSignerTests
 
         Assert.InRange(token.Length, 1, LinkSigner.MaxTokenLength);
         Assert.Equal(claims, signer.Verify(token, claims.IssuedAt).Claims);
+    }
+
+    [Fact]
+    public void Verify_TokenMadeBeforeTokensCarriedTheOfferKind_IsValidWithNoKind()
+    {
+        // The example in the links README, signed with the development key by the first release.
+        const string Token = "1.dev.PQxvN0twMnhROWFCM2MOc183SDNrUTl4MkxtUGESdl83MzAxOTM4NDc1NjIwMTgzDXVfOTgyMzQ3NTEwMjNJRAx0cmlhbC1sZW5ndGgEbG9uZ6TuAcCbm9gGgPUk.Xi5jQvmdC8hfkBumuqupLw";
+        var options = new LinkOptions { SigningKeyId = LinkKeyRing.DevelopmentKeyId, LinkHost = "links.resso.example" };
+        options.Keys[LinkKeyRing.DevelopmentKeyId] = "REVWRUxPUE1FTlQtT05MWS1LRVktbmV2ZXItdXNlLWluLXByb2R1Y3Rpb24tMDAwMA==";
+        var signer = new LinkSigner(LinkKeyRing.FromOptions(options, isDevelopment: true));
+        Assert.True(LinkPayload.TryRead(System.Buffers.Text.Base64Url.DecodeFromChars(Token.Split('.')[2]), out var decoded));
+
+        var verification = signer.Verify(Token, decoded!.IssuedAt);
+
+        Assert.Equal(LinkVerificationStatus.Valid, verification.Status);
+        Assert.Null(verification.Claims!.Kind);
+        Assert.Equal(("o7Kp2xQ9aB3c", "trial-length", "long"), (verification.Claims.OfferId, verification.Claims.Experiment, verification.Claims.Variant));
     }
 
     [Fact]
@@ -277,11 +294,11 @@ public sealed class LinkSignerTests
             { "empty", [] },
             { "trailing byte", [.. good, 0] },
             { "truncated", good[..^1] },
-            { "unknown flag bit", [(byte)(good[0] | 0x40), .. good[1..]] },
+            { "unknown flag bit", [(byte)(good[0] | 0x80), .. good[1..]] },
             { "platform 3", [(byte)(good[0] | 0x03), .. good[1..]] },
         };
 
-        var noOptional = Payload(Claims() with { VideoId = null, UserId = null, Experiment = null, Variant = null });
+        var noOptional = Payload(Claims() with { VideoId = null, UserId = null, Experiment = null, Variant = null, Kind = null });
         // noOptional: flags, offer (1+12), song (1+14), region (2), varints.
         var offer = 1;
         var song = offer + 1 + 12;
@@ -294,6 +311,8 @@ public sealed class LinkSignerTests
         data.Add("unassigned region", Patch(Patch(noOptional, region, (byte)'X'), region + 1, (byte)'X'));
         data.Add("lower-case region", Patch(Patch(noOptional, region, (byte)'i'), region + 1, (byte)'d'));
         var varints = region + 2;
+        data.Add("kind flagged, no kind byte", [(byte)(noOptional[0] | 0x40), .. noOptional[1..]]);
+        data.Add("kind 4", [(byte)(noOptional[0] | 0x40), .. noOptional[1..varints], 4, 0, .. Varint(IssuedAt.ToUnixTimeSeconds()), .. Varint(3600)]);
         data.Add("overlong varint for start", [.. noOptional[..varints], 0x80, 0x00, .. Varint(IssuedAt.ToUnixTimeSeconds()), .. Varint(3600)]);
         data.Add("start beyond int", [.. noOptional[..varints], .. Varint((long)int.MaxValue + 1), .. Varint(IssuedAt.ToUnixTimeSeconds()), .. Varint(3600)]);
         data.Add("zero lifetime", [.. noOptional[..varints], 0, .. Varint(IssuedAt.ToUnixTimeSeconds()), 0]);

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Resso.Shared.Links;
+using Resso.Shared.Offers;
 
 namespace Resso.Shared.Tests.Links;
 
@@ -21,7 +22,8 @@ internal static class LinkTestData
         Variant: "long",
         StartMs: 30_500,
         IssuedAt: IssuedAt,
-        ExpiresAt: IssuedAt.AddDays(7));
+        ExpiresAt: IssuedAt.AddDays(7),
+        Kind: OfferKind.FreeTrial);
 
     /// <summary>Claims with every string at its longest.</summary>
     public static LinkClaims LargestClaims() => new(
@@ -35,7 +37,8 @@ internal static class LinkTestData
         Variant: new string('w', LinkClaims.MaxNameLength),
         StartMs: int.MaxValue,
         IssuedAt: new DateTimeOffset(9000, 1, 1, 0, 0, 0, TimeSpan.Zero),
-        ExpiresAt: new DateTimeOffset(9000, 1, 1, 0, 0, 0, TimeSpan.Zero) + LinkClaims.MaxLifetime);
+        ExpiresAt: new DateTimeOffset(9000, 1, 1, 0, 0, 0, TimeSpan.Zero) + LinkClaims.MaxLifetime,
+        Kind: OfferKind.ListenFree);
 
     /// <summary>A 32-byte secret, different for each <paramref name="name"/>.</summary>
     public static string Secret(string name) => Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(name)));

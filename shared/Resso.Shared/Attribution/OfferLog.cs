@@ -1,0 +1,205 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using Resso.Shared.Storage;
+
+namespace Resso.Shared.Attribution;
+
+/// <summary>Offers served in one second with the same kind and attribution (the viewer is not kept).</summary>
+/// <param name="Second">The second they were served in (UTC, whole seconds).</param>
+/// <param name="Kind">open_in_app, free_trial, subscribe or listen_free.</param>
+/// <param name="Keys">Song, label, region, video, platform, experiment and variant; <see cref="AttributionKeys.UserId"/> is null.</param>
+/// <param name="Count">How many.</param>
+public sealed record OfferCount(DateTimeOffset Second, string Kind, AttributionKeys Keys, long Count);
+
+/// <summary>
+/// The log of offers served. Each instance appends to its own append blob per hour,
+/// <c>yyyy/MM/dd/HH/{instance}.jsonl</c>, one JSON line per second and attribution with the number
+/// of offers served (<see cref="OfferCount"/>): a few appends a second however many offers are
+/// served, where a row per offer cost storage a write each. Appends are conditional on the blob's
+/// length, so a retried append whose first answer was lost is recognised, never counted twice.
+/// Reports read the hours they need; the same second and attribution may appear on several lines
+/// (several instances, several flushes) and are summed.
+/// </summary>
+public sealed class OfferLog(BlobServiceClient blobs, StorageNames names) : IDisposable
+{
+    /// <summary>The largest block appended at once (the limit of service versions before 2022-11-02).</summary>
+    public const int MaxBlockBytes = 4 * 1024 * 1024;
+
+    private readonly BlobContainerClient _container = blobs.GetBlobContainerClient(names.OfferLogContainer);
+
+    // What this instance believes each of its blobs' length is; only AppendAsync touches it, one call at a time.
+    private readonly Dictionary<string, long> _lengths = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _appendGate = new(1, 1);
+
+    /// <summary>This instance's name in blob names: random, so instances never append to the same blob.</summary>
+    public string Instance { get; } = RandomNumberGenerator.GetHexString(16, lowercase: true);
+
+    /// <summary>The blob of <paramref name="instance"/> for the hour that holds <paramref name="hour"/>.</summary>
+    public static string BlobName(DateTimeOffset hour, string instance) =>
+        string.Create(CultureInfo.InvariantCulture, $"{hour.UtcDateTime:yyyy/MM/dd/HH}/{instance}.jsonl");
+
+    /// <summary>
+    /// <paramref name="counts"/> as JSON lines, per hour in blocks of at most <see cref="MaxBlockBytes"/>,
+    /// each with the number of lines it holds.
+    /// </summary>
+    public static IEnumerable<(DateTimeOffset Hour, byte[] Block, int Lines)> Encode(IEnumerable<OfferCount> counts)
+    {
+        foreach (var hour in counts.GroupBy(c => HourOf(c.Second)).OrderBy(g => g.Key))
+        {
+            var block = new MemoryStream();
+            var lines = 0;
+            foreach (var count in hour)
+            {
+                var line = JsonSerializer.SerializeToUtf8Bytes(OfferCountLine.From(count), OfferLogJsonContext.Default.OfferCountLine);
+                if (block.Length + line.Length + 1 > MaxBlockBytes && lines > 0)
+                {
+                    yield return (hour.Key, block.ToArray(), lines);
+                    block.SetLength(0);
+                    lines = 0;
+                }
+
+                block.Write(line);
+                block.WriteByte((byte)'\n');
+                lines++;
+            }
+
+            yield return (hour.Key, block.ToArray(), lines);
+        }
+    }
+
+    /// <summary>
+    /// Appends <paramref name="block"/> to this instance's blob of <paramref name="hour"/>, creating it
+    /// when new. Throws when storage fails; the caller keeps the block and tries again, which never
+    /// appends it twice.
+    /// </summary>
+    public async Task AppendAsync(DateTimeOffset hour, byte[] block, CancellationToken cancellationToken = default)
+    {
+        var name = BlobName(hour, Instance);
+        var blob = _container.GetAppendBlobClient(name);
+        await _appendGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_lengths.TryGetValue(name, out var length))
+            {
+                await blob.CreateIfNotExistsAsync(new AppendBlobCreateOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/x-ndjson" } }, cancellationToken);
+                length = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ContentLength;
+                ForgetOldBlobs(hour);
+            }
+
+            try
+            {
+                using var content = new MemoryStream(block, writable: false);
+                await blob.AppendBlockAsync(content, new AppendBlobAppendBlockOptions { Conditions = new AppendBlobRequestConditions { IfAppendPositionEqual = length } }, cancellationToken);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412)
+            {
+                // The blob is not where this instance left it. If it grew by exactly this block, an
+                // earlier try landed and only its answer was lost; anything else is a real conflict.
+                var now = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ContentLength;
+                if (now != length + block.Length)
+                {
+                    _lengths[name] = now;
+                    throw new InvalidOperationException($"Offer log blob {name} is {now} bytes long where {length} were expected; the block is kept for the next flush.", ex);
+                }
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                _lengths.Remove(name);
+                throw;
+            }
+
+            _lengths[name] = length + block.Length;
+        }
+        finally
+        {
+            _appendGate.Release();
+        }
+    }
+
+    /// <summary>Offer counts of seconds in [<paramref name="from"/>, <paramref name="to"/>), blob by blob.</summary>
+    public async IAsyncEnumerable<OfferCount> ReadAsync(DateTimeOffset from, DateTimeOffset to, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var firstHour = HourOf(from);
+        for (var day = from.UtcDateTime.Date; day < to.UtcDateTime; day = day.AddDays(1))
+        {
+            var prefix = string.Create(CultureInfo.InvariantCulture, $"{day:yyyy/MM/dd}/");
+            await foreach (var item in _container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken))
+            {
+                if (!TryHourOf(item.Name, out var hour) || hour < firstHour || hour >= to)
+                {
+                    continue;
+                }
+
+                var content = await _container.GetBlobClient(item.Name).DownloadStreamingAsync(cancellationToken: cancellationToken);
+                using var reader = new StreamReader(content.Value.Content);
+                var number = 0;
+                while (await reader.ReadLineAsync(cancellationToken) is { } line)
+                {
+                    number++;
+                    var count = Parse(line) ?? throw new InvalidDataException($"Offer log blob {item.Name}, line {number}, is not an offer count.");
+                    if (count.Second >= from && count.Second < to)
+                    {
+                        yield return count;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>One line of the log, or null when it is not one.</summary>
+    public static OfferCount? Parse(string line)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(line, OfferLogJsonContext.Default.OfferCountLine) is { SongId: not null, Kind: not null, Region: not null, Platform: not null, Count: > 0 } l
+                ? l.ToCount()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _appendGate.Dispose();
+
+    private static DateTimeOffset HourOf(DateTimeOffset time) =>
+        new(time.UtcDateTime.Date.AddHours(time.UtcDateTime.Hour), TimeSpan.Zero);
+
+    // yyyy/MM/dd/HH/{instance}.jsonl
+    private static bool TryHourOf(string name, out DateTimeOffset hour) =>
+        DateTimeOffset.TryParseExact(name.AsSpan(0, Math.Min(13, name.Length)), "yyyy/MM/dd/HH", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out hour);
+
+    private void ForgetOldBlobs(DateTimeOffset hour)
+    {
+        var keep = BlobName(hour.AddHours(-1), Instance);
+        foreach (var old in _lengths.Keys.Where(n => string.CompareOrdinal(n, keep) < 0).ToList())
+        {
+            _lengths.Remove(old);
+        }
+    }
+}
+
+/// <summary>The JSON form of an <see cref="OfferCount"/> in the log.</summary>
+internal sealed record OfferCountLine(
+    DateTimeOffset Second, string Kind, string SongId, string? Label, string Region, string? VideoId, string Platform, string? Experiment, string? Variant, long Count)
+{
+    public static OfferCountLine From(OfferCount c) =>
+        new(c.Second, c.Kind, c.Keys.SongId, c.Keys.Label.Length == 0 ? null : c.Keys.Label, c.Keys.Region, c.Keys.VideoId, c.Keys.Platform, c.Keys.Experiment, c.Keys.Variant, c.Count);
+
+    public OfferCount ToCount() =>
+        new(Second, Kind, new AttributionKeys(SongId, Label ?? "", Region, VideoId, null, Platform, Experiment, Variant), Count);
+}
+
+/// <summary>JSON (camelCase, compact, nulls left out) for offer log lines, source-generated.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(OfferCountLine))]
+internal sealed partial class OfferLogJsonContext : JsonSerializerContext;
