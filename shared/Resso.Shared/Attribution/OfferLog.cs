@@ -1,8 +1,9 @@
+using System.Buffers;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -21,7 +22,9 @@ public sealed record OfferCount(DateTimeOffset Second, string Kind, AttributionK
 /// <summary>
 /// The log of offers served. Each instance appends to its own append blob per hour,
 /// <c>yyyy/MM/dd/HH/{instance}.jsonl</c>, one JSON line per second and attribution with the number
-/// of offers served (<see cref="OfferCount"/>): a few appends a second however many offers are
+/// of offers served (<see cref="OfferCount"/>), an array in a fixed order to keep lines short:
+/// <c>[unixSecond, kind, songId, label, region, videoId, platform, experiment, variant, count]</c>,
+/// null where a field is absent. A few appends a second however many offers are
 /// served, where a row per offer cost storage a write each. Appends are conditional on the blob's
 /// length, so a retried append whose first answer was lost is recognised, never counted twice.
 /// Reports read the hours they need; the same second and attribution may appear on several lines
@@ -31,6 +34,8 @@ public sealed class OfferLog(BlobServiceClient blobs, StorageNames names) : IDis
 {
     /// <summary>The largest block appended at once (the limit of service versions before 2022-11-02).</summary>
     public const int MaxBlockBytes = 4 * 1024 * 1024;
+
+    private static readonly long MaxUnixSeconds = DateTimeOffset.MaxValue.ToUnixTimeSeconds();
 
     private readonly BlobContainerClient _container = blobs.GetBlobContainerClient(names.OfferLogContainer);
 
@@ -53,24 +58,28 @@ public sealed class OfferLog(BlobServiceClient blobs, StorageNames names) : IDis
     {
         foreach (var hour in counts.GroupBy(c => HourOf(c.Second)).OrderBy(g => g.Key))
         {
-            var block = new MemoryStream();
+            var block = new ArrayBufferWriter<byte>();
+            var line = new ArrayBufferWriter<byte>(256);
+            using var json = new Utf8JsonWriter(line);
             var lines = 0;
             foreach (var count in hour)
             {
-                var line = JsonSerializer.SerializeToUtf8Bytes(OfferCountLine.From(count), OfferLogJsonContext.Default.OfferCountLine);
-                if (block.Length + line.Length + 1 > MaxBlockBytes && lines > 0)
+                line.ResetWrittenCount();
+                json.Reset(line);
+                WriteLine(json, count);
+                if (block.WrittenCount + line.WrittenCount + 1 > MaxBlockBytes && lines > 0)
                 {
-                    yield return (hour.Key, block.ToArray(), lines);
-                    block.SetLength(0);
+                    yield return (hour.Key, block.WrittenSpan.ToArray(), lines);
+                    block.ResetWrittenCount();
                     lines = 0;
                 }
 
-                block.Write(line);
-                block.WriteByte((byte)'\n');
+                block.Write(line.WrittenSpan);
+                block.Write("\n"u8);
                 lines++;
             }
 
-            yield return (hour.Key, block.ToArray(), lines);
+            yield return (hour.Key, block.WrittenSpan.ToArray(), lines);
         }
     }
 
@@ -158,14 +167,83 @@ public sealed class OfferLog(BlobServiceClient blobs, StorageNames names) : IDis
     {
         try
         {
-            return JsonSerializer.Deserialize(line, OfferLogJsonContext.Default.OfferCountLine) is { SongId: not null, Kind: not null, Region: not null, Platform: not null, Count: > 0 } l
-                ? l.ToCount()
-                : null;
+            var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(line));
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray
+                || !reader.Read() || !reader.TryGetInt64(out var second) || second < 0 || second > MaxUnixSeconds
+                || !TryString(ref reader, out var kind) || kind is null
+                || !TryString(ref reader, out var song) || song is null
+                || !TryString(ref reader, out var label)
+                || !TryString(ref reader, out var region) || region is null
+                || !TryString(ref reader, out var video)
+                || !TryString(ref reader, out var platform) || platform is null
+                || !TryString(ref reader, out var experiment)
+                || !TryString(ref reader, out var variant)
+                || !reader.Read() || !reader.TryGetInt64(out var count) || count <= 0
+                || !reader.Read() || reader.TokenType != JsonTokenType.EndArray
+                || reader.Read())
+            {
+                return null;
+            }
+
+            return new OfferCount(DateTimeOffset.FromUnixTimeSeconds(second), kind, new AttributionKeys(song, label ?? "", region, video, null, platform, experiment, variant), count);
         }
         catch (JsonException)
         {
             return null;
         }
+        catch (InvalidOperationException)
+        {
+            // TryGetInt64 on a token that is not a number.
+            return null;
+        }
+    }
+
+    // [second, kind, song, label, region, video, platform, experiment, variant, count]
+    private static void WriteLine(Utf8JsonWriter json, OfferCount count)
+    {
+        json.WriteStartArray();
+        json.WriteNumberValue(count.Second.ToUnixTimeSeconds());
+        json.WriteStringValue(count.Kind);
+        json.WriteStringValue(count.Keys.SongId);
+        WriteOptional(json, count.Keys.Label.Length == 0 ? null : count.Keys.Label);
+        json.WriteStringValue(count.Keys.Region);
+        WriteOptional(json, count.Keys.VideoId);
+        json.WriteStringValue(count.Keys.Platform);
+        WriteOptional(json, count.Keys.Experiment);
+        WriteOptional(json, count.Keys.Variant);
+        json.WriteNumberValue(count.Count);
+        json.WriteEndArray();
+        json.Flush();
+    }
+
+    private static void WriteOptional(Utf8JsonWriter json, string? value)
+    {
+        if (value is null)
+        {
+            json.WriteNullValue();
+        }
+        else
+        {
+            json.WriteStringValue(value);
+        }
+    }
+
+    // The next token: a string, or null for JSON null; false for anything else.
+    private static bool TryString(ref Utf8JsonReader reader, out string? value)
+    {
+        value = null;
+        if (!reader.Read())
+        {
+            return false;
+        }
+
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            value = reader.GetString();
+            return true;
+        }
+
+        return reader.TokenType == JsonTokenType.Null;
     }
 
     /// <inheritdoc />
@@ -187,19 +265,3 @@ public sealed class OfferLog(BlobServiceClient blobs, StorageNames names) : IDis
         }
     }
 }
-
-/// <summary>The JSON form of an <see cref="OfferCount"/> in the log.</summary>
-internal sealed record OfferCountLine(
-    DateTimeOffset Second, string Kind, string SongId, string? Label, string Region, string? VideoId, string Platform, string? Experiment, string? Variant, long Count)
-{
-    public static OfferCountLine From(OfferCount c) =>
-        new(c.Second, c.Kind, c.Keys.SongId, c.Keys.Label.Length == 0 ? null : c.Keys.Label, c.Keys.Region, c.Keys.VideoId, c.Keys.Platform, c.Keys.Experiment, c.Keys.Variant, c.Count);
-
-    public OfferCount ToCount() =>
-        new(Second, Kind, new AttributionKeys(SongId, Label ?? "", Region, VideoId, null, Platform, Experiment, Variant), Count);
-}
-
-/// <summary>JSON (camelCase, compact, nulls left out) for offer log lines, source-generated.</summary>
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(OfferCountLine))]
-internal sealed partial class OfferLogJsonContext : JsonSerializerContext;

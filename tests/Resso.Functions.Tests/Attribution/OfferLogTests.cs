@@ -115,12 +115,43 @@ public sealed class OfferLogTests(AzuriteFixture azurite)
         var log = test.Log;
         await AppendAsync(log, Count(Hour, 1));
         var name = OfferLog.BlobName(Hour, log.Instance);
-        await test.Blob(Hour).AppendBlockAsync(new MemoryStream(Encoding.UTF8.GetBytes("{\"second\":\"2026-11-25T10:00:00Z\",\"count\":-1}\n")));
+        await test.Blob(Hour).AppendBlockAsync(new MemoryStream(Encoding.UTF8.GetBytes("[1795600800,\"free_trial\",\"s_1\",null,\"ID\",null,\"ios\",null,null,-1]\n")));
 
         var ex = await Assert.ThrowsAsync<InvalidDataException>(() => SumAsync(log, Hour, Hour.AddHours(1)));
 
         Assert.Contains($"{name}, line 2", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Parse_AnEncodedLine_RoundTripsAbsentFieldsAndAnyLabel()
+    {
+        var counts = new[]
+        {
+            Count(Hour, 3),
+            new OfferCount(Hour.AddSeconds(5), "listen_free", new AttributionKeys("s_2", "", "FR", null, null, "web", null, null), 1),
+            new OfferCount(Hour.AddSeconds(6), "subscribe", Keys with { Label = "Ça, \"Records\"\n\u2028 \U0001F3B5" }, long.MaxValue),
+        };
+
+        var lines = Encoding.UTF8.GetString(OfferLog.Encode(counts).Single().Block).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal(3, lines.Length);
+        Assert.Equal(counts, lines.Select(l => OfferLog.Parse(l)));
+        Assert.StartsWith("[1795600805,\"listen_free\",\"s_2\",null,\"FR\",null,\"web\",null,null,1]", lines[1], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("{}")]
+    [InlineData("[]")]
+    [InlineData("[1795600800,\"free_trial\",\"s_1\",null,\"ID\",null,\"ios\",null,null,0]")] // no offers
+    [InlineData("[1795600800,\"free_trial\",\"s_1\",null,\"ID\",null,\"ios\",null,null]")] // no count
+    [InlineData("[1795600800,\"free_trial\",\"s_1\",null,\"ID\",null,\"ios\",null,null,1,2]")] // one too many
+    [InlineData("[1795600800,\"free_trial\",null,null,\"ID\",null,\"ios\",null,null,1]")] // no song
+    [InlineData("[\"1795600800\",\"free_trial\",\"s_1\",null,\"ID\",null,\"ios\",null,null,1]")] // second as text
+    [InlineData("[-1,\"free_trial\",\"s_1\",null,\"ID\",null,\"ios\",null,null,1]")]
+    [InlineData("[1795600800,\"free_trial\",\"s_1\",null,\"ID\",null,\"ios\",null,null,1] x")]
+    [InlineData("[1795600800,\"free_trial\",\"s_1\",null,\"ID\",null,\"ios\",null,null,1")]
+    public void Parse_NotAnOfferCount_IsNull(string line) => Assert.Null(OfferLog.Parse(line));
 
     [Fact]
     public void Encode_MoreThanABlockHolds_SplitsAtLinesIntoBlocksOfAtMostFourMegabytes()
