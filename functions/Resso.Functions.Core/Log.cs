@@ -22,4 +22,7 @@ internal static partial class Log
 
     [LoggerMessage(213, LogLevel.Information, "Claim redeemed: offer {OfferId}, click {ClickId}")]
     public static partial void ClaimRedeemed(ILogger logger, string offerId, string clickId);
+
+    [LoggerMessage(214, LogLevel.Warning, "Could not read subscription changes; cached subscription states may stay stale until the next read or their expiry")]
+    public static partial void SubscriptionChangesFailed(ILogger logger, Exception exception);
 }

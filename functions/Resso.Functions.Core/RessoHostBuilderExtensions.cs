@@ -57,6 +57,7 @@ public static class RessoHostBuilderExtensions
         builder.Services.AddSingleton<IValidateOptions<DeepLinkOptions>, DeepLinkOptionsValidator>();
         builder.Services.AddSingleton<RefreshingCache>();
         builder.Services.AddSingleton<OfferService>();
+        builder.Services.AddHostedService<SubscriptionChangeWatcher>();
         builder.Services.AddSingleton<CatalogRollupTimer>();
         builder.Services.AddSingleton<ITimerHandler>(static sp => sp.GetRequiredService<CatalogRollupTimer>());
         builder.Services.AddOptions<MixOptions>().BindConfiguration(MixOptions.SectionName);

@@ -23,10 +23,11 @@ public sealed record OfferResponse(string OfferId, string SongId, string? Title,
 public sealed record OfferRequest(string SongId, string? UserId, string? VideoId, string Region, Platform Platform, int? StartMs);
 
 /// <summary>
-/// Decides and signs offers. Catalog entries (fresh 5 minutes) and subscription states (fresh 30
-/// seconds) are cached per instance and refreshed behind the answer once stale (served stale for
-/// at most an hour and ten minutes), so that a warm offer costs no storage call; the served offer
-/// is recorded behind the response.
+/// Decides and signs offers. Catalog entries and subscription states (fresh 5 minutes each) are
+/// cached per instance and refreshed behind the answer once stale (served stale for at most an
+/// hour and ten minutes), so that a warm offer costs no storage call; a user whose subscription
+/// changes is dropped from every instance's cache within seconds
+/// (<see cref="SubscriptionChangeWatcher"/>). The served offer is counted behind the response.
 /// </summary>
 public sealed class OfferService(
     SongCatalog catalog,
@@ -41,7 +42,7 @@ public sealed class OfferService(
 {
     private static readonly TimeSpan CatalogFresh = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan CatalogStale = TimeSpan.FromHours(1);
-    private static readonly TimeSpan SubscriptionFresh = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan SubscriptionFresh = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan SubscriptionStale = TimeSpan.FromMinutes(10);
 
     /// <summary>The offer, or null when the song is unknown.</summary>

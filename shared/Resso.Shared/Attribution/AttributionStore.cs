@@ -195,16 +195,43 @@ public sealed class AttributionStore(TableServiceClient tables, StorageNames nam
         }
 
         // After the conversion row: a crash in between leaves the state to the next conversion or offer.
+        var changedAt = timeProvider.GetUtcNow();
         await _subscriptions.UpsertEntityAsync(
             new TableEntity(UserPartition(conversion.UserId), conversion.UserId)
             {
                 ["IsSubscriber"] = true,
                 ["LastPlan"] = conversion.Plan,
-                ["UpdatedAt"] = timeProvider.GetUtcNow(),
+                ["UpdatedAt"] = changedAt,
             }.WithTrial(conversion.IsTrial),
             TableUpdateMode.Merge,
             cancellationToken);
+
+        // Then the change, so that other instances drop their cached state within seconds.
+        await _subscriptions.UpsertEntityAsync(new TableEntity(ChangePartition(changedAt), ChangeRow(changedAt, conversion.UserId)), TableUpdateMode.Replace, cancellationToken);
         return (conversion, false);
+    }
+
+    /// <summary>
+    /// Users whose subscription state changed at or after <paramref name="since"/> (by the clock of
+    /// the instance that changed it), oldest first within each hour: one query per hour from
+    /// <paramref name="since"/> to the next hour after now.
+    /// </summary>
+    public async IAsyncEnumerable<(DateTimeOffset ChangedAt, string UserId)> ReadSubscriptionChangesAsync(DateTimeOffset since, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var end = timeProvider.GetUtcNow().AddHours(1);
+        var from = ChangeRow(since, "");
+        for (var hour = since.UtcDateTime.Date.AddHours(since.UtcDateTime.Hour); hour < end; hour = hour.AddHours(1))
+        {
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {ChangePartition(hour)} and RowKey ge {from}");
+            await foreach (var row in _subscriptions.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
+            {
+                var separator = row.RowKey.IndexOf('|', StringComparison.Ordinal);
+                if (separator > 0 && long.TryParse(row.RowKey.AsSpan(0, separator), NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) && ticks <= DateTimeOffset.MaxValue.UtcTicks)
+                {
+                    yield return (new DateTimeOffset(ticks, TimeSpan.Zero), row.RowKey[(separator + 1)..]);
+                }
+            }
+        }
     }
 
     /// <summary>The user's subscription state (none when unknown).</summary>
@@ -292,6 +319,11 @@ public sealed class AttributionStore(TableServiceClient tables, StorageNames nam
     private string UserPartition(string userId) => TableKeys.UserPartition(userId, ingestion.Value.UserPartitions);
 
     private string UserClickPartition(string userId) => "u|" + UserPartition(userId);
+
+    // Subscription changes, next to the states (whose partitions are u0000…): c|{yyyyMMddHH} / {ticks}|{user}.
+    private static string ChangePartition(DateTimeOffset at) => string.Create(CultureInfo.InvariantCulture, $"c|{at.UtcDateTime:yyyyMMddHH}");
+
+    private static string ChangeRow(DateTimeOffset at, string userId) => string.Create(CultureInfo.InvariantCulture, $"{at.UtcTicks:D19}|{userId}");
 
     private static string ConversionPartition(string conversionId) =>
         "x" + (TableKeys.StableHash(conversionId) % DayShards).ToString("x", CultureInfo.InvariantCulture);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Resso.Functions.Core.Offers;
 using Resso.Shared.Attribution;
 using Resso.Shared.Events;
 using Resso.Shared.Ingestion;
@@ -113,6 +114,36 @@ public sealed class FunnelTests(AzuriteFixture azurite)
         Assert.Equal(1, bySong.GetProperty("uses").GetInt64());
         var byVariant = Row(await ReportAsync(host, "variant"), $"trial-length/{variant}");
         Assert.True(byVariant.GetProperty("conversionRateInterval").GetProperty("low").GetDouble() >= 0);
+    }
+
+    [Fact]
+    public async Task Conversion_OnOneInstance_TheOtherStopsOfferingATrialWithinSeconds()
+    {
+        var prefix = AzuriteFixture.UniqueName("sub");
+        await using var billing = await StartAsync(azurite, prefix: prefix);
+        await using var viewer = await StartAsync(azurite, prefix: prefix);
+        (await PutSongAsync(billing, "s_hit", "Aurora Records")).EnsureSuccessStatusCode();
+        async Task<string?> OfferKindAsync()
+        {
+            using var response = await viewer.Client.GetAsync(new Uri("/api/songs/s_hit/offer?userId=u_converts&region=ID&platform=ios", UriKind.Relative));
+            return (await JsonAsync(response)).GetProperty("offer").GetProperty("kind").GetString();
+        }
+
+        // The viewer's instance caches "never subscribed" (fresh for five minutes).
+        Assert.Equal("free_trial", await OfferKindAsync());
+        using var converted = await ConvertAsync(billing, new { conversionId = "conv_elsewhere", userId = "u_converts", plan = "premium-monthly", amount = 0, currency = "IDR", occurredAt = DateTimeOffset.UtcNow, trial = true });
+        Assert.Equal(HttpStatusCode.Created, converted.StatusCode);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        var kind = await OfferKindAsync();
+        while (kind == "free_trial" && waited.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(200);
+            kind = await OfferKindAsync();
+        }
+
+        // Within a few polls of the change, far sooner than the cached state would go stale.
+        Assert.Equal("open_in_app", kind);
+        Assert.True(waited.Elapsed < SubscriptionChangeWatcher.PollEvery * 3, $"took {waited.Elapsed}");
     }
 
     [Fact]
