@@ -31,9 +31,20 @@ public sealed class OfferLogTests(AzuriteFixture azurite)
 
     private sealed record TestLog(OfferLog Log, BlobContainerClient Container) : IDisposable
     {
-        public AppendBlobClient Blob(DateTimeOffset hour) => Container.GetAppendBlobClient(OfferLog.BlobName(hour, Log.Instance));
+        public string BlobName => OfferLog.BlobName(Hour, Log.Instance);
+
+        /// <summary>Appends to the instance's blob of <see cref="Hour"/> as if someone else did.</summary>
+        public Task AppendBehindItsBackAsync(byte[] block) => Container.GetAppendBlobClient(BlobName).AppendBlockAsync(new MemoryStream(block));
 
         public void Dispose() => Log.Dispose();
+    }
+
+    // A log whose blob of Hour holds one offer.
+    private async Task<TestLog> LogWithOneOfferAsync()
+    {
+        var test = await NewLogAsync(azurite.ConnectionString);
+        await AppendAsync(test.Log, Count(Hour, 1));
+        return test;
     }
 
     private static async Task AppendAsync(OfferLog log, params OfferCount[] counts)
@@ -79,13 +90,12 @@ public sealed class OfferLogTests(AzuriteFixture azurite)
     [Fact]
     public async Task Append_RetriedAfterItLandedButItsAnswerWasLost_IsNotCountedTwice()
     {
-        using var test = await NewLogAsync(azurite.ConnectionString);
+        using var test = await LogWithOneOfferAsync();
         var log = test.Log;
-        await AppendAsync(log, Count(Hour, 1));
         var (_, second, _) = OfferLog.Encode([Count(Hour, 2)]).Single();
 
         // The block reaches the blob, but the instance never hears so and tries again.
-        await test.Blob(Hour).AppendBlockAsync(new MemoryStream(second));
+        await test.AppendBehindItsBackAsync(second);
         await log.AppendAsync(Hour, second);
         await AppendAsync(log, Count(Hour, 4));
 
@@ -95,11 +105,10 @@ public sealed class OfferLogTests(AzuriteFixture azurite)
     [Fact]
     public async Task Append_AfterTheBlobChangedUnderneath_ThrowsOnceThenAppendsAtItsEnd()
     {
-        using var test = await NewLogAsync(azurite.ConnectionString);
+        using var test = await LogWithOneOfferAsync();
         var log = test.Log;
-        await AppendAsync(log, Count(Hour, 1));
         var (_, foreign, _) = OfferLog.Encode([Count(Hour, 10, song: "s_someone_else")]).Single();
-        await test.Blob(Hour).AppendBlockAsync(new MemoryStream(foreign));
+        await test.AppendBehindItsBackAsync(foreign);
         var (_, mine, _) = OfferLog.Encode([Count(Hour, 2)]).Single();
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => log.AppendAsync(Hour, mine));
@@ -111,15 +120,12 @@ public sealed class OfferLogTests(AzuriteFixture azurite)
     [Fact]
     public async Task Read_ALineThatIsNotACount_FailsNamingTheBlobAndLine()
     {
-        using var test = await NewLogAsync(azurite.ConnectionString);
-        var log = test.Log;
-        await AppendAsync(log, Count(Hour, 1));
-        var name = OfferLog.BlobName(Hour, log.Instance);
-        await test.Blob(Hour).AppendBlockAsync(new MemoryStream(Encoding.UTF8.GetBytes("[1795600800,\"free_trial\",\"s_1\",null,\"ID\",null,\"ios\",null,null,-1]\n")));
+        using var test = await LogWithOneOfferAsync();
+        await test.AppendBehindItsBackAsync(Encoding.UTF8.GetBytes("[1795600800,\"free_trial\",\"s_1\",null,\"ID\",null,\"ios\",null,null,-1]\n"));
 
-        var ex = await Assert.ThrowsAsync<InvalidDataException>(() => SumAsync(log, Hour, Hour.AddHours(1)));
+        var ex = await Assert.ThrowsAsync<InvalidDataException>(() => SumAsync(test.Log, Hour, Hour.AddHours(1)));
 
-        Assert.Contains($"{name}, line 2", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"{test.BlobName}, line 2", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
