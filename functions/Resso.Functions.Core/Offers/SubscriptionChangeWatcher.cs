@@ -23,7 +23,8 @@ public sealed class SubscriptionChangeWatcher(AttributionStore attribution, Offe
 
     // Changes already acted on, by when and who, kept while they are within the overlap.
     private readonly HashSet<(DateTimeOffset ChangedAt, string UserId)> _seen = [];
-    private DateTimeOffset _lastLook;
+    // Nothing is cached before the first offer, so changes from before start-up do not matter.
+    private DateTimeOffset _lastLook = timeProvider.GetUtcNow();
 
     /// <summary>Reads the changes since the last look and forgets those users' cached state; returns how many were new.</summary>
     public async Task<int> PollAsync(CancellationToken cancellationToken = default)
@@ -48,8 +49,6 @@ public sealed class SubscriptionChangeWatcher(AttributionStore attribution, Offe
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Nothing is cached before the first offer, so changes from before start-up do not matter.
-        _lastLook = timeProvider.GetUtcNow();
         await provisioner.WaitUntilReadyAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {

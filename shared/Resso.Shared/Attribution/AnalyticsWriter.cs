@@ -19,7 +19,7 @@ namespace Resso.Shared.Attribution;
 /// </summary>
 public sealed class AnalyticsWriter(AttributionStore store, OfferLog offerLog, TimeProvider timeProvider, ILogger<AnalyticsWriter> logger) : BackgroundService
 {
-    /// <summary>The default of <see cref="MaxPending"/>: about 150 MB of rows, half a minute of offers at 3,000/s.</summary>
+    /// <summary>The default of <see cref="MaxPending"/>: at most about 150 MB of click rows (an offer log line takes a tenth of a row).</summary>
     public const int DefaultMaxPending = 100_000;
 
     private static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(250);
