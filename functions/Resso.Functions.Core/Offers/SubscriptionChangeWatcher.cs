@@ -26,24 +26,21 @@ public sealed class SubscriptionChangeWatcher(AttributionStore attribution, Offe
     // Nothing is cached before the first offer, so changes from before start-up do not matter.
     private DateTimeOffset _lastLook = timeProvider.GetUtcNow();
 
-    /// <summary>Reads the changes since the last look and forgets those users' cached state; returns how many were new.</summary>
-    public async Task<int> PollAsync(CancellationToken cancellationToken = default)
+    // Reads the changes since the last look and forgets the cached state of users not seen before.
+    private async Task PollAsync(CancellationToken cancellationToken)
     {
         var look = timeProvider.GetUtcNow();
         var since = _lastLook - Overlap;
-        var forgotten = 0;
         await foreach (var change in attribution.ReadSubscriptionChangesAsync(since, cancellationToken))
         {
             if (_seen.Add(change))
             {
                 offers.ForgetSubscription(change.UserId);
-                forgotten++;
             }
         }
 
         _seen.RemoveWhere(c => c.ChangedAt < since);
         _lastLook = look;
-        return forgotten;
     }
 
     /// <inheritdoc />
