@@ -35,7 +35,7 @@ public static class SelfHostApp
             Args = args,
             ContentRootPath = AppContext.BaseDirectory,
         });
-        builder.Configuration.AddLocalSettings(ScriptRoot);
+        builder.Configuration.AddLocalSettings(ScriptRoot, builder.Environment.IsDevelopment());
         configure?.Invoke(builder);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
@@ -56,6 +56,7 @@ public static class SelfHostApp
             : hostJson.Queues;
         builder.Services.TryAddSingleton(queues); // tests may set their own first
         builder.AddResso();
+        ApiKeys.EnsureConfigured(builder.Configuration, builder.Environment);
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<QueueListenerMetrics>();
         builder.Services.AddHostedService<QueueListenerService>();

@@ -22,6 +22,11 @@ public sealed class ApiKeys
     /// <summary>The setting.</summary>
     public const string SettingName = "Resso__Api__Keys";
 
+    /// <summary>The shortest key accepted outside Development: short keys are guessed.</summary>
+    public const int MinimumLength = 16;
+
+    private const string ConfigurationKey = "Resso:Api:Keys";
+
     private readonly byte[][] _hashes;
 
     /// <summary>Accepts exactly <paramref name="keys"/>.</summary>
@@ -31,21 +36,53 @@ public sealed class ApiKeys
     /// <summary>No key is configured: every keyed route answers 401.</summary>
     public bool IsEmpty => _hashes.Length == 0;
 
-    /// <summary>Reads the keys; refuses the sample's development key outside Development.</summary>
-    /// <exception cref="RessoConfigurationException">The development key is configured outside Development.</exception>
+    /// <summary>
+    /// Reads the keys. Outside Development, refuses the sample's development key and keys shorter
+    /// than <see cref="MinimumLength"/>. An empty list is allowed here because under Azure Functions
+    /// the host checks its own keys; the self-host, where these keys are the only protection, calls
+    /// <see cref="EnsureConfigured"/> as well.
+    /// </summary>
+    /// <exception cref="RessoConfigurationException">A key is refused.</exception>
     public static ApiKeys FromConfiguration(IConfiguration configuration, IHostEnvironment environment)
     {
-        var keys = (configuration["Resso:Api:Keys"] ?? "")
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (!environment.IsDevelopment() && keys.Contains(DevelopmentKey, StringComparer.Ordinal))
+        var keys = Read(configuration);
+        if (!environment.IsDevelopment())
         {
-            throw new RessoConfigurationException(
-                SettingName,
-                $"holds the sample's development key '{DevelopmentKey}', which is accepted only in Development. Set keys of your own.");
+            if (keys.Contains(DevelopmentKey, StringComparer.Ordinal))
+            {
+                throw new RessoConfigurationException(
+                    SettingName,
+                    $"holds the sample's development key '{DevelopmentKey}', which is accepted only in Development. Set keys of your own.");
+            }
+
+            for (var i = 0; i < keys.Length; i++)
+            {
+                if (keys[i].Length < MinimumLength)
+                {
+                    throw new RessoConfigurationException(
+                        SettingName,
+                        $"key {i + 1} has {keys[i].Length} characters; outside Development every key needs at least {MinimumLength} (e.g. openssl rand -base64 32).");
+                }
+            }
         }
 
         return new ApiKeys(keys);
     }
+
+    /// <summary>Outside Development, refuses to run without a key: every write and admin route would answer 401 and nobody would notice why.</summary>
+    /// <exception cref="RessoConfigurationException">No key is configured outside Development.</exception>
+    public static void EnsureConfigured(IConfiguration configuration, IHostEnvironment environment)
+    {
+        if (!environment.IsDevelopment() && Read(configuration).Length == 0)
+        {
+            throw new RessoConfigurationException(
+                SettingName,
+                $"is not set; outside Development the self-host needs at least one key of {MinimumLength} or more characters for its write and admin routes.");
+        }
+    }
+
+    private static string[] Read(IConfiguration configuration) =>
+        (configuration[ConfigurationKey] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>
     /// True when <paramref name="presented"/> is one of the keys. Compares fixed-length hashes in

@@ -7,18 +7,23 @@ namespace Resso.Functions.SelfHost.Configuration;
 /// Reads app settings the way the Functions Core Tools do: the <c>Values</c> of
 /// <c>local.settings.json</c>, with <c>Section__Key</c> names meaning <c>Section:Key</c>. When a
 /// developer has no <c>local.settings.json</c>, the committed <c>local.settings.sample.json</c>
-/// supplies the defaults. Environment variables and the command line override both.
+/// supplies the defaults, in Development only: the build copies the sample next to the app, and its
+/// development keys would otherwise sit under an operator's settings everywhere the build output runs.
+/// Environment variables and the command line override both.
 /// </summary>
 internal static class LocalSettings
 {
     public const string FileName = "local.settings.json";
     public const string SampleFileName = "local.settings.sample.json";
 
-    /// <summary>Adds the settings file found in <paramref name="directory"/> as the lowest-precedence source.</summary>
-    public static void AddLocalSettings(this IConfigurationBuilder configuration, string directory)
+    /// <summary>
+    /// Adds the settings file found in <paramref name="directory"/> as the lowest-precedence source;
+    /// the sample only when <paramref name="isDevelopment"/>.
+    /// </summary>
+    public static void AddLocalSettings(this IConfigurationBuilder configuration, string directory, bool isDevelopment)
     {
         var path = Path.Combine(directory, FileName);
-        if (!File.Exists(path))
+        if (!File.Exists(path) && isDevelopment)
         {
             path = Path.Combine(directory, SampleFileName);
         }

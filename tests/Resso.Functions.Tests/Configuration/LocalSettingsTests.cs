@@ -10,11 +10,13 @@ public sealed class LocalSettingsTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    private IConfigurationRoot Build(params (string Key, string Value)[] overrides)
+    private IConfigurationRoot Build(params (string Key, string Value)[] overrides) => Build(isDevelopment: true, overrides);
+
+    private IConfigurationRoot Build(bool isDevelopment, params (string Key, string Value)[] overrides)
     {
         var builder = new ConfigurationBuilder()
             .AddInMemoryCollection(overrides.Select(o => new KeyValuePair<string, string?>(o.Key, o.Value)));
-        builder.AddLocalSettings(_folder.Path);
+        builder.AddLocalSettings(_folder.Path, isDevelopment);
         return builder.Build();
     }
 
@@ -28,6 +30,29 @@ public sealed class LocalSettingsTests : IDisposable
         Assert.Equal("UseDevelopmentStorage=true", configuration["AzureWebJobsStorage"]);
         Assert.Equal("k1,k2", configuration["Resso:Api:Keys"]);
         Assert.Equal("5", configuration["Resso:Limits:Count"]);
+    }
+
+    [Fact]
+    public void AddLocalSettings_OnlySampleOutsideDevelopment_ReadsNothing()
+    {
+        _folder.Write("local.settings.sample.json", """{ "Values": { "AzureWebJobsStorage": "UseDevelopmentStorage=true", "Resso__Links__Keys__dev": "x" } }""");
+
+        var configuration = Build(isDevelopment: false);
+
+        Assert.Null(configuration["AzureWebJobsStorage"]);
+        Assert.Null(configuration["Resso:Links:Keys:dev"]);
+    }
+
+    [Fact]
+    public void AddLocalSettings_LocalFileOutsideDevelopment_IsRead()
+    {
+        _folder.Write("local.settings.sample.json", """{ "Values": { "OnlyInSample": "x" } }""");
+        _folder.Write("local.settings.json", """{ "Values": { "AzureWebJobsStorage": "mine" } }""");
+
+        var configuration = Build(isDevelopment: false);
+
+        Assert.Equal("mine", configuration["AzureWebJobsStorage"]);
+        Assert.Null(configuration["OnlyInSample"]);
     }
 
     [Fact]

@@ -1,16 +1,27 @@
 using System.Diagnostics;
+using System.Net;
+using System.Security.Cryptography;
+using Resso.Functions.Tests.Reliability;
+using Resso.Testing;
 
 namespace Resso.Functions.Tests.EndToEnd;
 
-/// <summary>Bad configuration stops the real self-host process with one line naming the setting.</summary>
-public sealed class StartUpTests : IDisposable
+/// <summary>
+/// Bad configuration stops the real self-host process with one line naming the setting; good
+/// Production configuration from the environment alone starts it.
+/// </summary>
+public sealed class StartUpTests(AzuriteFixture azurite) : IDisposable
 {
-    private readonly TempFolder _scriptRoot = new();
+    private const string ProductionKey = "a-production-key-0123456789";
 
-    public StartUpTests()
+    private readonly TempFolder _scriptRoot = NewScriptRoot();
+
+    private static TempFolder NewScriptRoot()
     {
-        File.Copy(Path.Combine(AppContext.BaseDirectory, "host.json"), Path.Combine(_scriptRoot.Path, "host.json"));
-        _scriptRoot.Write("local.settings.json", """{ "Values": { "AzureWebJobsStorage": "UseDevelopmentStorage=true" } }""");
+        var folder = new TempFolder();
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "host.json"), Path.Combine(folder.Path, "host.json"));
+        folder.Write("local.settings.json", $$"""{ "Values": { "AzureWebJobsStorage": "UseDevelopmentStorage=true", "Resso__Api__Keys": "{{ProductionKey}}" } }""");
+        return folder;
     }
 
     public void Dispose() => _scriptRoot.Dispose();
@@ -57,6 +68,65 @@ public sealed class StartUpTests : IDisposable
         var (exitCode, stderr) = await RunSelfHostAsync(("Resso__Api__Keys", "prod-key-1,local-dev-key"), ("ASPNETCORE_ENVIRONMENT", "Production"));
 
         AssertRefused(exitCode, stderr, "Resso__Api__Keys: holds the sample's development key");
+    }
+
+    [Fact]
+    public async Task SelfHost_ProductionWithoutApiKey_ExitsNamingTheSetting()
+    {
+        _scriptRoot.Write("local.settings.json", """{ "Values": { "AzureWebJobsStorage": "UseDevelopmentStorage=true" } }""");
+
+        var (exitCode, stderr) = await RunSelfHostAsync(("ASPNETCORE_ENVIRONMENT", "Production"));
+
+        AssertRefused(exitCode, stderr, "Resso__Api__Keys: is not set");
+    }
+
+    [Theory]
+    [InlineData("short")]
+    [InlineData("a-production-key-0123456789,fifteen-chars-x")]
+    public async Task SelfHost_ProductionShortApiKey_ExitsNamingTheSetting(string keys)
+    {
+        var (exitCode, stderr) = await RunSelfHostAsync(("Resso__Api__Keys", keys), ("ASPNETCORE_ENVIRONMENT", "Production"));
+
+        AssertRefused(exitCode, stderr, $"Resso__Api__Keys: key {keys.Split(',').Length} has ");
+    }
+
+    [Fact]
+    public async Task SelfHost_ProductionFromEnvironmentAlone_IgnoresTheSampleSettingsAndServes()
+    {
+        // What a container or VM gets: the build output, whose local.settings.sample.json holds the
+        // public development keys, and the operator's settings in the environment.
+        using var buildOutput = new TempFolder();
+        foreach (var file in new[] { "host.json", "local.settings.sample.json" })
+        {
+            File.Copy(Path.Combine(AppContext.BaseDirectory, file), Path.Combine(buildOutput.Path, file));
+        }
+
+        using var host = SelfHostProcess.Start(azurite.ConnectionString, AzuriteFixture.UniqueName("p"), new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["AzureWebJobsScriptRoot"] = buildOutput.Path,
+            ["Resso__Api__Keys"] = ProductionKey,
+            ["Resso__Links__SigningKeyId"] = "k1",
+            ["Resso__Links__Keys__k1"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Resso__Links__LinkHost"] = "links.example.com",
+            ["Resso__Training__Schedule"] = "0 0 * * * *",
+            ["Resso__Catalog__RollupSchedule"] = "0 30 * * * *",
+        });
+        using var client = new HttpClient { BaseAddress = await host.WaitForAddressAsync() };
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/api/health", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await client.SendAsync(PutSong(ProductionKey))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(PutSong(SelfHostServer.TestKey))).StatusCode);
+
+        static HttpRequestMessage PutSong(string key)
+        {
+            var put = new HttpRequestMessage(HttpMethod.Put, new Uri("/api/songs/s_prod", UriKind.Relative))
+            {
+                Content = new StringContent("""{"title":"T","artist":"A","label":"L","durationMs":1000,"regions":["ID"]}""", System.Text.Encoding.UTF8, "application/json"),
+            };
+            put.Headers.Add("x-functions-key", key);
+            return put;
+        }
     }
 
     private static void AssertRefused(int exitCode, string stderr, string expected)

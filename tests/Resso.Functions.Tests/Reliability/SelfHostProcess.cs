@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Resso.Functions.Tests.Reliability;
 
 /// <summary>The self-host as a separate process (the built dll next to the tests), so that it can be killed for real.</summary>
-internal sealed class SelfHostProcess : IDisposable
+internal sealed partial class SelfHostProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
@@ -31,8 +32,12 @@ internal sealed class SelfHostProcess : IDisposable
         }
     }
 
-    /// <summary>Starts it on a free port against the given storage and prefix, with an eight-second message lease.</summary>
-    public static SelfHostProcess Start(string connectionString, string prefix)
+    /// <summary>
+    /// Starts it on a free port against the given storage and prefix, with an eight-second message
+    /// lease, in Development unless <paramref name="environment"/> says otherwise; its variables
+    /// override the defaults.
+    /// </summary>
+    public static SelfHostProcess Start(string connectionString, string prefix, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Resso.Functions.SelfHost.dll"));
@@ -42,8 +47,35 @@ internal sealed class SelfHostProcess : IDisposable
         info.Environment["AzureWebJobsStorage"] = connectionString;
         info.Environment["Resso__Storage__Prefix"] = prefix;
         info.Environment["Resso__SelfHost__MessageLease"] = "00:00:08";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         return new SelfHostProcess(Process.Start(info)!);
     }
+
+    /// <summary>The address it listens on, once its start-up report says so; fails with its output if it exits or takes over a minute.</summary>
+    public async Task<Uri> WaitForAddressAsync()
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (ListeningOn().Match(Output) is { Success: true } match)
+            {
+                return new Uri(match.Groups[1].Value);
+            }
+
+            Assert.False(HasExited, "the self-host exited:\n" + Output);
+            await Task.Delay(100);
+        }
+
+        Assert.Fail("the self-host did not report its address within a minute:\n" + Output);
+        return null!;
+    }
+
+    [GeneratedRegex(@"Resso self-host listening on (http://127\.0\.0\.1:\d+)")]
+    private static partial Regex ListeningOn();
 
     /// <summary>SIGKILL: no shutdown, no flush, no release of the messages it holds.</summary>
     public void Kill()
