@@ -22,9 +22,6 @@ public static class RessoHostBuilderExtensions
     /// <summary>How many entries the per-instance cache holds at most (answers, catalog entries, subscription states).</summary>
     public const int CacheEntryLimit = 100_000;
 
-    /// <summary>The log category whose lines and scopes carry request paths and queries.</summary>
-    public const string HostingDiagnosticsCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
-
     /// <summary>
     /// Registers everything the functions need. Called by the Azure Functions worker
     /// (<c>FunctionsApplication.CreateBuilder</c>) and by the self-host (<c>WebApplication.CreateBuilder</c>).
@@ -33,10 +30,9 @@ public static class RessoHostBuilderExtensions
     public static TBuilder AddResso<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
-        // ASP.NET Core's request log lines and their scope carry the raw path and query: a signed
-        // link token (/api/l/{token}), a claim code, a key given as ?code=. Logs must not, so the
-        // category is off whatever the configuration says; our own log lines name routes, not paths.
-        builder.Logging.AddFilter(HostingDiagnosticsCategory, LogLevel.None);
+        // Paths, queries and redirect destinations carry link tokens, claim codes and keys: off
+        // whatever the configuration says (a post-configuration runs after host.json and appsettings).
+        builder.Services.PostConfigure<LoggerFilterOptions>(LogSecrecy.Apply);
         builder.Services.AddRessoStorage(builder.Configuration);
         builder.Services.AddRessoIngestion();
         builder.Services.AddSingleton(ApiKeys.FromConfiguration(builder.Configuration, builder.Environment));

@@ -13,7 +13,8 @@ namespace Resso.Functions.Tests.Reliability;
 /// <summary>
 /// Logs are read by more people than keys should be: whatever the host logs while it is handed
 /// function keys (header and <c>?code=</c>), wrong keys, signed link tokens, claim codes and bad
-/// input, none of those values, nor the link-signing key, may appear in a log line.
+/// input, none of those values, nor the link-signing key or the listener's user id, may appear in a
+/// log line — with host.json's logging removed and every category at Trace.
 /// </summary>
 public sealed class LogSecrecyTests(AzuriteFixture azurite)
 {
@@ -31,11 +32,19 @@ public sealed class LogSecrecyTests(AzuriteFixture azurite)
             {
                 services.AddSingleton<ILoggerProvider>(capture);
 
-                // Everything at Trace, as an operator chasing a problem might set it; category rules still apply.
-                services.Configure<LoggerFilterOptions>(o => o.Rules.Add(new LoggerFilterRule(null, null, LogLevel.Trace, null)));
+                // host.json's logging removed and everything at Trace, for every provider and for this
+                // one by name, as an operator chasing a problem might set it: only what the product
+                // itself filters in code stays off. (Registered before the product's own settings, so it runs first.)
+                services.PostConfigure<LoggerFilterOptions>(o =>
+                {
+                    o.Rules.Clear();
+                    o.MinLevel = LogLevel.Trace;
+                    o.Rules.Add(new LoggerFilterRule(null, null, LogLevel.Trace, null));
+                    o.Rules.Add(new LoggerFilterRule(typeof(LogCapture).FullName, null, LogLevel.Trace, null));
+                });
             });
         using var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = host.BaseAddress };
-        var secrets = new List<string> { RotatedKey, WrongKey, SelfHostServer.TestKey };
+        var secrets = new List<string> { RotatedKey, WrongKey, SelfHostServer.TestKey, "u_log" };
         secrets.AddRange(host.Get<IConfiguration>().GetSection("Resso:Links:Keys").GetChildren().Select(k => k.Value!).Where(v => v.Length > 0));
 
         // Keys in the header, in ?code=, and wrong ones.
