@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Resso.Functions.Core.Hosting;
+using Resso.Shared;
 using Resso.Shared.Catalog;
 using Resso.Shared.Events;
 using Resso.Shared.Ingestion;
@@ -35,9 +36,9 @@ public static class SongsApi
         using (document)
         {
             var errors = new Dictionary<string, string[]>();
-            if (!EventParser.IsValidId(songId))
+            if (!Ids.IsValid(songId))
             {
-                errors["songId"] = ["must be 1–64 characters of A–Z, a–z, 0–9, '_', '.', ':' or '-'."];
+                errors["songId"] = [Ids.Rule + "."];
             }
 
             var details = Read(document!.RootElement, errors);

@@ -7,8 +7,8 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Resso.Functions.Core.Hosting;
 using Resso.Functions.Core.Offers;
+using Resso.Shared;
 using Resso.Shared.Attribution;
-using Resso.Shared.Events;
 using Resso.Shared.Ingestion;
 using Resso.Shared.Links;
 
@@ -137,9 +137,9 @@ public static class ConversionsApi
             return required ? Error<string>(errors, name, "is required.") : null;
         }
 
-        return value.ValueKind == JsonValueKind.String && EventParser.IsValidId(value.GetString())
+        return value.ValueKind == JsonValueKind.String && Ids.IsValid(value.GetString())
             ? value.GetString()
-            : Error<string>(errors, name, "must be 1–64 characters of A–Z, a–z, 0–9, '_', '.', ':' or '-'.");
+            : Error<string>(errors, name, Ids.Rule + ".");
     }
 
     private static T? Error<T>(Dictionary<string, string[]> errors, string name, string message)

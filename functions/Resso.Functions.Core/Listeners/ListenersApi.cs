@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Resso.Functions.Core.Hosting;
+using Resso.Shared;
 using Resso.Ml.Mixes;
 using Resso.Shared.Events;
 
@@ -109,9 +110,9 @@ public static class ListenersApi
 
     private static void Id(string id, string name, Dictionary<string, string[]> errors)
     {
-        if (!EventParser.IsValidId(id))
+        if (!Ids.IsValid(id))
         {
-            errors[name] = ["must be 1–64 characters of A–Z, a–z, 0–9, '_', '.', ':' or '-'."];
+            errors[name] = [Ids.Rule + "."];
         }
     }
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Resso.Functions.Core.Hosting;
+using Resso.Shared;
 using Resso.Shared.Events;
 using Resso.Shared.Links;
 
@@ -25,9 +26,9 @@ public static class OffersApi
     {
         var query = request.Query;
         var errors = new Dictionary<string, string[]>();
-        if (!EventParser.IsValidId(songId))
+        if (!Ids.IsValid(songId))
         {
-            errors["songId"] = [IdRule];
+            errors["songId"] = [Ids.Rule + "."];
         }
 
         var userId = OptionalId(query["userId"], "userId", errors);
@@ -85,8 +86,6 @@ public static class OffersApi
             : Platform.Web;
     }
 
-    private const string IdRule = "must be 1–64 characters of A–Z, a–z, 0–9, '_', '.', ':' or '-'.";
-
     private static string? OptionalId(string? value, string name, Dictionary<string, string[]> errors)
     {
         if (string.IsNullOrEmpty(value))
@@ -94,9 +93,9 @@ public static class OffersApi
             return null;
         }
 
-        if (!EventParser.IsValidId(value))
+        if (!Ids.IsValid(value))
         {
-            errors[name] = [IdRule];
+            errors[name] = [Ids.Rule + "."];
             return null;
         }
 

@@ -50,15 +50,12 @@ public sealed class ParsedEvents
 
 /// <summary>
 /// Validates event payloads field by field, so a client learns every problem at once: one event
-/// object, or <c>{"events":[…]}</c>. Ids are 1–64 characters of <c>[A-Za-z0-9_.:-]</c>, safe as
-/// table keys; regions ISO 3166-1 alpha-2; times with an offset, not older than
+/// object, or <c>{"events":[…]}</c>. Ids follow <see cref="Ids"/>, safe as table keys; regions
+/// ISO 3166-1 alpha-2; times with an offset, not older than
 /// <see cref="IngestionOptions.MaxEventAge"/> nor later than now plus <see cref="IngestionOptions.MaxClockSkew"/>.
 /// </summary>
 public sealed partial class EventParser(TimeProvider timeProvider, IOptions<IngestionOptions> options)
 {
-    /// <summary>The longest valid id.</summary>
-    public const int MaxIdLength = 64;
-
     /// <summary>The latest a segment may end: one hour into a song.</summary>
     public const int MaxSegmentEndMs = 3_600_000;
 
@@ -71,12 +68,8 @@ public sealed partial class EventParser(TimeProvider timeProvider, IOptions<Inge
         CommentHandling = JsonCommentHandling.Disallow,
     };
 
-    private const string IdRule = "must be 1–64 characters of A–Z, a–z, 0–9, '_', '.', ':' or '-'";
-
-    [GeneratedRegex("^[A-Za-z0-9_.:-]{1,64}$")]
-    private static partial Regex IdPattern();
-
-    [GeneratedRegex(@"(Z|[+-]\d{2}:\d{2})$")]
+    // \z, not $: $ also matches before a final \n. [0-9], not \d: \d matches any Unicode digit.
+    [GeneratedRegex(@"(Z|[+-][0-9]{2}:[0-9]{2})\z")]
     private static partial Regex HasOffset();
 
     /// <summary>
@@ -128,9 +121,6 @@ public sealed partial class EventParser(TimeProvider timeProvider, IOptions<Inge
 
         return false;
     }
-
-    /// <summary>True when <paramref name="id"/> is a valid id.</summary>
-    public static bool IsValidId(string? id) => id is not null && IdPattern().IsMatch(id);
 
     /// <summary>Parses and validates a payload. <paramref name="isBatch"/> says which form it had.</summary>
     public ParsedEvents Parse(JsonElement root, out bool isBatch)
@@ -206,9 +196,9 @@ public sealed partial class EventParser(TimeProvider timeProvider, IOptions<Inge
     private static string? Id(JsonElement json, string name, Dictionary<string, string[]> errors)
     {
         var text = String(json, name, errors);
-        if (text is not null && !IsValidId(text))
+        if (text is not null && !Ids.IsValid(text))
         {
-            errors[name] = [IdRule + (text.Length > MaxIdLength ? $" (it has {text.Length})." : ".")];
+            errors[name] = [Ids.Rule + (text.Length > Ids.MaxLength ? $" (it has {text.Length})." : ".")];
             return null;
         }
 

@@ -5,14 +5,14 @@ namespace Resso.Shared.Links;
 /// inside the token, so the redirect needs no storage read to know it, and nobody can change it
 /// without the key.
 /// </summary>
-/// <param name="OfferId">The served offer: 1–32 characters of <c>[A-Za-z0-9_.:-]</c>.</param>
-/// <param name="SongId">The song: an id (1–64 characters of <c>[A-Za-z0-9_.:-]</c>).</param>
+/// <param name="OfferId">The served offer: an id (<see cref="Ids"/>) of at most 32 characters.</param>
+/// <param name="SongId">The song: an id (<see cref="Ids"/>).</param>
 /// <param name="VideoId">The video the song was heard in, when the app said; an id.</param>
 /// <param name="UserId">The viewer, when known; an id.</param>
 /// <param name="Region">The viewer's region, ISO 3166-1 alpha-2 (see <see cref="Events.Regions"/>).</param>
 /// <param name="Platform">The viewer's platform, which picks the store fallback.</param>
-/// <param name="Experiment">The offer experiment, if any: 1–32 characters of <c>[A-Za-z0-9_.:-]</c>.</param>
-/// <param name="Variant">The variant assigned: 1–32 characters of <c>[A-Za-z0-9_.:-]</c>.</param>
+/// <param name="Experiment">The offer experiment, if any: an id of at most 32 characters.</param>
+/// <param name="Variant">The variant assigned: an id of at most 32 characters.</param>
 /// <param name="StartMs">Where the app opens the song, in milliseconds, ≥ 0.</param>
 /// <param name="IssuedAt">When the link was made. Carried to the second: <see cref="LinkSigner.Sign"/> drops fractions.</param>
 /// <param name="ExpiresAt">When it stops working: after <paramref name="IssuedAt"/>, at most <see cref="MaxLifetime"/> later; to the second.</param>
@@ -34,8 +34,8 @@ public sealed record LinkClaims(
     /// <summary>The longest offer id.</summary>
     public const int MaxOfferIdLength = 32;
 
-    /// <summary>The longest song, video or user id (the id rule of every API).</summary>
-    public const int MaxIdLength = 64;
+    /// <summary>The longest song, video or user id (<see cref="Ids.MaxLength"/>).</summary>
+    public const int MaxIdLength = Ids.MaxLength;
 
     /// <summary>The longest experiment or variant name.</summary>
     public const int MaxNameLength = 32;
@@ -43,49 +43,25 @@ public sealed record LinkClaims(
     /// <summary>The longest a link may live; the token format refuses more.</summary>
     public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(366);
 
-    /// <summary>
-    /// True when <paramref name="value"/> is 1 to <paramref name="maxLength"/> characters of
-    /// <c>[A-Za-z0-9_.:-]</c>, the id rule of every API.
-    /// </summary>
-    public static bool IsValidId(string? value, int maxLength = MaxIdLength)
-    {
-        if (value is null || value.Length == 0 || value.Length > maxLength)
-        {
-            return false;
-        }
-
-        foreach (var c in value)
-        {
-            if (!IsIdChar(c))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    internal static bool IsIdChar(int c) => char.IsAsciiLetterOrDigit((char)c) || c is '_' or '.' or ':' or '-';
-
     /// <summary>The first thing that keeps these claims from being signed, or null when they can be.</summary>
     internal string? Problem()
     {
-        if (!IsValidId(OfferId, MaxOfferIdLength))
+        if (!Ids.IsValid(OfferId, MaxOfferIdLength))
         {
-            return $"{nameof(OfferId)} must be 1–{MaxOfferIdLength} characters of [A-Za-z0-9_.:-].";
+            return $"{nameof(OfferId)} {Ids.RuleFor(MaxOfferIdLength)}.";
         }
 
-        if (!IsValidId(SongId))
+        if (!Ids.IsValid(SongId))
         {
             return $"{nameof(SongId)} must be an id.";
         }
 
-        if (VideoId is not null && !IsValidId(VideoId))
+        if (VideoId is not null && !Ids.IsValid(VideoId))
         {
             return $"{nameof(VideoId)} must be null or an id.";
         }
 
-        if (UserId is not null && !IsValidId(UserId))
+        if (UserId is not null && !Ids.IsValid(UserId))
         {
             return $"{nameof(UserId)} must be null or an id.";
         }
@@ -100,14 +76,14 @@ public sealed record LinkClaims(
             return $"{nameof(Platform)} must be a defined platform.";
         }
 
-        if (Experiment is not null && !IsValidId(Experiment, MaxNameLength))
+        if (Experiment is not null && !Ids.IsValid(Experiment, MaxNameLength))
         {
-            return $"{nameof(Experiment)} must be null or 1–{MaxNameLength} characters of [A-Za-z0-9_.:-].";
+            return $"{nameof(Experiment)} must be null or an id of at most {MaxNameLength} characters.";
         }
 
-        if (Variant is not null && !IsValidId(Variant, MaxNameLength))
+        if (Variant is not null && !Ids.IsValid(Variant, MaxNameLength))
         {
-            return $"{nameof(Variant)} must be null or 1–{MaxNameLength} characters of [A-Za-z0-9_.:-].";
+            return $"{nameof(Variant)} must be null or an id of at most {MaxNameLength} characters.";
         }
 
         if (Kind is { } kind && !Enum.IsDefined(kind))

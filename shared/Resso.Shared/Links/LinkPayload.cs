@@ -171,17 +171,15 @@ internal static class LinkPayload
                 return false;
             }
 
-            var bytes = _data.Slice(_position, length);
-            foreach (var b in bytes)
+            // Bytes outside ASCII decode to '?', which the id rule refuses.
+            var text = Encoding.ASCII.GetString(_data.Slice(_position, length));
+            if (!Ids.IsValid(text, maxLength))
             {
-                if (!LinkClaims.IsIdChar(b))
-                {
-                    return false;
-                }
+                return false;
             }
 
             _position += length;
-            value = Encoding.ASCII.GetString(bytes);
+            value = text;
             return true;
         }
 

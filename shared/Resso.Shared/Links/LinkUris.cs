@@ -13,17 +13,17 @@ public static class LinkUris
     public static string AppUri(string songId, int startMs, string clickId)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(startMs);
-        if (!LinkClaims.IsValidId(songId))
+        if (!Ids.IsValid(songId))
         {
             throw new ArgumentException("Not an id.", nameof(songId));
         }
 
-        if (!LinkClaims.IsValidId(clickId))
+        if (!Ids.IsValid(clickId))
         {
             throw new ArgumentException("Not an id.", nameof(clickId));
         }
 
-        // Ids are [A-Za-z0-9_.:-]: nothing in them needs escaping in a path or query.
+        // Ids are [A-Za-z0-9_.:-] and never a dot segment: nothing in them needs escaping in a path or query.
         return string.Create(CultureInfo.InvariantCulture, $"{AppScheme}://track/{songId}?t={startMs}&c={clickId}");
     }
 

@@ -65,9 +65,9 @@ public sealed class OfferOptions : IValidatableObject
                 yield return Error($"{prefix}__TrialDays must be 0 (no trial) to {RegionPlan.MaxTrialDays}; got {plan.TrialDays}.", nameof(Regions));
             }
 
-            if (!LinkClaims.IsValidId(plan.Plan))
+            if (!Ids.IsValid(plan.Plan))
             {
-                yield return Error($"{prefix}__Plan must be 1–64 characters of A–Z, a–z, 0–9, '_', '.', ':' or '-', such as premium-monthly; got '{plan.Plan}'.", nameof(Regions));
+                yield return Error($"{prefix}__Plan {Ids.Rule}, such as premium-monthly; got '{plan.Plan}'.", nameof(Regions));
             }
         }
 
@@ -80,7 +80,12 @@ public sealed class OfferOptions : IValidatableObject
             }
 
             var prefix = $"Resso__Offers__Experiments__{i}";
-            if (experiment.Name is { } name && !experimentNames.Add(name))
+            // Names travel in link tokens, which hold only ids: one that is not would fail every offer.
+            if (experiment.Name is { Length: > 0 } invalid && !Ids.IsValid(invalid, LinkClaims.MaxNameLength))
+            {
+                yield return Error($"{prefix}__Name {Ids.RuleFor(LinkClaims.MaxNameLength)}; got '{invalid}'.", nameof(Experiments));
+            }
+            else if (experiment.Name is { } name && !experimentNames.Add(name))
             {
                 yield return Error($"{prefix}__Name: another experiment is already named '{name}' (names are compared ignoring case).", nameof(Experiments));
             }
@@ -88,7 +93,11 @@ public sealed class OfferOptions : IValidatableObject
             var variantNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             for (var j = 0; j < experiment.Variants.Count; j++)
             {
-                if (experiment.Variants[j]?.Name is { } variantName && !variantNames.Add(variantName))
+                if (experiment.Variants[j]?.Name is { Length: > 0 } invalidVariant && !Ids.IsValid(invalidVariant, LinkClaims.MaxNameLength))
+                {
+                    yield return Error($"{prefix}__Variants__{j}__Name {Ids.RuleFor(LinkClaims.MaxNameLength)}; got '{invalidVariant}'.", nameof(Experiments));
+                }
+                else if (experiment.Variants[j]?.Name is { } variantName && !variantNames.Add(variantName))
                 {
                     yield return Error($"{prefix}__Variants__{j}__Name: another variant of '{experiment.Name}' is already named '{variantName}' (names are compared ignoring case).", nameof(Experiments));
                 }
@@ -126,13 +135,12 @@ public sealed class RegionPlan
 public sealed class OfferExperiment
 {
     /// <summary>
-    /// The experiment's name, carried in offers, link tokens and reports: 1–32 characters of
-    /// <c>[A-Za-z0-9_.:-]</c>, unique ignoring case. It seeds variant assignment: renaming an
-    /// experiment reshuffles its viewers.
+    /// The experiment's name, carried in offers, link tokens and reports: an id (<see cref="Ids"/>)
+    /// of at most 32 characters, unique ignoring case (both checked by <see cref="OfferOptions.Validate"/>).
+    /// It seeds variant assignment: renaming an experiment reshuffles its viewers.
     /// </summary>
     /// <value>None: required.</value>
-    [Required(ErrorMessage = "{0} is required: 1–32 characters of A–Z, a–z, 0–9, '_', '.', ':' or '-'.")]
-    [RegularExpression("^[A-Za-z0-9_.:-]{1,32}$", ErrorMessage = "{0} must be 1–32 characters of A–Z, a–z, 0–9, '_', '.', ':' or '-'.")]
+    [Required(ErrorMessage = "{0} is required: an id of at most 32 characters (A–Z, a–z, 0–9, '_', '.', ':' or '-').")]
     public string Name { get; set; } = "";
 
     /// <summary>The variants, at least one.</summary>
@@ -145,10 +153,9 @@ public sealed class OfferExperiment
 /// <summary>One arm of an <see cref="OfferExperiment"/>.</summary>
 public sealed class OfferVariant
 {
-    /// <summary>The variant's name, carried in offers, link tokens and reports: 1–32 characters of <c>[A-Za-z0-9_.:-]</c>, unique within its experiment ignoring case.</summary>
+    /// <summary>The variant's name, carried in offers, link tokens and reports: an id (<see cref="Ids"/>) of at most 32 characters, unique within its experiment ignoring case.</summary>
     /// <value>None: required.</value>
-    [Required(ErrorMessage = "{0} is required: 1–32 characters of A–Z, a–z, 0–9, '_', '.', ':' or '-'.")]
-    [RegularExpression("^[A-Za-z0-9_.:-]{1,32}$", ErrorMessage = "{0} must be 1–32 characters of A–Z, a–z, 0–9, '_', '.', ':' or '-'.")]
+    [Required(ErrorMessage = "{0} is required: an id of at most 32 characters (A–Z, a–z, 0–9, '_', '.', ':' or '-').")]
     public string Name { get; set; } = "";
 
     /// <summary>The variant's share of the experiment's viewers, relative to the other variants' weights.</summary>

@@ -47,12 +47,30 @@ public sealed class EventParserTests
     }
 
     [Theory]
+    [InlineData("eventId")]
+    [InlineData("userId")]
+    [InlineData("songId")]
+    [InlineData("videoId")]
+    public void Parse_IdEndingInNewline_IsRejectedNamingTheField(string field)
+    {
+        // e_1, u_1, s_1, v_1 followed by a JSON-escaped newline.
+        var json = Event().Replace($"\"{field}\":\"{field[0]}_1\"", $"\"{field}\":\"{field[0]}_1\\n\"", StringComparison.Ordinal);
+
+        var parsed = Parse(json, out _);
+
+        Assert.Empty(parsed.Valid);
+        Assert.Equal([field], Assert.Single(parsed.Rejected).Errors.Keys);
+    }
+
+    [Theory]
     [InlineData("2026-11-25T12:04:59Z", true)]   // within the 5-minute clock skew
     [InlineData("2026-11-25T12:05:01Z", false)]  // beyond it
     [InlineData("2026-10-26T12:00:01Z", true)]   // just under 30 days old
     [InlineData("2026-10-26T11:59:59Z", false)]  // just over
     [InlineData("2026-11-25T12:00:00", false)]   // no offset
     [InlineData("2026-11-25", false)]            // no time
+    [InlineData("2026-11-25T12:00:00Z\\n", false)] // a newline after the offset (JSON-escaped)
+    [InlineData("2026-11-25T12:00:00+0\u0667:00", false)] // an Arabic-Indic digit in the offset
     public void Parse_OccurredAt_AcceptsOnlyOffsetTimesWithinTheWindow(string occurredAt, bool valid)
     {
         var parsed = Parse(Event().Replace("2026-11-25T11:00:00+07:00", occurredAt, StringComparison.Ordinal), out _);

@@ -50,6 +50,9 @@ public sealed class OfferOptionsTests
         { "negative weight", o => o.Experiments.Add(Experiment("x", Variant("a", weight: -5))), "Weight" },
         { "negative trial override", o => o.Experiments.Add(Experiment("x", Variant("a", trialDays: -1))), "TrialDays" },
         { "variant name with a slash", o => o.Experiments.Add(Experiment("x", Variant("a/b"))), "Name" },
+        { "variant name a dot segment", o => o.Experiments.Add(Experiment("x", Variant(".."))), "Resso__Offers__Experiments__0__Variants__0__Name" },
+        { "experiment name ending in a newline", o => o.Experiments.Add(Experiment("x\n", Variant("a"))), "Resso__Offers__Experiments__0__Name" },
+        { "plan ending in a newline", o => o.Regions["ID"].Plan = "premium-monthly\n", "Resso__Offers__Regions__ID__Plan" },
         { "empty variant headline", o => o.Experiments.Add(Experiment("x", Variant("a", headline: ""))), "Headline" },
         { "empty default headline", o => o.DefaultHeadlines.Subscribe = "", "Subscribe" },
     };
