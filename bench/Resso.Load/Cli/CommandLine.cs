@@ -429,9 +429,10 @@ public static partial class CommandLine
             : throw new UsageException($"--header takes '<name>: <value>', not '{header}'.");
     }
 
-    [GeneratedRegex(@"^(?<n>\d+(\.\d+)?)(?<unit>ms|s|m|min|h)?$", RegexOptions.CultureInvariant)]
+    // \z, not $ ($ also matches before a final \n: "a\n" would be printed unquoted); [0-9], not \d (any Unicode digit).
+    [GeneratedRegex(@"^(?<n>[0-9]+(\.[0-9]+)?)(?<unit>ms|s|m|min|h)?\z", RegexOptions.CultureInvariant)]
     private static partial Regex TimePattern();
 
-    [GeneratedRegex(@"^[A-Za-z0-9_./:=@%+,-]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[A-Za-z0-9_./:=@%+,-]+\z", RegexOptions.CultureInvariant)]
     private static partial Regex SafeForShell();
 }

@@ -143,9 +143,10 @@ public sealed partial class IdPools
         }
     }
 
-    [GeneratedRegex(@"^(?<prefix>.*?)(?<from>\d+)\.\.(?<to>\d+)$", RegexOptions.CultureInvariant)]
+    // \z, not $ ($ also matches before a final \n); [0-9], not \d (any Unicode digit).
+    [GeneratedRegex(@"^(?<prefix>.*?)(?<from>[0-9]+)\.\.(?<to>[0-9]+)\z", RegexOptions.CultureInvariant)]
     private static partial Regex RangePattern();
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*\z", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
 }

@@ -14,7 +14,7 @@ public sealed class StorageOptions
     /// runs can share one account without seeing each other's data.
     /// </summary>
     /// <value>Empty: the names of <see cref="StorageNames"/> as they are.</value>
-    [RegularExpression("^([a-z][a-z0-9]{0,11})?$", ErrorMessage = "Resso__Storage__Prefix must be empty or 1–12 lowercase letters and digits, starting with a letter.")]
+    [RegularExpression(@"^([a-z][a-z0-9]{0,11})?\z", ErrorMessage = "Resso__Storage__Prefix must be empty or 1–12 lowercase letters and digits, starting with a letter.")]
     public string Prefix { get; set; } = "";
 }
 

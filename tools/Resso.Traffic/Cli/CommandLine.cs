@@ -186,7 +186,7 @@ public static class CommandLine
             throw new UsageException("--target file needs --out <path>.");
         }
 
-        if (values.TryGetValue("--prefix", out var prefix) && !System.Text.RegularExpressions.Regex.IsMatch(prefix, "^([a-z][a-z0-9]{0,11})?$"))
+        if (values.TryGetValue("--prefix", out var prefix) && !System.Text.RegularExpressions.Regex.IsMatch(prefix, @"^([a-z][a-z0-9]{0,11})?\z"))
         {
             throw new UsageException("--prefix must be empty or 1-12 lowercase letters and digits, starting with a letter.");
         }
