@@ -32,12 +32,26 @@ public static class Problems
     /// <summary>415: the body is not JSON.</summary>
     public static ProblemHttpResult UnsupportedMediaType() => Problem(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "The body must be application/json.", null);
 
-    /// <summary>503 with <c>Retry-After</c>: storage is not answering (or the circuit is open); nothing was stored.</summary>
-    public static ProblemHttpResult StorageUnavailable(HttpResponse response, Exception exception)
+    /// <summary>The 503 detail of a route that only reads.</summary>
+    public const string ReadOnly = "Nothing was changed; retrying the request is safe.";
+
+    /// <summary>
+    /// The 503 detail of an idempotent write: storage may have applied it before its answer was lost,
+    /// and a retry of the same request changes nothing more.
+    /// </summary>
+    public const string RetrySafe = "The request may or may not have taken effect; retrying it is safe.";
+
+    /// <summary>
+    /// 503 with <c>Retry-After</c>: storage is not answering (or the circuit is open).
+    /// <paramref name="effect"/> tells the client what the request may have done and whether
+    /// retrying is safe (<see cref="ReadOnly"/>, <see cref="RetrySafe"/> or the route's own words);
+    /// never that nothing was stored unless nothing could have been.
+    /// </summary>
+    public static ProblemHttpResult StorageUnavailable(HttpResponse response, Exception exception, string effect)
     {
         var retryAfter = StorageGuard.RetryAfter(exception);
         response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return Problem(StatusCodes.Status503ServiceUnavailable, "storage-unavailable", "Storage is not answering; nothing was stored. Retry after the time in Retry-After.", null);
+        return Problem(StatusCodes.Status503ServiceUnavailable, "storage-unavailable", "Storage is not answering. Retry after the time in Retry-After.", effect);
     }
 
     private static ProblemHttpResult Problem(int status, string type, string title, string? detail) =>

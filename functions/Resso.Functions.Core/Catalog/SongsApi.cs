@@ -8,6 +8,7 @@ using Resso.Shared;
 using Resso.Shared.Catalog;
 using Resso.Shared.Events;
 using Resso.Shared.Ingestion;
+using Resso.Shared.Storage;
 
 namespace Resso.Functions.Core.Catalog;
 
@@ -25,7 +26,7 @@ public static class SongsApi
 
     /// <summary>Creates or replaces a song's details: <c>201</c> when new (or a placeholder until now), else <c>200</c>.</summary>
     public static async Task<Results<Created<SongDetails>, Ok<SongDetails>, ValidationProblem, ProblemHttpResult>> PutSongAsync(
-        string songId, HttpRequest request, SongCatalog catalog, CancellationToken cancellationToken)
+        string songId, HttpRequest request, SongCatalog catalog, StorageGuard guard, CancellationToken cancellationToken)
     {
         var (document, problem) = await JsonBody.ReadAsync(request, MaxBodyBytes, cancellationToken);
         if (problem is not null)
@@ -47,9 +48,17 @@ public static class SongsApi
                 return Problems.Validation(errors);
             }
 
-            return await catalog.UpsertAsync(songId, details!, cancellationToken)
-                ? TypedResults.Created($"{RessoApi.RoutePrefix}/songs/{songId}", details)
-                : TypedResults.Ok(details);
+            try
+            {
+                return await guard.ExecuteAsync(ct => new ValueTask<bool>(catalog.UpsertAsync(songId, details!, ct)), cancellationToken)
+                    ? TypedResults.Created($"{RessoApi.RoutePrefix}/songs/{songId}", details)
+                    : TypedResults.Ok(details);
+            }
+            catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))
+            {
+                // An upsert: repeating it with the same details stores the same song.
+                return Problems.StorageUnavailable(request.HttpContext.Response, ex, Problems.RetrySafe);
+            }
         }
     }
 

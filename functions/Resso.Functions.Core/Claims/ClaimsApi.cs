@@ -17,6 +17,11 @@ public sealed record ClaimedLink(string SongId, int StartMs, string ClickId, str
 /// <summary><c>POST /api/claims/{code}</c>: the deferred deep link, redeemed exactly once.</summary>
 public static class ClaimsApi
 {
+    // The conditional update may have reached storage before its answer was lost: a retry then meets
+    // a redeemed code. Say so, rather than promise that nothing happened.
+    private const string RedemptionMayHaveHappened =
+        "The code may or may not have been redeemed. Retry after the time in Retry-After; if this request redeemed it, the retry answers 409.";
+
     /// <summary>Maps the route (anonymous: the code is the secret).</summary>
     public static IEndpointRouteBuilder MapClaimsApi(this IEndpointRouteBuilder routes)
     {
@@ -57,7 +62,7 @@ public static class ClaimsApi
         }
         catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))
         {
-            return Problems.StorageUnavailable(request.HttpContext.Response, ex);
+            return Problems.StorageUnavailable(request.HttpContext.Response, ex, RedemptionMayHaveHappened);
         }
     }
 }

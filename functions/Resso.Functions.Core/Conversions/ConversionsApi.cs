@@ -99,7 +99,7 @@ public static class ConversionsApi
             }
             catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))
             {
-                return Problems.StorageUnavailable(request.HttpContext.Response, ex);
+                return Problems.StorageUnavailable(request.HttpContext.Response, ex, Problems.RetrySafe);
             }
         }
     }

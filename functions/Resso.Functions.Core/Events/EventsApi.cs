@@ -18,6 +18,11 @@ public sealed record EventsAccepted(int Accepted, int Messages);
 /// <summary><c>POST /api/events</c>: "song used in short video" events from the short-video app.</summary>
 public static class EventsApi
 {
+    // Some messages may have been enqueued before storage stopped answering; a retry enqueues them
+    // again, and the processor counts each (userId, eventId) once.
+    private const string EnqueueMayHaveHappened =
+        "Some of the events may have been accepted; retrying the whole request is safe: each event is counted once by its userId and eventId.";
+
     /// <summary>Maps the route (key required).</summary>
     public static IEndpointRouteBuilder MapEventsApi(this IEndpointRouteBuilder routes)
     {
@@ -54,8 +59,7 @@ public static class EventsApi
             }
             catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))
             {
-                // Some messages may have been enqueued; the client's retry is safe, events count once.
-                return Problems.StorageUnavailable(request.HttpContext.Response, ex);
+                return Problems.StorageUnavailable(request.HttpContext.Response, ex, EnqueueMayHaveHappened);
             }
         }
     }

@@ -104,7 +104,7 @@ public static class ListenersApi
         }
         catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))
         {
-            return Problems.StorageUnavailable(request.HttpContext.Response, ex);
+            return Problems.StorageUnavailable(request.HttpContext.Response, ex, Problems.ReadOnly);
         }
     }
 

@@ -69,9 +69,12 @@ public static class ModelApi
         }
         catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))
         {
-            return Problems.StorageUnavailable(request.HttpContext.Response, ex);
+            return Problems.StorageUnavailable(request.HttpContext.Response, ex, Problems.ReadOnly);
         }
     }
+
+    // A retry after a lost answer may queue a second request; the trainer treats it like any other.
+    private const string RetrainMayBeQueued = "The retrain may or may not have been queued; retrying may queue a second one, which is harmless.";
 
     /// <summary>Queues a retrain; the <c>model-retrain</c> function trains and publishes if the candidate holds up.</summary>
     public static async Task<Results<Accepted<RetrainQueued>, ProblemHttpResult>> RequestRetrainAsync(
@@ -85,7 +88,7 @@ public static class ModelApi
         }
         catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))
         {
-            return Problems.StorageUnavailable(request.HttpContext.Response, ex);
+            return Problems.StorageUnavailable(request.HttpContext.Response, ex, RetrainMayBeQueued);
         }
 
         return TypedResults.Accepted((string?)null, new RetrainQueued(true, reason));

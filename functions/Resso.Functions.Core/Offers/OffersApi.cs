@@ -72,7 +72,7 @@ public static class OffersApi
         }
         catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))
         {
-            return Problems.StorageUnavailable(request.HttpContext.Response, ex);
+            return Problems.StorageUnavailable(request.HttpContext.Response, ex, Problems.ReadOnly);
         }
     }
 

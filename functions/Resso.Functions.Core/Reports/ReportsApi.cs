@@ -56,7 +56,7 @@ public static class ReportsApi
         }
         catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))
         {
-            return Problems.StorageUnavailable(request.HttpContext.Response, ex);
+            return Problems.StorageUnavailable(request.HttpContext.Response, ex, Problems.ReadOnly);
         }
 
         return request.Headers.Accept.ToString().Contains("text/csv", StringComparison.OrdinalIgnoreCase)
