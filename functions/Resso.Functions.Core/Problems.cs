@@ -54,6 +54,10 @@ public static class Problems
         return Problem(StatusCodes.Status503ServiceUnavailable, "storage-unavailable", "Storage is not answering. Retry after the time in Retry-After.", effect);
     }
 
+    /// <summary>409: the request conflicts with what is stored; <paramref name="extensions"/> say how.</summary>
+    public static ProblemHttpResult Conflict(string type, string title, string detail, IEnumerable<KeyValuePair<string, object?>>? extensions = null) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: title, type: TypePrefix + type, extensions: extensions);
+
     private static ProblemHttpResult Problem(int status, string type, string title, string? detail) =>
         TypedResults.Problem(detail, statusCode: status, title: title, type: TypePrefix + type);
 }

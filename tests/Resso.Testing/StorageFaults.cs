@@ -23,6 +23,12 @@ public sealed class StorageFaults : HttpPipelinePolicy
     /// <summary>Decides, per completed write request while armed (method, path, 1-based count), whether to throw.</summary>
     public Func<string, string, int, bool> FailAfter { get; set; } = (_, _, _) => false;
 
+    /// <summary>
+    /// Decides, per request while armed (method, path), whether to fail it with a 503 before it reaches
+    /// storage: what it asked for does not happen, as when storage is down for that one call.
+    /// </summary>
+    public Func<string, string, bool> FailBefore { get; set; } = (_, _) => false;
+
     /// <summary>How many faults were injected.</summary>
     public int Injected { get; private set; }
 
@@ -36,14 +42,26 @@ public sealed class StorageFaults : HttpPipelinePolicy
 
     public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
+        Refuse(message);
         await ProcessNextAsync(message, pipeline);
         Check(message);
     }
 
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
+        Refuse(message);
         ProcessNext(message, pipeline);
         Check(message);
+    }
+
+    private void Refuse(HttpMessage message)
+    {
+        var method = message.Request.Method.Method;
+        if (Armed && FailBefore(method, message.Request.Uri.Path))
+        {
+            Injected++;
+            throw new RequestFailedException(503, $"Injected fault: {method} {message.Request.Uri.Path} never reached storage.");
+        }
     }
 
     private void Check(HttpMessage message)

@@ -16,7 +16,7 @@ namespace Resso.Functions.Core.Conversions;
 
 /// <summary>What <c>POST /api/conversions</c> answers.</summary>
 /// <param name="ConversionId">As sent.</param>
-/// <param name="Duplicate">It had been recorded before; nothing changed.</param>
+/// <param name="Duplicate">It had been recorded before with the same values: nothing new was stored (the user's subscription state was applied again).</param>
 /// <param name="Attributed">A click was found for it.</param>
 /// <param name="Attribution">How, and to what.</param>
 public sealed record ConversionResult(string ConversionId, bool Duplicate, bool Attributed, ConversionAttribution? Attribution);
@@ -25,10 +25,21 @@ public sealed record ConversionResult(string ConversionId, bool Duplicate, bool 
 /// <c>POST /api/conversions</c> (billing, key required): a subscription happened. Attributed to the
 /// click it names (<c>clickId</c>), the click behind a claim code (<c>claimCode</c>), the offer of a
 /// link token valid when the conversion occurred (<c>token</c>), or else the user's last click within
-/// the attribution window; kept unattributed when none. Idempotent by <c>conversionId</c>.
+/// the attribution window; kept unattributed when none. Idempotent by <c>conversionId</c>: the same
+/// conversion again is <c>200</c>, another conversion under the same id is <c>409</c>.
 /// </summary>
 public static class ConversionsApi
 {
+    /// <summary>
+    /// How long ago a conversion may have occurred: 366 days, so that a year-old conversion is
+    /// always in. Billing reports conversions as they happen and retries for far less; anything older
+    /// is an import, which this route is not for, and the attribution window is days.
+    /// </summary>
+    public static readonly TimeSpan MaxAge = TimeSpan.FromDays(366);
+
+    /// <summary>How far ahead of this server's clock a conversion may be dated: 5 minutes.</summary>
+    public static readonly TimeSpan MaxClockSkew = TimeSpan.FromMinutes(5);
+
     private const int MaxBodyBytes = 8 * 1024;
 
     /// <summary>Maps the route (key required).</summary>
@@ -38,7 +49,10 @@ public static class ConversionsApi
         return routes;
     }
 
-    /// <summary>201 when recorded now, 200 when it had been (the stored record), 400 for invalid fields.</summary>
+    /// <summary>
+    /// 201 when recorded now; 200 when it had been, with the same values (the stored record); 409 when
+    /// the id is recorded with other values; 400 for invalid fields.
+    /// </summary>
     public static async Task<Results<Created<ConversionResult>, Ok<ConversionResult>, ValidationProblem, ProblemHttpResult>> RecordAsync(
         HttpRequest request, AttributionStore attribution, SongCatalog catalog, LinkSigner signer, OfferService offers,
         IOptions<DeepLinkOptions> options, TimeProvider timeProvider, StorageGuard guard, CancellationToken cancellationToken)
@@ -67,10 +81,7 @@ public static class ConversionsApi
             var currency = body.TryGetProperty("currency", out var c) && c.ValueKind == JsonValueKind.String && c.GetString() is { Length: 3 } code && code.All(char.IsAsciiLetterUpper)
                 ? code
                 : Error<string>(errors, "currency", "is required: an ISO 4217 code such as IDR or USD.");
-            var occurredAt = body.TryGetProperty("occurredAt", out var t) && t.ValueKind == JsonValueKind.String && t.TryGetDateTimeOffset(out var at)
-                && t.GetString()!.Contains('T', StringComparison.Ordinal) && at <= timeProvider.GetUtcNow().AddMinutes(5)
-                ? at
-                : Error<DateTimeOffset>(errors, "occurredAt", "is required: an ISO 8601 date and time with offset, not in the future.");
+            var occurredAt = OccurredAt(body, timeProvider.GetUtcNow(), errors);
             var trial = !body.TryGetProperty("trial", out var tr) || tr.ValueKind == JsonValueKind.Null
                 ? amount == 0
                 : tr.ValueKind is JsonValueKind.True or JsonValueKind.False ? tr.GetBoolean() : Error<bool>(errors, "trial", "must be true or false.");
@@ -88,12 +99,23 @@ public static class ConversionsApi
 
             try
             {
-                var (stored, duplicate) = await guard.ExecuteAsync(async ct =>
+                var recording = await guard.ExecuteAsync(async ct =>
                 {
                     var attributionFound = await AttributeAsync(userId!, occurredAt, clickId, claimCode, token, attribution, catalog, signer, options.Value, ct);
                     return await attribution.RecordConversionAsync(new ConversionRecord(conversionId!, userId!, plan!, amount, currency!, occurredAt, trial, attributionFound), ct);
                 }, cancellationToken);
+                if (recording.Outcome == ConversionOutcome.Conflict)
+                {
+                    return Problems.Conflict(
+                        "conversion-conflict",
+                        "This conversionId is recorded with other values.",
+                        $"Conversion '{conversionId}' is recorded with another {string.Join(", ", recording.ConflictingFields)}; nothing was changed.",
+                        [new("conflictingFields", recording.ConflictingFields)]);
+                }
+
                 offers.ForgetSubscription(userId!);
+                var stored = recording.Conversion;
+                var duplicate = recording.Outcome == ConversionOutcome.Duplicate;
                 var result = new ConversionResult(stored.ConversionId, duplicate, stored.Attribution is not null, stored.Attribution);
                 return duplicate ? TypedResults.Ok(result) : TypedResults.Created((string?)null, result);
             }
@@ -128,6 +150,28 @@ public static class ConversionsApi
         return await attribution.GetLastClickAsync(userId, occurredAt - options.AttributionWindow, cancellationToken) is { } last && last.ClickedAt <= occurredAt.AddMinutes(5)
             ? new ConversionAttribution("last_click", last.ClickId, last.OfferId, last.Keys)
             : null;
+    }
+
+    private static DateTimeOffset OccurredAt(JsonElement body, DateTimeOffset now, Dictionary<string, string[]> errors)
+    {
+        if (!body.TryGetProperty("occurredAt", out var value) || value.ValueKind != JsonValueKind.String
+            || !value.TryGetDateTimeOffset(out var at) || !value.GetString()!.Contains('T', StringComparison.Ordinal))
+        {
+            return Error<DateTimeOffset>(errors, "occurredAt", "is required: an ISO 8601 date and time with offset, e.g. 2026-11-24T08:00:00Z.");
+        }
+
+        if (at > now + MaxClockSkew)
+        {
+            return Error<DateTimeOffset>(errors, "occurredAt", $"is in the future (more than {MaxClockSkew.TotalMinutes:0} minutes after the server's clock).");
+        }
+
+        // With the attribution window bounded too (DeepLinkOptions), occurredAt minus the window stays within the calendar.
+        if (at < now - MaxAge)
+        {
+            return Error<DateTimeOffset>(errors, "occurredAt", $"is more than {MaxAge.TotalDays:0} days ago; older conversions are not accepted.");
+        }
+
+        return at;
     }
 
     private static string? Id(JsonElement body, string name, bool required, Dictionary<string, string[]> errors)

@@ -25,8 +25,13 @@ public sealed class DeepLinkOptions
     /// <value>7 days.</value>
     public TimeSpan ClaimLifetime { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>How far back a conversion without an explicit click looks for the user's last click.</summary>
+    /// <summary>
+    /// How far back a conversion without an explicit click looks for the user's last click: from
+    /// 0 to 366 days (bounded so that looking back from the oldest accepted conversion stays within
+    /// the calendar).
+    /// </summary>
     /// <value>7 days.</value>
+    [Range(typeof(TimeSpan), "00:00:00", "366.00:00:00", ErrorMessage = "Resso__Links__AttributionWindow must be from 00:00:00 to 366.00:00:00.")]
     public TimeSpan AttributionWindow { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>The hosts redirects may go to: those of the configured store and player URLs.</summary>

@@ -56,6 +56,32 @@ public sealed record ConversionAttribution(string Method, string ClickId, string
 /// <param name="Attribution">The click it is attributed to; null when none is found (kept and reported as unattributed).</param>
 public sealed record ConversionRecord(string ConversionId, string UserId, string Plan, decimal Amount, string Currency, DateTimeOffset OccurredAt, bool IsTrial, ConversionAttribution? Attribution);
 
+/// <summary>What <see cref="AttributionStore.RecordConversionAsync"/> did.</summary>
+public enum ConversionOutcome
+{
+    /// <summary>Stored now, and the user's subscription state with it.</summary>
+    Recorded,
+
+    /// <summary>
+    /// Stored before with the same values: nothing new was stored, and the user's subscription state
+    /// was applied again, in case the attempt that stored the conversion stopped before it.
+    /// </summary>
+    Duplicate,
+
+    /// <summary>Stored before with other values: nothing was changed.</summary>
+    Conflict,
+}
+
+/// <summary>The result of recording a conversion.</summary>
+/// <param name="Conversion">The conversion as stored: the one given when recorded now, else the one stored first.</param>
+/// <param name="Outcome">What happened.</param>
+/// <param name="ConflictingFields">
+/// For a <see cref="ConversionOutcome.Conflict"/>, the fields whose values differ from the stored
+/// ones, named as in <c>POST /api/conversions</c>: <c>userId</c>, <c>plan</c>, <c>amount</c>,
+/// <c>currency</c>, <c>occurredAt</c>, <c>trial</c>; otherwise empty.
+/// </param>
+public sealed record ConversionRecording(ConversionRecord Conversion, ConversionOutcome Outcome, IReadOnlyList<string> ConflictingFields);
+
 /// <summary>A user's subscription state, as the offer decision needs it.</summary>
 /// <param name="IsSubscriber">Subscribed (paid or trial).</param>
 /// <param name="HadTrial">Has had a free trial.</param>

@@ -160,10 +160,13 @@ public sealed class AttributionStore(TableServiceClient tables, StorageNames nam
     }
 
     /// <summary>
-    /// Records a conversion once per id: the first call stores it (and the user's new subscription
-    /// state) and returns it with <c>Duplicate</c> false; later calls change nothing and return the stored one.
+    /// Records a conversion once per id. The first call stores it, then the user's subscription
+    /// state. A later call with the same values stores nothing new but applies the subscription
+    /// state again (a merge, safe to repeat), so that a retry after a failure between the two writes
+    /// completes what the first call began; a later call with other values changes nothing and
+    /// names the fields that differ.
     /// </summary>
-    public async Task<(ConversionRecord Conversion, bool Duplicate)> RecordConversionAsync(ConversionRecord conversion, CancellationToken cancellationToken = default)
+    public async Task<ConversionRecording> RecordConversionAsync(ConversionRecord conversion, CancellationToken cancellationToken = default)
     {
         var partition = ConversionPartition(conversion.ConversionId);
         var row = new TableEntity(partition, conversion.ConversionId)
@@ -190,11 +193,26 @@ public sealed class AttributionStore(TableServiceClient tables, StorageNames nam
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
-            var existing = await _conversions.GetEntityAsync<TableEntity>(partition, conversion.ConversionId, cancellationToken: cancellationToken);
-            return (ToConversion(existing.Value), true);
+            var existing = ToConversion((await _conversions.GetEntityAsync<TableEntity>(partition, conversion.ConversionId, cancellationToken: cancellationToken)).Value);
+            var conflicting = ConflictingFields(existing, conversion);
+            if (conflicting.Count > 0)
+            {
+                return new ConversionRecording(existing, ConversionOutcome.Conflict, conflicting);
+            }
+
+            await ApplySubscriptionAsync(existing, cancellationToken);
+            return new ConversionRecording(existing, ConversionOutcome.Duplicate, []);
         }
 
-        // After the conversion row: a crash in between leaves the state to the next conversion or offer.
+        // After the conversion row: a failure in between leaves the state to the retry of the same conversion.
+        await ApplySubscriptionAsync(conversion, cancellationToken);
+        return new ConversionRecording(conversion, ConversionOutcome.Recorded, []);
+    }
+
+    // Makes the user a subscriber (a merge: applying it twice is applying it once), then writes the
+    // change, so that other instances drop their cached state within seconds.
+    private async Task ApplySubscriptionAsync(ConversionRecord conversion, CancellationToken cancellationToken)
+    {
         var changedAt = timeProvider.GetUtcNow();
         await _subscriptions.UpsertEntityAsync(
             new TableEntity(UserPartition(conversion.UserId), conversion.UserId)
@@ -205,10 +223,47 @@ public sealed class AttributionStore(TableServiceClient tables, StorageNames nam
             }.WithTrial(conversion.IsTrial),
             TableUpdateMode.Merge,
             cancellationToken);
-
-        // Then the change, so that other instances drop their cached state within seconds.
         await _subscriptions.UpsertEntityAsync(new TableEntity(ChangePartition(changedAt), ChangeRow(changedAt, conversion.UserId)), TableUpdateMode.Replace, cancellationToken);
-        return (conversion, false);
+    }
+
+    // What billing said about the conversion; the attribution is the store's own finding and may
+    // differ between attempts (a click written in between), so it is not compared.
+    private static List<string> ConflictingFields(ConversionRecord stored, ConversionRecord given)
+    {
+        var fields = new List<string>();
+        if (!string.Equals(stored.UserId, given.UserId, StringComparison.Ordinal))
+        {
+            fields.Add("userId");
+        }
+
+        if (!string.Equals(stored.Plan, given.Plan, StringComparison.Ordinal))
+        {
+            fields.Add("plan");
+        }
+
+        if (stored.Amount != given.Amount)
+        {
+            fields.Add("amount");
+        }
+
+        if (!string.Equals(stored.Currency, given.Currency, StringComparison.Ordinal))
+        {
+            fields.Add("currency");
+        }
+
+        // To the millisecond: a table service that keeps fewer fraction digits than a tick must not
+        // turn an exact retry into a conflict.
+        if (stored.OccurredAt.UtcTicks / TimeSpan.TicksPerMillisecond != given.OccurredAt.UtcTicks / TimeSpan.TicksPerMillisecond)
+        {
+            fields.Add("occurredAt");
+        }
+
+        if (stored.IsTrial != given.IsTrial)
+        {
+            fields.Add("trial");
+        }
+
+        return fields;
     }
 
     /// <summary>
