@@ -107,6 +107,28 @@ public sealed class IngestionTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task DirectEnqueue_UserIdEndingInNewline_CountsTheOthersExactlyOnceAndPoisonsThatOne()
+    {
+        await using var host = await StartAsync(azurite);
+        var names = new StorageNames(host.StoragePrefix);
+        var good = Enumerable.Range(0, 200).Select(i => Events.Valid(userId: $"u_{i % 40}", songId: $"s_{i % 7}")).ToList();
+        var bad = Events.Valid(userId: "u_x\n");
+        foreach (var message in EventPacker.Pack([.. good, bad]))
+        {
+            await Queue(azurite, names.SongUsedQueue).SendMessageAsync(message);
+        }
+
+        await WaitUntilCountedAsync(azurite, names, host.Get<InteractionStore>(), good.Count);
+
+        await AssertCountedExactlyOnceAsync(azurite, names, host, good);
+        var poisoned = (await Queue(azurite, names.SongUsedPoisonQueue).ReceiveMessagesAsync(10)).Value;
+        var reason = JsonDocument.Parse(Assert.Single(poisoned).Body.ToString()).RootElement;
+        Assert.Equal("invalid event", reason.GetProperty("reason").GetString());
+        Assert.Equal(["userId"], reason.GetProperty("errors").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(bad.EventId, reason.GetProperty("event").GetProperty("eventId").GetString());
+    }
+
+    [Fact]
     public async Task DirectEnqueue_NotJson_GoesToPoisonWholeWithItsReason()
     {
         await using var host = await StartAsync(azurite);
