@@ -32,12 +32,25 @@ public sealed class StorageFaults : HttpPipelinePolicy
     /// <summary>How many faults were injected.</summary>
     public int Injected { get; private set; }
 
+    /// <summary>
+    /// Decides, per request (method, path), whether storage never answers it, as a frozen server
+    /// would: the request waits until cancelled, by its caller or by the storage client's own network
+    /// timeout (whose retries then try again). Null: every request is answered.
+    /// </summary>
+    public Func<string, string, bool>? Hang { get; set; }
+
     /// <summary>Adds the policy to the Table, Queue and Blob clients that <paramref name="services"/> will create.</summary>
     public void AddTo(IServiceCollection services)
     {
         services.ConfigureAll<TableClientOptions>(o => o.AddPolicy(this, HttpPipelinePosition.PerCall));
         services.ConfigureAll<QueueClientOptions>(o => o.AddPolicy(this, HttpPipelinePosition.PerCall));
         services.ConfigureAll<BlobClientOptions>(o => o.AddPolicy(this, HttpPipelinePosition.PerCall));
+
+        // Where the transport would wait for the answer: inside the client's network timeout and retries.
+        var hang = new HangPolicy(this);
+        services.ConfigureAll<TableClientOptions>(o => o.AddPolicy(hang, HttpPipelinePosition.BeforeTransport));
+        services.ConfigureAll<QueueClientOptions>(o => o.AddPolicy(hang, HttpPipelinePosition.BeforeTransport));
+        services.ConfigureAll<BlobClientOptions>(o => o.AddPolicy(hang, HttpPipelinePosition.BeforeTransport));
     }
 
     public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
@@ -77,6 +90,30 @@ public sealed class StorageFaults : HttpPipelinePolicy
         {
             Injected++;
             throw new RequestFailedException($"Injected fault: {method} {message.Request.Uri.Path} took effect, but its caller never heard back.");
+        }
+    }
+
+    private sealed class HangPolicy(StorageFaults faults) : HttpPipelinePolicy
+    {
+        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            if (faults.Hang is { } hang && hang(message.Request.Method.Method, message.Request.Uri.Path))
+            {
+                await Task.Delay(Timeout.Infinite, message.CancellationToken);
+            }
+
+            await ProcessNextAsync(message, pipeline);
+        }
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            if (faults.Hang is { } hang && hang(message.Request.Method.Method, message.Request.Uri.Path))
+            {
+                message.CancellationToken.WaitHandle.WaitOne();
+                message.CancellationToken.ThrowIfCancellationRequested();
+            }
+
+            ProcessNext(message, pipeline);
         }
     }
 }

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace Resso.Shared.Storage;
 
-/// <summary>Where the app keeps its data inside the storage account.</summary>
+/// <summary>Where the app keeps its data inside the storage account, and how long a request waits for it.</summary>
 public sealed class StorageOptions
 {
     /// <summary>The configuration section (<c>Resso__Storage__…</c> as app settings).</summary>
@@ -16,6 +16,16 @@ public sealed class StorageOptions
     /// <value>Empty: the names of <see cref="StorageNames"/> as they are.</value>
     [RegularExpression(@"^([a-z][a-z0-9]{0,11})?\z", ErrorMessage = "Resso__Storage__Prefix must be empty or 1–12 lowercase letters and digits, starting with a letter.")]
     public string Prefix { get; set; } = "";
+
+    /// <summary>
+    /// How long an HTTP request waits for storage (<see cref="StorageGuard"/>) before it answers
+    /// <c>503</c> or its route's fallback. The storage client's own network timeout and retries
+    /// take up to two minutes against a server that accepts connections but never answers; a
+    /// caller should not wait that long.
+    /// </summary>
+    /// <value>10 seconds.</value>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:02:00", ErrorMessage = "Resso__Storage__RequestTimeout must be a duration from 00:00:00.100 to 00:02:00.")]
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 [OptionsValidator]
