@@ -34,7 +34,7 @@ public sealed class OfferFunctions(
     [Function("FollowLink")]
     public Task<IResult> FollowLink(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "l/{token}")] HttpRequest request, string token) =>
-        LinksApi.FollowAsync(token, request, signer, offers, attribution, analytics, deepLinks, timeProvider, request.HttpContext.RequestAborted);
+        LinksApi.FollowAsync(token, request, signer, offers, attribution, analytics, guard, deepLinks, timeProvider, request.HttpContext.RequestAborted);
 
     [Function("RedeemClaim")]
     public async Task<IResult> RedeemClaim(

@@ -48,17 +48,20 @@ public static class SongsApi
                 return Problems.Validation(errors);
             }
 
+            bool created;
             try
             {
-                return await guard.ExecuteAsync(ct => new ValueTask<bool>(catalog.UpsertAsync(songId, details!, ct)), cancellationToken)
-                    ? TypedResults.Created($"{RessoApi.RoutePrefix}/songs/{songId}", details)
-                    : TypedResults.Ok(details);
+                created = await guard.ExecuteAsync(static (s, ct) => new ValueTask<bool>(s.catalog.UpsertAsync(s.songId, s.details!, ct)), (catalog, songId, details), cancellationToken);
             }
-            catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))
+            catch (Exception ex) when (StorageGuard.IsStorageFailure(ex) && !cancellationToken.IsCancellationRequested)
             {
                 // An upsert: repeating it with the same details stores the same song.
                 return Problems.StorageUnavailable(request.HttpContext.Response, ex, Problems.RetrySafe);
             }
+
+            return created
+                ? TypedResults.Created($"{RessoApi.RoutePrefix}/songs/{songId}", details)
+                : TypedResults.Ok(details);
         }
     }
 

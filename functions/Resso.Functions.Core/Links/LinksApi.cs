@@ -8,7 +8,6 @@ using Microsoft.Extensions.Options;
 using Resso.Functions.Core.Hosting;
 using Resso.Functions.Core.Offers;
 using Resso.Shared.Attribution;
-using Resso.Shared.Ingestion;
 using Resso.Shared.Links;
 
 namespace Resso.Functions.Core.Links;
@@ -29,7 +28,7 @@ public static class LinksApi
         return routes;
     }
 
-    /// <summary>Verifies, records and redirects.</summary>
+    /// <summary>Verifies, records and redirects; storage gets one deadline, after which the store is still reached, without a claim.</summary>
     public static async Task<IResult> FollowAsync(
         string token,
         HttpRequest request,
@@ -37,6 +36,7 @@ public static class LinksApi
         OfferService offers,
         AttributionStore attribution,
         AnalyticsWriter analytics,
+        StorageGuard guard,
         IOptions<DeepLinkOptions> options,
         TimeProvider timeProvider,
         CancellationToken cancellationToken)
@@ -53,43 +53,37 @@ public static class LinksApi
         var platform = request.Query["platform"].ToString() is { Length: > 0 } p && Platforms.TryParse(p, out var asked) ? asked : OffersApi.PlatformOf(request) ?? claims.Platform;
         var openApp = string.Equals(request.Query["open"], "app", StringComparison.Ordinal);
         var destination = openApp ? "app" : platform == Platform.Web ? "web" : "store";
-        var clickId = attribution.NewId('k');
-        CatalogEntry? song = null;
+
+        // A phone reached us, so the app did not open the universal link: it is not installed.
+        var follow = new Follow(claims, attribution.NewId('k'), destination == "store" ? ClaimCodes.New() : null, now, options.Value.ClaimLifetime);
         try
         {
-            song = await offers.GetSongAsync(claims.SongId, cancellationToken);
+            // One deadline for the label and the claim together, so the redirect waits for storage once at most.
+            await guard.ExecuteAsync(static (s, ct) => s.Follow.StoreAsync(s.Offers, s.Attribution, ct), (Follow: follow, Offers: offers, Attribution: attribution), cancellationToken);
         }
-        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))
+        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex) && !cancellationToken.IsCancellationRequested)
         {
-            // The label is only for reports; the redirect must not wait on storage.
+            // Without a claim the install still happens; only the deferred deep link is lost.
         }
 
-        var keys = OfferService.KeysOf(claims, song?.Details);
-        analytics.Record(new ClickRecord(clickId, now, claims.OfferId, destination, claims.StartMs, keys));
+        analytics.Record(new ClickRecord(follow.ClickId, now, claims.OfferId, destination, claims.StartMs, follow.Keys));
 
         if (openApp)
         {
-            return Redirect(LinkUris.AppUri(claims.SongId, claims.StartMs, clickId), options.Value);
+            return Redirect(LinkUris.AppUri(claims.SongId, claims.StartMs, follow.ClickId), options.Value);
         }
 
         if (platform == Platform.Web)
         {
-            return Redirect(offers.WebPlayerUrl(claims.SongId, claims.StartMs, clickId), options.Value);
+            return Redirect(offers.WebPlayerUrl(claims.SongId, claims.StartMs, follow.ClickId), options.Value);
         }
 
-        // A phone reached us, so the app did not open the universal link: it is not installed.
-        var code = ClaimCodes.New();
-        try
+        if (!follow.Claimed)
         {
-            await attribution.CreateClaimAsync(
-                new ClaimRecord(code, clickId, claims.OfferId, claims.Kind is { } kind ? OfferService.KindName(kind) : null, claims.StartMs, now, now + options.Value.ClaimLifetime, keys), cancellationToken);
-        }
-        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))
-        {
-            // Without a claim the install still happens; only the deferred deep link is lost.
             return Redirect(platform == Platform.Ios ? options.Value.IosStoreUrl : options.Value.AndroidStoreUrl, options.Value);
         }
 
+        var code = follow.ClaimCode!;
         if (platform == Platform.Android)
         {
             var store = options.Value.AndroidStoreUrl;
@@ -116,5 +110,40 @@ public static class LinksApi
             ? (StatusCodes.Status410Gone, "This link has expired.")
             : (StatusCodes.Status400BadRequest, "This link is not valid.");
         return new HtmlPage(code, "Resso", $"<h1>{HtmlPage.Encode(message)}</h1><p>You can still listen on Resso.</p><a class=\"button\" href=\"{HtmlPage.Encode(options.WebPlayerUrl)}\">Open Resso</a>");
+    }
+
+    // What one follow stores: the song's label for the click's keys (reports only) and, for a phone
+    // without the app, the claim. Filled in as far as storage got before the deadline.
+    private sealed class Follow(LinkClaims claims, string clickId, string? claimCode, DateTimeOffset now, TimeSpan claimLifetime)
+    {
+        public string ClickId { get; } = clickId;
+
+        public string? ClaimCode { get; } = claimCode;
+
+        public AttributionKeys Keys { get; private set; } = OfferService.KeysOf(claims, null);
+
+        public bool Claimed { get; private set; }
+
+        public async ValueTask<bool> StoreAsync(OfferService offers, AttributionStore attribution, CancellationToken cancellationToken)
+        {
+            try
+            {
+                Keys = OfferService.KeysOf(claims, (await offers.GetSongAsync(claims.SongId, cancellationToken))?.Details);
+            }
+            catch (Exception ex) when (StorageGuard.IsStorageFailure(ex) && !cancellationToken.IsCancellationRequested)
+            {
+                // Without the label the click still counts; the claim is worth trying on its own.
+            }
+
+            if (ClaimCode is null)
+            {
+                return false;
+            }
+
+            await attribution.CreateClaimAsync(
+                new ClaimRecord(ClaimCode, ClickId, claims.OfferId, claims.Kind is { } kind ? OfferService.KindName(kind) : null, claims.StartMs, now, now + claimLifetime, Keys), cancellationToken);
+            Claimed = true;
+            return true;
+        }
     }
 }

@@ -47,7 +47,7 @@ public static class ListenersApi
 
         return errors.Count > 0
             ? Problems.Validation(errors)
-            : await AnswerAsync(request, () => listeners.RecommendAsync(userId, count, region, excludeUsed, cancellationToken), isPrivate: true);
+            : await AnswerAsync(request, ct => listeners.RecommendAsync(userId, count, region, excludeUsed, ct), isPrivate: true, cancellationToken);
     }
 
     /// <summary>The user's named mixes of 20–50 tracks, stable through the day.</summary>
@@ -58,7 +58,7 @@ public static class ListenersApi
         var region = Region(request, errors);
         return errors.Count > 0
             ? Problems.Validation(errors)
-            : await AnswerAsync(request, () => listeners.MixesAsync(userId, region, cancellationToken), isPrivate: true);
+            : await AnswerAsync(request, ct => listeners.MixesAsync(userId, region, ct), isPrivate: true, cancellationToken);
     }
 
     /// <summary>Neighbours of a song; 404 for a song neither the model nor the catalog knows.</summary>
@@ -91,18 +91,22 @@ public static class ListenersApi
 
         return errors.Count > 0
             ? Problems.Validation(errors)
-            : await AnswerAsync(request, () => listeners.TrendingAsync(region, window, count, cancellationToken), isPrivate: false);
+            : await AnswerAsync(request, ct => listeners.TrendingAsync(region, window, count, ct), isPrivate: false, cancellationToken);
     }
 
-    private static async Task<IResult> AnswerAsync<T>(HttpRequest request, Func<Task<T>> compute, bool isPrivate)
+    // The answer's storage calls run under the guard's deadline: compute must use the token it is
+    // handed (the guard cancels it at the deadline), not the request's, or a storage account that
+    // never answers holds the request for the storage client's two minutes of timeouts and retries.
+    private static async Task<IResult> AnswerAsync<T>(HttpRequest request, Func<CancellationToken, Task<T>> compute, bool isPrivate, CancellationToken cancellationToken)
         where T : notnull
     {
         var guard = request.HttpContext.RequestServices.GetRequiredService<StorageGuard>();
         try
         {
-            return new CachedJson(await guard.ExecuteAsync(async _ => await compute(), request.HttpContext.RequestAborted), ListenerService.CacheFor, isPrivate);
+            var answer = await guard.ExecuteAsync(static (c, ct) => new ValueTask<T>(c(ct)), compute, cancellationToken);
+            return new CachedJson(answer, ListenerService.CacheFor, isPrivate);
         }
-        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))
+        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex) && !cancellationToken.IsCancellationRequested)
         {
             return Problems.StorageUnavailable(request.HttpContext.Response, ex, Problems.ReadOnly);
         }
