@@ -1,14 +1,15 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Resso.Functions.Core.Health;
+using Resso.Ml.Serving;
 using Resso.Shared.Storage;
 
 namespace Resso.Functions;
 
-public sealed class HealthFunctions(StorageHealthProbe probe, StorageProvisioner provisioner)
+public sealed class HealthFunctions(StorageHealthProbe probe, StorageProvisioner provisioner, ModelRefresher refresher)
 {
     [Function("Health")]
     public async Task<IResult> Health(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request) =>
-        await HealthApi.GetHealthAsync(probe, provisioner, request.HttpContext.RequestAborted);
+        await HealthApi.GetHealthAsync(probe, provisioner, refresher, request.HttpContext.RequestAborted);
 }

@@ -12,6 +12,8 @@ namespace Resso.Functions;
 public sealed class ModelFunctions(
     ModelStore store,
     ModelHolder holder,
+    ModelRefresher refresher,
+    StorageGuard guard,
     QueueServiceClient queues,
     StorageNames names,
     TimeProvider timeProvider,
@@ -21,12 +23,12 @@ public sealed class ModelFunctions(
     [Function("GetModel")]
     public async Task<IResult> GetModel(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "model")] HttpRequest request) =>
-        await ModelApi.GetModelAsync(request, store, holder, timeProvider, request.HttpContext.RequestAborted);
+        await ModelApi.GetModelAsync(request, store, holder, refresher, guard, timeProvider, request.HttpContext.RequestAborted);
 
     [Function("RetrainModel")]
     public async Task<IResult> RetrainModel(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "model/retrain")] HttpRequest request) =>
-        await ModelApi.RequestRetrainAsync(request, queues, names, timeProvider, request.HttpContext.RequestAborted);
+        await ModelApi.RequestRetrainAsync(request, queues, names, guard, timeProvider, request.HttpContext.RequestAborted);
 
     [Function("ModelRetrain")]
     public Task ModelRetrain([QueueTrigger("model-retrain")] QueueMessage message, CancellationToken cancellationToken) =>

@@ -13,6 +13,18 @@ internal static partial class Log
     [LoggerMessage(102, LogLevel.Warning, "Could not check the current model pointer; trying again at the next poll")]
     public static partial void ModelPollFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(103, LogLevel.Error, "The current model pointer cannot be read; still serving {Serving}")]
+    public static partial void CurrentPointerUnreadable(ILogger logger, Exception exception, string serving);
+
+    [LoggerMessage(104, LogLevel.Warning, "Serving model {Version}, the newest readable published version, because {Reason}")]
+    public static partial void ServingFallback(ILogger logger, string version, string reason);
+
+    [LoggerMessage(105, LogLevel.Error, "No published model could be loaded ({Tried} tried) after {Reason}; listeners get trending until a model is published")]
+    public static partial void NoFallback(ILogger logger, int tried, string reason);
+
+    [LoggerMessage(106, LogLevel.Warning, "Model {Version} could not be read from storage now; trying again at the next poll")]
+    public static partial void ModelLoadDeferred(ILogger logger, Exception exception, string version);
+
     [LoggerMessage(110, LogLevel.Information, "Training ({Trigger}) skipped: {Reason}")]
     public static partial void TrainingSkipped(ILogger logger, string trigger, string reason);
 

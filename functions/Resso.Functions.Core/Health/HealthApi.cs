@@ -4,18 +4,27 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Resso.Functions.Core.Hosting;
+using Resso.Ml.Serving;
 using Resso.Shared.Storage;
 
 namespace Resso.Functions.Core.Health;
 
 /// <summary>What <c>GET /api/health</c> answers.</summary>
-/// <param name="Status"><c>healthy</c> when storage answers and the app's resources exist, else <c>unhealthy</c>.</param>
+/// <param name="Status"><c>healthy</c>; <c>degraded</c> when storage is fine but the published model cannot be read (see <paramref name="Model"/>); <c>unhealthy</c> when storage does not answer or the app's resources do not exist.</param>
 /// <param name="Version">The running build.</param>
 /// <param name="Storage">Reachability of Tables, Queues and Blobs.</param>
 /// <param name="StorageProvisioned">The app's tables, queues and containers have been created.</param>
-public sealed record HealthReport(string Status, string Version, StorageHealth Storage, bool StorageProvisioned);
+/// <param name="Model">The served model against the published one.</param>
+public sealed record HealthReport(string Status, string Version, StorageHealth Storage, bool StorageProvisioned, ModelHealth Model);
 
-/// <summary>Liveness and storage reachability.</summary>
+/// <summary>The served model against the published one, as this instance last saw it.</summary>
+/// <param name="Status"><c>healthy</c> (the published model is served), <c>none</c> (nothing published yet), <c>unknown</c> (not looked at yet) or <c>degraded</c> (the published model or its pointer cannot be read).</param>
+/// <param name="Serving">The version this instance serves; null when none.</param>
+/// <param name="Current">The published version; null when none, or when <c>current.json</c> cannot be read.</param>
+/// <param name="Reason">What cannot be read, when degraded.</param>
+public sealed record ModelHealth(string Status, string? Serving, string? Current, string? Reason);
+
+/// <summary>Liveness, storage reachability and the served model.</summary>
 public static class HealthApi
 {
     private static readonly string Version =
@@ -28,15 +37,30 @@ public static class HealthApi
         return routes;
     }
 
-    /// <summary><c>200</c> with the report when storage is usable, <c>503</c> with the same report when not.</summary>
+    /// <summary>
+    /// <c>200</c> with the report when storage is usable, <c>503</c> with the same report when not. A
+    /// model that cannot be read makes the report <c>degraded</c> but stays <c>200</c>: the instance
+    /// answers every route (with an older model, or trending), and a liveness probe that restarted it
+    /// would only bring back the same unreadable model.
+    /// </summary>
     public static async Task<Results<Ok<HealthReport>, JsonHttpResult<HealthReport>>> GetHealthAsync(
-        StorageHealthProbe probe, StorageProvisioner provisioner, CancellationToken cancellationToken)
+        StorageHealthProbe probe, StorageProvisioner provisioner, ModelRefresher refresher, CancellationToken cancellationToken)
     {
         var storage = await probe.CheckAsync(cancellationToken);
         var healthy = storage.AllReachable && provisioner.IsReady;
-        var report = new HealthReport(healthy ? "healthy" : "unhealthy", Version, storage, provisioner.IsReady);
+        var model = Describe(refresher.Status);
+        var status = !healthy ? "unhealthy" : model.Status == "degraded" ? "degraded" : "healthy";
+        var report = new HealthReport(status, Version, storage, provisioner.IsReady, model);
         return healthy
             ? TypedResults.Ok(report)
             : TypedResults.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
+
+    private static ModelHealth Describe(ModelServingStatus model) => model switch
+    {
+        { IsDegraded: true } => new ModelHealth("degraded", model.Serving, model.Current, model.Reason),
+        { Checked: false } => new ModelHealth("unknown", model.Serving, null, null),
+        { Current: null } => new ModelHealth("none", model.Serving, null, null),
+        _ => new ModelHealth("healthy", model.Serving, model.Current, null),
+    };
 }

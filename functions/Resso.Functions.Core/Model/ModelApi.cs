@@ -22,14 +22,25 @@ public sealed record RetrainRequest(string Reason, DateTimeOffset RequestedAt);
 public sealed record RetrainQueued(bool Queued, string Reason);
 
 /// <summary>What <c>GET /api/model</c> shows.</summary>
-/// <param name="Version">The published version.</param>
-/// <param name="PublishedAt">When it was published.</param>
-/// <param name="AgeSeconds">Seconds since its training finished.</param>
-/// <param name="Current">Its manifest: data window, parameters, metrics, decision.</param>
+/// <param name="Version">The published version; null when <c>current.json</c> cannot be read.</param>
+/// <param name="PublishedAt">When it was published; null when the pointer cannot be read.</param>
+/// <param name="AgeSeconds">Seconds since its training finished; null when its manifest cannot be read.</param>
+/// <param name="Current">Its manifest: data window, parameters, metrics, decision; null when it cannot be read.</param>
 /// <param name="ServedVersion">The version this instance serves right now (null until loaded).</param>
 /// <param name="ServedSince">Since when.</param>
 /// <param name="LastDecision">The newest candidate's manifest, published or refused.</param>
-public sealed record ModelStatus(string Version, DateTimeOffset PublishedAt, double AgeSeconds, ModelManifest Current, string? ServedVersion, DateTimeOffset? ServedSince, ModelManifest? LastDecision);
+/// <param name="Status"><c>healthy</c>, or <c>degraded</c> when the published model or its pointer cannot be read (this instance then serves an older version, or none).</param>
+/// <param name="Reason">What cannot be read, when degraded.</param>
+public sealed record ModelStatus(
+    string? Version,
+    DateTimeOffset? PublishedAt,
+    double? AgeSeconds,
+    ModelManifest? Current,
+    string? ServedVersion,
+    DateTimeOffset? ServedSince,
+    ModelManifest? LastDecision,
+    string Status,
+    string? Reason);
 
 /// <summary><c>GET /api/model</c> and <c>POST /api/model/retrain</c>.</summary>
 public static class ModelApi
@@ -42,35 +53,45 @@ public static class ModelApi
         return routes;
     }
 
-    /// <summary>The published model, what this instance serves, and the last publish decision; 404 before the first model.</summary>
+    /// <summary>
+    /// The published model, what this instance serves, and the last publish decision; 404 before the
+    /// first model. A pointer or model that cannot be read is reported (<c>degraded</c>), not an error.
+    /// </summary>
     public static async Task<Results<Ok<ModelStatus>, ProblemHttpResult>> GetModelAsync(
-        HttpRequest request, ModelStore store, ModelHolder holder, TimeProvider timeProvider, CancellationToken cancellationToken)
+        HttpRequest request, ModelStore store, ModelHolder holder, ModelRefresher refresher, StorageGuard guard, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
+        Published published;
         try
         {
-            var last = await store.GetLastDecisionAsync(cancellationToken);
-            if (await store.GetCurrentAsync(cancellationToken) is not { } current)
-            {
-                return Problems.NotFound("model", last is null
-                    ? "No model has been trained yet. POST /api/model/retrain once events have arrived."
-                    : $"No model is published; the last candidate ({last.Version}) was refused: {last.Decision.Reason}");
-            }
-
-            var manifest = await store.GetManifestAsync(current.Pointer.Version, cancellationToken);
-            var served = holder.Current;
-            return TypedResults.Ok(new ModelStatus(
-                manifest.Version,
-                current.Pointer.PublishedAt,
-                Math.Round((timeProvider.GetUtcNow() - manifest.CreatedAt).TotalSeconds),
-                manifest,
-                served?.Version,
-                served?.LoadedAt,
-                last));
+            published = await guard.ExecuteAsync(static (s, ct) => new ValueTask<Published>(ReadPublishedAsync(s, ct)), store, cancellationToken);
         }
-        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))
+        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex) && !cancellationToken.IsCancellationRequested)
         {
             return Problems.StorageUnavailable(request.HttpContext.Response, ex, Problems.ReadOnly);
         }
+
+        var last = published.LastDecision;
+        if (!published.Exists)
+        {
+            return Problems.NotFound("model", last is null
+                ? "No model has been trained yet. POST /api/model/retrain once events have arrived."
+                : $"No model is published; the last candidate ({last.Version}) was refused: {last.Decision.Reason}");
+        }
+
+        // Storage is read here; whether the factors load, only the instance that loaded them knows.
+        var reason = published.Problem
+            ?? (refresher.Status is { IsDegraded: true } status && status.Current is not null && status.Current == published.Pointer?.Version ? status.Reason : null);
+        var served = holder.Current;
+        return TypedResults.Ok(new ModelStatus(
+            published.Pointer?.Version,
+            published.Pointer?.PublishedAt,
+            published.Manifest is { } manifest ? Math.Round((timeProvider.GetUtcNow() - manifest.CreatedAt).TotalSeconds) : null,
+            published.Manifest,
+            served?.Version,
+            served?.LoadedAt,
+            last,
+            reason is null ? "healthy" : "degraded",
+            reason));
     }
 
     // A retry after a lost answer may queue a second request; the trainer treats it like any other.
@@ -78,19 +99,63 @@ public static class ModelApi
 
     /// <summary>Queues a retrain; the <c>model-retrain</c> function trains and publishes if the candidate holds up.</summary>
     public static async Task<Results<Accepted<RetrainQueued>, ProblemHttpResult>> RequestRetrainAsync(
-        HttpRequest request, QueueServiceClient queues, StorageNames names, TimeProvider timeProvider, CancellationToken cancellationToken)
+        HttpRequest request, QueueServiceClient queues, StorageNames names, StorageGuard guard, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         var reason = request.Query["reason"].ToString() is { Length: > 0 and <= 200 } given ? given : "requested over HTTP";
-        var message = new RetrainRequest(reason, timeProvider.GetUtcNow());
+        var message = BinaryData.FromObjectAsJson(new RetrainRequest(reason, timeProvider.GetUtcNow()), JsonSerializerOptions.Web);
         try
         {
-            await queues.GetQueueClient(names.ModelRetrainQueue).SendMessageAsync(BinaryData.FromObjectAsJson(message, JsonSerializerOptions.Web), cancellationToken: cancellationToken);
+            await guard.ExecuteAsync(
+                static async (s, ct) => await s.Queue.SendMessageAsync(s.Message, cancellationToken: ct),
+                (Queue: queues.GetQueueClient(names.ModelRetrainQueue), Message: message),
+                cancellationToken);
         }
-        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))
+        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex) && !cancellationToken.IsCancellationRequested)
         {
             return Problems.StorageUnavailable(request.HttpContext.Response, ex, RetrainMayBeQueued);
         }
 
         return TypedResults.Accepted((string?)null, new RetrainQueued(true, reason));
+    }
+
+    // What storage says is published: the pointer, its manifest and the last decision, each of which may be unreadable.
+    private sealed record Published(bool Exists, CurrentPointer? Pointer, ModelManifest? Manifest, ModelManifest? LastDecision, string? Problem);
+
+    private static async Task<Published> ReadPublishedAsync(ModelStore store, CancellationToken cancellationToken)
+    {
+        ModelManifest? last;
+        try
+        {
+            last = await store.GetLastDecisionAsync(cancellationToken);
+        }
+        catch (InvalidDataException)
+        {
+            // A garbled copy; the versions' own manifests are what serving goes by.
+            last = null;
+        }
+
+        CurrentPointer pointer;
+        try
+        {
+            if (await store.GetCurrentAsync(cancellationToken) is not { } current)
+            {
+                return new Published(false, null, null, last, null);
+            }
+
+            pointer = current.Pointer;
+        }
+        catch (InvalidDataException ex)
+        {
+            return new Published(true, null, null, last, ModelServingStatus.PointerUnreadable(ex));
+        }
+
+        try
+        {
+            return new Published(true, pointer, await store.GetManifestAsync(pointer.Version, cancellationToken), last, null);
+        }
+        catch (InvalidDataException ex)
+        {
+            return new Published(true, pointer, null, last, ModelServingStatus.ModelUnreadable(pointer.Version, ex));
+        }
     }
 }

@@ -211,19 +211,22 @@ public sealed class TrainingService(
 
     private async Task<(ModelManifest?, FactorModel?)> LoadCurrentAsync(CancellationToken cancellationToken)
     {
-        if (await store.GetCurrentAsync(cancellationToken) is not { } current)
-        {
-            return (null, null);
-        }
-
+        string? version = null;
         try
         {
-            var manifest = await store.GetManifestAsync(current.Pointer.Version, cancellationToken);
+            if (await store.GetCurrentAsync(cancellationToken) is not { } current)
+            {
+                return (null, null);
+            }
+
+            version = current.Pointer.Version;
+            var manifest = await store.GetManifestAsync(version, cancellationToken);
             return (manifest, await store.LoadFactorsAsync(manifest, cancellationToken));
         }
         catch (InvalidDataException ex)
         {
-            Log.CurrentModelUnreadable(logger, ex, current.Pointer.Version);
+            // Publishing the candidate then replaces what cannot be read, the pointer included.
+            Log.CurrentModelUnreadable(logger, ex, version ?? "(unreadable current.json)");
             return (null, null);
         }
     }

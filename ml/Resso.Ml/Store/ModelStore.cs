@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Azure;
@@ -61,18 +62,68 @@ public sealed class ModelStore(BlobServiceClient blobs, StorageNames names, Time
     }
 
     /// <summary>The published version and the pointer's ETag, or null when nothing is published.</summary>
+    /// <exception cref="InvalidDataException"><c>current.json</c> exists but is not a pointer.</exception>
     public async Task<(CurrentPointer Pointer, ETag ETag)?> GetCurrentAsync(CancellationToken cancellationToken = default)
     {
+        Response<BlobDownloadResult> content;
         try
         {
-            var content = await _container.GetBlobClient(CurrentBlob).DownloadContentAsync(cancellationToken);
-            var pointer = JsonSerializer.Deserialize(content.Value.Content.ToMemory().Span, ModelStoreJsonContext.Default.CurrentPointer)
-                ?? throw new InvalidDataException("current.json is empty.");
-            return (pointer, content.Value.Details.ETag);
+            content = await _container.GetBlobClient(CurrentBlob).DownloadContentAsync(cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
             return null;
+        }
+
+        CurrentPointer? pointer;
+        try
+        {
+            pointer = JsonSerializer.Deserialize(content.Value.Content.ToMemory().Span, ModelStoreJsonContext.Default.CurrentPointer);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{CurrentBlob} is not a valid pointer.", ex);
+        }
+
+        return pointer is { Version.Length: > 0 }
+            ? (pointer, content.Value.Details.ETag)
+            : throw new InvalidDataException($"{CurrentBlob} names no version.");
+    }
+
+    /// <summary>
+    /// The manifests of versions that were published (their decision says so), newest first, older
+    /// than <paramref name="olderThan"/> when given: where serving turns when the published model
+    /// cannot be loaded. Reads at most <paramref name="maxManifests"/> manifests; unreadable ones are skipped.
+    /// </summary>
+    public async IAsyncEnumerable<ModelManifest> GetPublishedAsync(string? olderThan, int maxManifests, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        // Versions sort by time; refused candidates are listed too and skipped by their manifest.
+        var versions = new List<string>();
+        await foreach (var item in _container.GetBlobsByHierarchyAsync(BlobTraits.None, BlobStates.None, "/", prefix: null, cancellationToken))
+        {
+            if (item.IsPrefix && item.Prefix.TrimEnd('/') is var version && (olderThan is null || string.CompareOrdinal(version, olderThan) < 0))
+            {
+                versions.Add(version);
+            }
+        }
+
+        versions.Sort(static (a, b) => string.CompareOrdinal(b, a));
+        foreach (var version in versions.Take(maxManifests))
+        {
+            ModelManifest manifest;
+            try
+            {
+                manifest = await GetManifestAsync(version, cancellationToken);
+            }
+            catch (InvalidDataException)
+            {
+                continue;
+            }
+
+            if (manifest.Decision.Published)
+            {
+                yield return manifest;
+            }
         }
     }
 
@@ -152,20 +203,31 @@ public sealed class ModelStore(BlobServiceClient blobs, StorageNames names, Time
 
     private async Task<ModelManifest> ReadManifestAsync(string name, CancellationToken cancellationToken)
     {
+        Response<BlobDownloadResult> content;
         try
         {
-            var content = await _container.GetBlobClient(name).DownloadContentAsync(cancellationToken);
-            return JsonSerializer.Deserialize(content.Value.Content.ToMemory().Span, ModelStoreJsonContext.Default.ModelManifest)
-                ?? throw new InvalidDataException($"{name} is empty.");
+            content = await _container.GetBlobClient(name).DownloadContentAsync(cancellationToken);
         }
-        catch (RequestFailedException ex)
+        catch (RequestFailedException ex) when (ex.Status == 404)
         {
+            // Missing is unreadable; any other failure is storage's, and passes as it is, to be tried again.
             throw new InvalidDataException($"{name} cannot be read ({ex.Status}).", ex);
+        }
+
+        ModelManifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize(content.Value.Content.ToMemory().Span, ModelStoreJsonContext.Default.ModelManifest);
         }
         catch (JsonException ex)
         {
             throw new InvalidDataException($"{name} is not a valid manifest.", ex);
         }
+
+        // Valid JSON is not yet a manifest: what serving and the API rely on must be there.
+        return manifest is { Version.Length: > 0, Decision: not null, Data: not null, Metrics: not null, FactorsSha256.Length: > 0 }
+            ? manifest
+            : throw new InvalidDataException($"{name} is not a valid manifest.");
     }
 }
 
