@@ -23,7 +23,7 @@ public sealed class ModelFallbackTests(AzuriteFixture azurite)
         ["missing factors", "checksum mismatch", "garbage manifest", "garbage current.json", "garbage current.json + missing factors"];
 
     /// <summary>A small model of <paramref name="songs"/> songs, saved as a version whose manifest records the decision.</summary>
-    private static async Task SaveAsync(ModelStore store, string version, bool published, int songs = 12)
+    internal static async Task SaveAsync(ModelStore store, string version, bool published, int songs = 12)
     {
         const int D = 8;
         var random = new Random(version.GetHashCode(StringComparison.Ordinal));

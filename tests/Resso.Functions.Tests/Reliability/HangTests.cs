@@ -2,11 +2,15 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Azure.Data.Tables;
+using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Resso.Functions.Core.Offers;
+using Resso.Functions.Tests.EndToEnd;
+using Resso.Ml.Serving;
+using Resso.Ml.Store;
 using Resso.Shared.Links;
 using Resso.Shared.Storage;
 using Resso.Testing;
@@ -26,8 +30,17 @@ public sealed class HangTests(AzuriteFixture azurite)
     private static readonly TimeSpan Slack = TimeSpan.FromSeconds(10);
 
     private static async Task<(SelfHostServer Host, StorageFaults Faults, StorageNames Names)> StartAsync(
-        AzuriteFixture azurite, Action<IServiceCollection>? services = null, bool shortDeadline = true)
+        AzuriteFixture azurite, Action<IServiceCollection>? services = null, bool shortDeadline = true, bool withModel = false)
     {
+        var prefix = AzuriteFixture.UniqueName("h");
+        if (withModel)
+        {
+            // A served model, so that a recommendation reads the user's events and vector, not only the charts.
+            var names = new StorageNames(prefix);
+            await new BlobContainerClient(azurite.ConnectionString, names.ModelsContainer).CreateIfNotExistsAsync();
+            await ModelFallbackTests.SaveAsync(new ModelStore(new BlobServiceClient(azurite.ConnectionString), names, TimeProvider.System), "20261101T000000Z-hang", published: true);
+        }
+
         var faults = new StorageFaults();
         var settings = new Dictionary<string, string?>();
         if (shortDeadline)
@@ -39,7 +52,13 @@ public sealed class HangTests(AzuriteFixture azurite)
         {
             faults.AddTo(s);
             services?.Invoke(s);
-        });
+        }, storagePrefix: prefix);
+        for (var attempt = 0; withModel && host.Get<ModelHolder>().Current is null; attempt++)
+        {
+            Assert.True(attempt < 100, "the model was not served within 20 s");
+            await Task.Delay(200);
+        }
+
         return (host, faults, new StorageNames(host.StoragePrefix));
     }
 
@@ -52,7 +71,7 @@ public sealed class HangTests(AzuriteFixture azurite)
     [InlineData("/api/trending?region=ID")]
     public async Task ListenerRoute_TableReadsHang_Is503WithRetryAfterByTheDeadline(string path)
     {
-        var (host, faults, names) = await StartAsync(azurite);
+        var (host, faults, names) = await StartAsync(azurite, withModel: true);
         await using var _ = host;
         faults.Hang = TableReads(names);
 
