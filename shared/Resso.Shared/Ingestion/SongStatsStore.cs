@@ -22,16 +22,30 @@ public sealed record SongStat(string SongId, string Region, DateTimeOffset Hour,
 }
 
 /// <summary>
-/// Song statistics by region and hour, pre-aggregated per queue message: each message writes one
+/// Song statistics by region and hour, pre-aggregated per queue message: each message writes a
 /// row per (region, hour) it counted events in, keyed by the message id, holding every song of
-/// those events with its counts. Rewriting a message's rows leaves them as they were, so the
-/// statistics are exactly-once without markers of their own; a viral song adds nothing but a
-/// line in a row per message, never a write per event. Partitions are <c>{shard}|{yyyyMMdd}</c>,
-/// the shard chosen by the message: a message's rows go to one partition per day it covers
-/// (usually one transaction), and a day spreads over <see cref="IngestionOptions.StatsShards"/>.
+/// those events with its counts. A message with more songs in one region and hour than fit in one
+/// table property (Azure Tables keeps strings up to 32K characters) spreads them over parts
+/// (<see cref="TableKeys.SongStatsRow"/>), cut from its songs in id order, so the same events always
+/// make the same rows. Rewriting a message's rows leaves them as they were, so the statistics are
+/// exactly-once without markers of their own; a viral song adds nothing but a line in a row per
+/// message, never a write per event. Partitions are <c>{shard}|{yyyyMMdd}</c>, the shard chosen by
+/// the message: a message's rows go to one partition per day it covers (usually one transaction),
+/// and a day spreads over <see cref="IngestionOptions.StatsShards"/>.
 /// </summary>
 public sealed class SongStatsStore(TableServiceClient tables, StorageNames names, IOptions<IngestionOptions> options)
 {
+    /// <summary>
+    /// Most characters of one row's songs: half of what a table string holds, so that a part is never
+    /// near the limit whatever its songs' ids and segment histograms (a song's line is at most a few
+    /// hundred characters).
+    /// </summary>
+    internal const int MaxSongsChars = 16 * 1024;
+
+    // An entity-group transaction holds at most 100 entities and 4 MiB; strings count twice (UTF-16)
+    // in the service's accounting, so 1 Mi characters of songs leaves room for everything else.
+    private const int MaxTransactionChars = 1024 * 1024;
+
     private readonly TableClient _table = tables.GetTableClient(names.SongStatsTable);
 
     /// <summary>Writes the statistics of the events <paramref name="messageId"/> counted.</summary>
@@ -40,10 +54,10 @@ public sealed class SongStatsStore(TableServiceClient tables, StorageNames names
         var shard = (int)(TableKeys.StableHash(messageId) % (uint)options.Value.StatsShards);
         var rows = counted
             .GroupBy(e => (e.Region, Hour: Hour(e.OccurredAt)))
-            .Select(g => ToRow(TableKeys.SongStatsPartition(shard, g.Key.Hour), TableKeys.SongStatsRow(g.Key.Region, g.Key.Hour, messageId), g.Key.Region, g.Key.Hour, g));
+            .SelectMany(g => ToRows(TableKeys.SongStatsPartition(shard, g.Key.Hour), g.Key.Region, g.Key.Hour, messageId, g));
 
         await Parallel.ForEachAsync(
-            rows.GroupBy(r => r.PartitionKey).SelectMany(p => p.Chunk(InteractionStore.MaxTransactionActions)),
+            rows.GroupBy(r => r.PartitionKey).SelectMany(Transactions),
             new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
             async (batch, ct) => await _table.SubmitTransactionAsync(
                 batch.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r)), ct));
@@ -51,7 +65,8 @@ public sealed class SongStatsStore(TableServiceClient tables, StorageNames names
 
     /// <summary>
     /// Every song's statistics per region and hour for the hours from <paramref name="from"/> up to
-    /// <paramref name="to"/>, in <paramref name="region"/> or everywhere, summed over messages.
+    /// <paramref name="to"/>, in <paramref name="region"/> or everywhere, summed over messages (and over
+    /// the parts of a message, or its single row if it was written before rows were split).
     /// </summary>
     public async IAsyncEnumerable<SongStat> ReadAsync(DateTimeOffset from, DateTimeOffset to, string? region = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -108,43 +123,111 @@ public sealed class SongStatsStore(TableServiceClient tables, StorageNames names
         };
     }
 
-    // Songs: {"s_1":[events, weight, create, view, like, share, favorite, "segments"], …}
-    private TableEntity ToRow(string partition, string row, string region, DateTimeOffset hour, IEnumerable<SongUsedEvent> events)
+    // Each row is written on its own terms (upsert by key), so how rows are grouped into transactions
+    // does not matter for exactly-once; only the limits of a transaction do.
+    private static IEnumerable<List<TableEntity>> Transactions(IEnumerable<TableEntity> partition)
+    {
+        var batch = new List<TableEntity>();
+        var chars = 0;
+        foreach (var row in partition)
+        {
+            var rowChars = row.GetString("Songs")?.Length ?? 0;
+            if (batch.Count == InteractionStore.MaxTransactionActions || (batch.Count > 0 && chars + rowChars > MaxTransactionChars))
+            {
+                yield return batch;
+                batch = [];
+                chars = 0;
+            }
+
+            batch.Add(row);
+            chars += rowChars;
+        }
+
+        if (batch.Count > 0)
+        {
+            yield return batch;
+        }
+    }
+
+    // Songs: {"s_1":[events, weight, create, view, like, share, favorite, "segments"], …}, in song id
+    // order, cut into parts of at most MaxSongsChars. Everything here depends only on the set of
+    // events, not on their order, so that a redelivered message rewrites exactly the same rows.
+    private IEnumerable<TableEntity> ToRows(string partition, string region, DateTimeOffset hour, string messageId, IEnumerable<SongUsedEvent> events)
+    {
+        var part = new List<SongLine>();
+        var chars = 2; // the braces
+        var index = 0;
+        foreach (var song in events.GroupBy(e => e.SongId, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var line = ToLine(song.Key, song);
+            if (part.Count > 0 && chars + line.Chars > MaxSongsChars)
+            {
+                yield return ToRow(partition, TableKeys.SongStatsRow(region, hour, messageId, index++), region, hour, part);
+                part = [];
+                chars = 2;
+            }
+
+            part.Add(line);
+            chars += line.Chars;
+        }
+
+        if (part.Count > 0)
+        {
+            yield return ToRow(partition, TableKeys.SongStatsRow(region, hour, messageId, index), region, hour, part);
+        }
+    }
+
+    private SongLine ToLine(string songId, IEnumerable<SongUsedEvent> events)
     {
         var weights = options.Value.Weights;
+        var byAction = new long[5];
+        var segments = new SegmentHistogram();
+
+        // A histogram bucket keeps the length of the first segment it saw: see them in a fixed order.
+        foreach (var e in events.OrderBy(e => e.UserId, StringComparer.Ordinal).ThenBy(e => e.EventId, StringComparer.Ordinal))
+        {
+            byAction[(int)e.Action]++;
+            if (e.Segment is { } segment)
+            {
+                segments.Add(segment);
+            }
+        }
+
+        // Summed per action rather than per event, so that floating-point order cannot vary.
+        var weight = 0.0;
+        for (var action = 0; action < byAction.Length; action++)
+        {
+            weight += byAction[action] * weights.Of((SongAction)action);
+        }
+
         using var json = new MemoryStream();
-        var total = 0;
-        var totalWeight = 0.0;
+        using (var writer = new Utf8JsonWriter(json))
+        {
+            writer.WriteStartArray();
+            writer.WriteNumberValue(byAction.Sum());
+            writer.WriteNumberValue(weight);
+            foreach (var count in byAction)
+            {
+                writer.WriteNumberValue(count);
+            }
+
+            writer.WriteStringValue(segments.ToString());
+            writer.WriteEndArray();
+        }
+
+        return new SongLine(songId, byAction.Sum(), weight, json.ToArray());
+    }
+
+    private static TableEntity ToRow(string partition, string row, string region, DateTimeOffset hour, List<SongLine> songs)
+    {
+        using var json = new MemoryStream();
         using (var writer = new Utf8JsonWriter(json))
         {
             writer.WriteStartObject();
-            foreach (var song in events.GroupBy(e => e.SongId))
+            foreach (var song in songs)
             {
-                var byAction = new long[5];
-                var segments = new SegmentHistogram();
-                var weight = 0.0;
-                foreach (var e in song)
-                {
-                    byAction[(int)e.Action]++;
-                    weight += weights.Of(e.Action);
-                    if (e.Segment is { } segment)
-                    {
-                        segments.Add(segment);
-                    }
-                }
-
-                writer.WriteStartArray(song.Key);
-                writer.WriteNumberValue(byAction.Sum());
-                writer.WriteNumberValue(weight);
-                foreach (var count in byAction)
-                {
-                    writer.WriteNumberValue(count);
-                }
-
-                writer.WriteStringValue(segments.ToString());
-                writer.WriteEndArray();
-                total += (int)byAction.Sum();
-                totalWeight += weight;
+                writer.WritePropertyName(song.SongId);
+                writer.WriteRawValue(song.Json, skipInputValidation: true);
             }
 
             writer.WriteEndObject();
@@ -154,8 +237,8 @@ public sealed class SongStatsStore(TableServiceClient tables, StorageNames names
         {
             ["Region"] = region,
             ["Hour"] = hour,
-            ["Events"] = total,
-            ["Weight"] = totalWeight,
+            ["Events"] = (int)songs.Sum(s => s.Events),
+            ["Weight"] = songs.Sum(s => s.Weight),
             ["Songs"] = System.Text.Encoding.UTF8.GetString(json.GetBuffer(), 0, (int)json.Length),
         };
     }
@@ -179,5 +262,12 @@ public sealed class SongStatsStore(TableServiceClient tables, StorageNames names
         }
 
         return stats;
+    }
+
+    /// <summary>One song's line in a row: <c>"id":[…]</c>, <see cref="Chars"/> long with its comma.</summary>
+    private sealed record SongLine(string SongId, long Events, double Weight, byte[] Json)
+    {
+        // Ids are validated ASCII that JSON writes unescaped; the array is ASCII too.
+        public int Chars => SongId.Length + 4 + Json.Length;
     }
 }

@@ -32,9 +32,15 @@ public static class TableKeys
     public static string SongStatsPartition(int shard, DateTimeOffset day) =>
         string.Create(CultureInfo.InvariantCulture, $"{shard:D2}|{day.UtcDateTime:yyyyMMdd}");
 
-    /// <summary>The statistics row of a region and hour, contributed by one queue message.</summary>
-    public static string SongStatsRow(string region, DateTimeOffset hour, string messageId) =>
-        string.Create(CultureInfo.InvariantCulture, $"{region}|{hour.UtcDateTime:yyyyMMddHH}|{messageId}");
+    /// <summary>
+    /// A statistics row of a region and hour, contributed by one queue message: part
+    /// <paramref name="part"/> of its songs. Part 0 keeps the key that rows had before messages were
+    /// split into parts, so a message counted before that rewrites its old row instead of adding to it.
+    /// </summary>
+    public static string SongStatsRow(string region, DateTimeOffset hour, string messageId, int part = 0) =>
+        part == 0
+            ? string.Create(CultureInfo.InvariantCulture, $"{region}|{hour.UtcDateTime:yyyyMMddHH}|{messageId}")
+            : string.Create(CultureInfo.InvariantCulture, $"{region}|{hour.UtcDateTime:yyyyMMddHH}|{messageId}|{part}");
 
     /// <summary>
     /// The catalog partition of a song: songs spread over 16 partitions, so that the placeholders
