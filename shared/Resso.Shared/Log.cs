@@ -10,11 +10,14 @@ internal static partial class Log
     [LoggerMessage(2, LogLevel.Error, "Could not create the app's tables, queues and containers; retrying in {DelaySeconds} s")]
     public static partial void StorageProvisioningFailed(ILogger logger, Exception exception, double delaySeconds);
 
-    [LoggerMessage(10, LogLevel.Warning, "Message {MessageId} rejected whole to {PoisonQueue}: {Reason}")]
-    public static partial void MessageRejected(ILogger logger, string messageId, string poisonQueue, string reason);
+    [LoggerMessage(10, LogLevel.Warning, "Message {MessageId} of queue {Queue} rejected whole to {PoisonQueue}: {Reason} (body: {BodyLength} bytes, in {BodyLocation})")]
+    public static partial void MessageRejected(ILogger logger, string messageId, string queue, string poisonQueue, string reason, int bodyLength, string bodyLocation);
 
-    [LoggerMessage(11, LogLevel.Warning, "Message {MessageId}: event {Index} rejected to {PoisonQueue}: {Errors}")]
-    public static partial void EventRejected(ILogger logger, string messageId, int index, string poisonQueue, string errors);
+    [LoggerMessage(11, LogLevel.Warning, "Message {MessageId} of queue {Queue}: event {Index} rejected to {PoisonQueue}: {Reason}: {Errors} (event: {BodyLength} bytes, in {BodyLocation})")]
+    public static partial void EventRejected(ILogger logger, string messageId, string queue, int index, string poisonQueue, string reason, string errors, int bodyLength, string bodyLocation);
+
+    [LoggerMessage(13, LogLevel.Error, "Message {MessageId} of queue {Queue} is not base64 and could not be moved to {PoisonQueue}; it stays in the queue and is tried again when its lease ends")]
+    public static partial void UndecodableNotMoved(ILogger logger, Exception exception, string messageId, string queue, string poisonQueue);
 
     [LoggerMessage(12, LogLevel.Debug, "Message {MessageId}: {Valid} valid events, {Counted} counted, {Duplicates} duplicates, {Rejected} rejected")]
     public static partial void MessageProcessed(ILogger logger, string messageId, int valid, int counted, int duplicates, int rejected);

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Logging;
@@ -20,7 +19,8 @@ public sealed record ProcessingResult(int Valid, int Counted, int Rejected)
 /// <summary>
 /// Processes one <c>song-used</c> message (one event or <c>{"events":[…]}</c>, from the HTTP API or
 /// enqueued directly by the short-video app). Validates again; invalid events go to the poison
-/// queue with their reasons while the valid ones are processed. Then, in this order, each step
+/// queue with their reasons (<see cref="PoisonMessages"/>: exact bytes, in a blob if too large for a
+/// message) while the valid ones are processed. Then, in this order, each step
 /// safe to repeat: interactions and markers (exactly once per event, which also decides which
 /// events this message owns), song statistics, the event log and catalog placeholders. A failure
 /// anywhere throws, the message is delivered again, and the repeat changes nothing already done.
@@ -32,6 +32,7 @@ public sealed class SongUsedProcessor(
     EventLog eventLog,
     SongCatalog catalog,
     QueueServiceClient queues,
+    PoisonMessages poison,
     StorageNames names,
     IngestionMetrics metrics,
     IEnumerable<IUserActivityObserver> observers,
@@ -89,67 +90,12 @@ public sealed class SongUsedProcessor(
         return result;
     }
 
-    private async Task RejectEventAsync(string messageId, RejectedEvent rejected, CancellationToken cancellationToken)
-    {
-        var reason = Poison(writer =>
-        {
-            writer.WriteString("reason", "invalid event");
-            writer.WriteString("sourceMessageId", messageId);
-            writer.WriteNumber("index", rejected.Index);
-            WriteErrors(writer, rejected.Errors);
-            writer.WritePropertyName("event");
-            writer.WriteRawValue(rejected.Json, skipInputValidation: true);
-        });
-        await _poison.SendMessageAsync(reason, cancellationToken: cancellationToken);
-        Log.EventRejected(logger, messageId, rejected.Index, _poison.Name, string.Join("; ", rejected.Errors.Select(e => $"{e.Key} {string.Join(' ', e.Value)}")));
-    }
+    private Task RejectEventAsync(string messageId, RejectedEvent rejected, CancellationToken cancellationToken) =>
+        poison.SendAsync(
+            _poison,
+            new PoisonEnvelope("invalid event", names.SongUsedQueue, messageId, BinaryData.FromString(rejected.Json)) { Index = rejected.Index, Errors = rejected.Errors },
+            cancellationToken);
 
-    private async Task RejectMessageAsync(string messageId, BinaryData body, string reason, IReadOnlyDictionary<string, string[]>? errors, CancellationToken cancellationToken)
-    {
-        var wrapped = Poison(writer =>
-        {
-            writer.WriteString("reason", reason);
-            writer.WriteString("sourceMessageId", messageId);
-            if (errors is not null)
-            {
-                WriteErrors(writer, errors);
-            }
-
-            writer.WriteString("message", Encoding.UTF8.GetString(body));
-        });
-
-        // The reason travels with the content when both fit in one message; otherwise the content, intact, wins.
-        await _poison.SendMessageAsync(wrapped.ToMemory().Length <= EventPacker.MaxMessageBytes ? wrapped : body, cancellationToken: cancellationToken);
-        Log.MessageRejected(logger, messageId, _poison.Name, reason);
-    }
-
-    private static void WriteErrors(Utf8JsonWriter writer, IReadOnlyDictionary<string, string[]> errors)
-    {
-        writer.WriteStartObject("errors");
-        foreach (var (field, messages) in errors)
-        {
-            writer.WriteStartArray(field);
-            foreach (var message in messages)
-            {
-                writer.WriteStringValue(message);
-            }
-
-            writer.WriteEndArray();
-        }
-
-        writer.WriteEndObject();
-    }
-
-    private static BinaryData Poison(Action<Utf8JsonWriter> write)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
-        {
-            writer.WriteStartObject();
-            write(writer);
-            writer.WriteEndObject();
-        }
-
-        return new BinaryData(stream.ToArray());
-    }
+    private Task RejectMessageAsync(string messageId, BinaryData body, string reason, IReadOnlyDictionary<string, string[]>? errors, CancellationToken cancellationToken) =>
+        poison.SendAsync(_poison, new PoisonEnvelope(reason, names.SongUsedQueue, messageId, body) { Errors = errors }, cancellationToken);
 }

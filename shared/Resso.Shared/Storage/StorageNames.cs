@@ -16,6 +16,7 @@ public sealed class StorageNames
         ModelsContainer = prefix + "models";
         EventLogContainer = prefix + "event-log";
         OfferLogContainer = prefix + "offer-log";
+        PoisonContainer = prefix + "poison";
         SongsTable = prefix + "songs";
         InteractionsTable = prefix + "interactions";
         SongStatsTable = prefix + "songstats";
@@ -26,7 +27,7 @@ public sealed class StorageNames
         UserFactorsTable = prefix + "userfactors";
 
         Queues = [SongUsedQueue, SongUsedPoisonQueue, ModelRetrainQueue, ModelRetrainPoisonQueue];
-        Containers = [ModelsContainer, EventLogContainer, OfferLogContainer];
+        Containers = [ModelsContainer, EventLogContainer, OfferLogContainer, PoisonContainer];
         Tables =
         [
             SongsTable, InteractionsTable, SongStatsTable, SubscriptionsTable,
@@ -57,6 +58,12 @@ public sealed class StorageNames
 
     /// <summary>Offers served, counted per second and attribution (<see cref="Attribution.OfferLog"/>).</summary>
     public string OfferLogContainer { get; }
+
+    /// <summary>
+    /// Rejected messages and events too large to travel in a poison queue's message, referenced from
+    /// it (<see cref="PoisonMessages"/>).
+    /// </summary>
+    public string PoisonContainer { get; }
 
     /// <summary>The song catalog.</summary>
     public string SongsTable { get; }

@@ -30,7 +30,8 @@ public static class StorageServiceCollectionExtensions
         {
             clients.AddClient<TableServiceClient, TableClientOptions>(connection.CreateTableServiceClient);
             clients.AddClient<BlobServiceClient, BlobClientOptions>(connection.CreateBlobServiceClient);
-            clients.AddClient<QueueServiceClient, QueueClientOptions>(options => connection.CreateQueueServiceClient(ConfigureQueues(options)));
+            clients.AddClient<QueueServiceClient, QueueClientOptions>((options, provider) =>
+                connection.CreateQueueServiceClient(ConfigureQueues(options, provider.GetRequiredService<PoisonMessages>())));
 
             // The SDK retries transport faults itself; keep its budget short so that a storage
             // outage surfaces quickly to the circuit breakers above it instead of piling up.
@@ -49,6 +50,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(static sp => new StorageNames(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Prefix));
+        services.TryAddSingleton<PoisonMessages>();
         services.TryAddSingleton<StorageProvisioner>();
         services.AddHostedService(static sp => sp.GetRequiredService<StorageProvisioner>());
         services.TryAddSingleton<StorageHealthProbe>();
@@ -74,13 +76,25 @@ public static class StorageServiceCollectionExtensions
     }
 
     /// <summary>
-    /// The app's queue conventions: base64 messages, as the Functions queue trigger reads and
-    /// writes them, and a message that is not base64 moved as received to <c>{queue}-poison</c>.
+    /// The app's queue conventions for a client that only sends: base64 messages, as the Functions
+    /// queue trigger reads and writes them.
     /// </summary>
     public static QueueClientOptions ConfigureQueues(QueueClientOptions options)
     {
         options.MessageEncoding = QueueMessageEncoding.Base64;
-        options.MessageDecodingFailed += UndecodableMessages.MoveToPoisonAsync;
+        return options;
+    }
+
+    /// <summary>
+    /// The app's queue conventions for a client that receives: base64 messages, and a message that is
+    /// not base64 moved to <c>{queue}-poison</c> by <paramref name="poison"/>, as a
+    /// <see cref="PoisonEnvelope"/> with its exact bytes. A move that fails is logged and leaves the
+    /// message in the queue for a later attempt; it never fails the receive of the messages fetched with it.
+    /// </summary>
+    public static QueueClientOptions ConfigureQueues(QueueClientOptions options, PoisonMessages poison)
+    {
+        ConfigureQueues(options);
+        options.MessageDecodingFailed += poison.MoveUndecodableAsync;
         return options;
     }
 

@@ -59,6 +59,31 @@ internal static class IngestionHarness
     public static QueueClient Queue(string connectionString, string name) =>
         new(connectionString, name, StorageServiceCollectionExtensions.ConfigureQueues(new QueueClientOptions()));
 
+    /// <summary>Waits until <paramref name="expected"/> messages are in the <c>song-used</c> poison queue and reads them back, bodies and all.</summary>
+    public static async Task<List<PoisonEnvelope>> ReadPoisonAsync(AzuriteFixture azurite, StorageNames names, SelfHostServer host, int expected, int seconds = 60)
+    {
+        var poison = Queue(azurite, names.SongUsedPoisonQueue);
+        var reader = host.Get<PoisonMessages>();
+        var read = new List<PoisonEnvelope>();
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (read.Count < expected && DateTime.UtcNow < deadline)
+        {
+            var messages = (await poison.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(5))).Value;
+            foreach (var message in messages)
+            {
+                read.Add(await reader.ReadAsync(message.Body));
+            }
+
+            if (messages.Length == 0)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        Assert.True(read.Count >= expected, $"After {seconds} s: {read.Count} of {expected} poison messages.");
+        return read;
+    }
+
     public static Task WaitUntilCountedAsync(AzuriteFixture azurite, StorageNames names, InteractionStore store, long expected, int seconds = 90) =>
         WaitUntilCountedAsync(azurite.ConnectionString, names, store, expected, seconds);
 

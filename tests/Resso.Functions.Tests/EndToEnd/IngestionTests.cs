@@ -1,5 +1,7 @@
+using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 using Resso.Shared.Events;
 using Resso.Shared.Ingestion;
@@ -97,13 +99,11 @@ public sealed class IngestionTests(AzuriteFixture azurite)
         await WaitUntilCountedAsync(azurite, names, host.Get<InteractionStore>(), 3);
 
         await AssertCountedExactlyOnceAsync(azurite, names, host, good);
-        var poisoned = (await Queue(azurite, names.SongUsedPoisonQueue).ReceiveMessagesAsync(10)).Value;
-        var reason = JsonDocument.Parse(Assert.Single(poisoned).Body.ToString()).RootElement;
-        Assert.Equal("invalid event", reason.GetProperty("reason").GetString());
-        Assert.Equal(2, reason.GetProperty("index").GetInt32());
-        Assert.True(reason.GetProperty("errors").TryGetProperty("userId", out _));
-        Assert.True(reason.GetProperty("errors").TryGetProperty("action", out _));
-        Assert.Equal("e_bad", reason.GetProperty("event").GetProperty("eventId").GetString());
+        var poisoned = Assert.Single(await ReadPoisonAsync(azurite, names, host, 1));
+        Assert.Equal(("invalid event", names.SongUsedQueue, 2), (poisoned.Reason, poisoned.SourceQueue, poisoned.Index));
+        Assert.True(poisoned.Errors?.ContainsKey("userId"));
+        Assert.True(poisoned.Errors?.ContainsKey("action"));
+        Assert.Equal(Bad, poisoned.Body.ToString());
     }
 
     [Fact]
@@ -135,24 +135,51 @@ public sealed class IngestionTests(AzuriteFixture azurite)
         var names = new StorageNames(host.StoragePrefix);
         await Queue(azurite, names.SongUsedQueue).SendMessageAsync("{\"events\": [ not json");
 
-        var poison = Queue(azurite, names.SongUsedPoisonQueue);
-        JsonElement reason = default;
-        for (var i = 0; i < 100 && reason.ValueKind == JsonValueKind.Undefined; i++)
-        {
-            var messages = (await poison.ReceiveMessagesAsync(1)).Value;
-            if (messages.Length == 1)
-            {
-                reason = JsonDocument.Parse(messages[0].Body.ToString()).RootElement;
-            }
-            else
-            {
-                await Task.Delay(100);
-            }
-        }
-
-        Assert.StartsWith("not valid JSON", reason.GetProperty("reason").GetString(), StringComparison.Ordinal);
-        Assert.Equal("{\"events\": [ not json", reason.GetProperty("message").GetString());
+        var poisoned = Assert.Single(await ReadPoisonAsync(azurite, names, host, 1));
+        Assert.StartsWith("not valid JSON", poisoned.Reason, StringComparison.Ordinal);
+        Assert.Equal("{\"events\": [ not json", poisoned.Body.ToString());
+        Assert.Equal(PoisonEnvelope.Identity, poisoned.BodyEncoding);
         Assert.Equal(0, await host.Get<InteractionStore>().CountEventsAsync());
+    }
+
+    [Fact]
+    public async Task DirectEnqueue_GzipBatchOfTooManyEvents_GoesToPoisonWholeWithItsExactCompressedBytes()
+    {
+        await using var host = await StartAsync(azurite);
+        var names = new StorageNames(host.StoragePrefix);
+        var json = BatchJson(Enumerable.Range(0, 501).Select(i => Json(Events.Valid(userId: $"u_{i % 20}", songId: $"s_{i % 30}"))));
+        var body = Gzip(json);
+        await Queue(azurite, names.SongUsedQueue).SendMessageAsync(new BinaryData(body));
+
+        var poisoned = Assert.Single(await ReadPoisonAsync(azurite, names, host, 1));
+
+        Assert.Equal("not an event or an events batch", poisoned.Reason);
+        Assert.True(poisoned.Errors?.ContainsKey("events"));
+        Assert.Equal(PoisonEnvelope.Gzip, poisoned.BodyEncoding);
+        Assert.Equal(body, poisoned.Body.ToArray());
+        Assert.Equal(json, Gunzip(poisoned.Body.ToArray()));
+        Assert.Equal(0, await host.Get<InteractionStore>().CountEventsAsync());
+    }
+
+    [Fact]
+    public async Task DirectEnqueue_GzipBatchWithOneEventTooLargeForAPoisonMessage_CountsTheOthersAndKeepsTheBadOneWithItsReason()
+    {
+        await using var host = await StartAsync(azurite);
+        var names = new StorageNames(host.StoragePrefix);
+        var good = Enumerable.Range(0, 30).Select(i => Events.Valid(userId: $"u_{i}", songId: $"s_{i % 7}")).ToList();
+        var bad = Json(Events.Valid(userId: new string('u', 300_000)));
+        var events = good.Select(Json).ToList();
+        events.Insert(15, bad);
+        await Queue(azurite, names.SongUsedQueue).SendMessageAsync(new BinaryData(Gzip(BatchJson(events))));
+
+        await WaitUntilCountedAsync(azurite, names, host.Get<InteractionStore>(), good.Count, seconds: 60);
+
+        await AssertCountedExactlyOnceAsync(azurite, names, host, good);
+        var poisoned = Assert.Single(await ReadPoisonAsync(azurite, names, host, 1));
+        Assert.Equal(("invalid event", 15), (poisoned.Reason, poisoned.Index));
+        Assert.True(poisoned.Errors?.ContainsKey("userId"));
+        Assert.Equal(bad, poisoned.Body.ToString());
+        Assert.NotNull(poisoned.BodyBlob);
     }
 
     [Fact]
@@ -189,5 +216,27 @@ public sealed class IngestionTests(AzuriteFixture azurite)
         Assert.Equal(500, body.GetProperty("accepted").GetInt32());
         Assert.Equal(1, body.GetProperty("messages").GetInt32());
         await WaitUntilCountedAsync(azurite, new StorageNames(host.StoragePrefix), host.Get<InteractionStore>(), 500);
+    }
+
+    private static string Json(SongUsedEvent e) => JsonSerializer.Serialize(e, EventJsonContext.Default.SongUsedEvent);
+
+    private static string BatchJson(IEnumerable<string> events) => $$"""{"events":[{{string.Join(',', events)}}]}""";
+
+    private static byte[] Gzip(string json)
+    {
+        using var compressed = new MemoryStream();
+        using (var gzip = new GZipStream(compressed, CompressionLevel.Optimal))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes(json));
+        }
+
+        return compressed.ToArray();
+    }
+
+    private static string Gunzip(byte[] body)
+    {
+        using var gzip = new GZipStream(new MemoryStream(body), CompressionMode.Decompress);
+        using var reader = new StreamReader(gzip, Encoding.UTF8);
+        return reader.ReadToEnd();
     }
 }

@@ -1,10 +1,13 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using Resso.Functions.Core.Hosting;
 using Resso.Functions.SelfHost.Configuration;
 using Resso.Functions.SelfHost.Queues;
@@ -14,17 +17,31 @@ using Resso.Testing;
 namespace Resso.Functions.Tests.Queues;
 
 /// <summary>The queue listener's Functions-host semantics, against a real Azurite.</summary>
-public sealed class QueueListenerTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class QueueListenerTests : IAsyncLifetime
 {
+    private readonly AzuriteFixture _azurite;
     private static readonly QueuesHostOptions Options = new(
         BatchSize: 4, NewBatchThreshold: 2, MaxPollingInterval: TimeSpan.FromMilliseconds(500), VisibilityTimeout: TimeSpan.Zero, MaxDequeueCount: 3);
 
-    private readonly QueueServiceClient _service = new(azurite.ConnectionString, StorageServiceCollectionExtensions.ConfigureQueues(new QueueClientOptions()));
+    private readonly FakeLogger<PoisonMessages> _poisonLog = new();
+    private readonly QueueServiceClient _service;
     private readonly ServiceProvider _metricsServices = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly CancellationTokenSource _stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
     private QueueClient _queue = null!;
     private QueueClient _poison = null!;
     private Task? _listening;
+
+    public QueueListenerTests(AzuriteFixture azurite)
+    {
+        _azurite = azurite;
+        _service = Service(new BlobServiceClient(azurite.ConnectionString));
+    }
+
+    // The app's receiving client: base64, and the hook that moves what is not base64 to poison.
+    private QueueServiceClient Service(BlobServiceClient blobs) =>
+        new(_azurite.ConnectionString, StorageServiceCollectionExtensions.ConfigureQueues(new QueueClientOptions(), new PoisonMessages(blobs, new StorageNames(), _poisonLog)));
+
+    private PoisonMessages Reader => new(new BlobServiceClient(_azurite.ConnectionString), new StorageNames(), NullLogger<PoisonMessages>.Instance);
 
     public async ValueTask InitializeAsync()
     {
@@ -46,10 +63,10 @@ public sealed class QueueListenerTests(AzuriteFixture azurite) : IAsyncLifetime
         await _metricsServices.DisposeAsync();
     }
 
-    private void Listen(IQueueHandler handler, QueuesHostOptions? options = null)
+    private void Listen(IQueueHandler handler, QueuesHostOptions? options = null, QueueClient? queue = null)
     {
         var metrics = new QueueListenerMetrics(_metricsServices.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
-        var listener = new QueueListener(_queue, _poison, handler, options ?? Options, metrics, TimeProvider.System, NullLogger.Instance);
+        var listener = new QueueListener(queue ?? _queue, _poison, handler, options ?? Options, metrics, TimeProvider.System, NullLogger.Instance);
         _listening = Task.Run(() => listener.RunAsync(_stop.Token));
     }
 
@@ -106,19 +123,78 @@ public sealed class QueueListenerTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Listener_MessageNotBase64_MovesItAsReceivedToPoisonWithoutCallingTheHandler()
+    public async Task Listener_MessageNotBase64_MovesItInAnEnvelopeWithItsReasonToPoisonAndLogsItWithoutCallingTheHandler()
     {
         var handler = new RecordingHandler();
-        var raw = new QueueClient(azurite.ConnectionString, _queue.Name); // no encoding: what a careless producer does
-        await raw.SendMessageAsync("plain text, not base64 {");
+        var raw = new QueueClient(_azurite.ConnectionString, _queue.Name); // no encoding: what a careless producer does
+        var sent = (await raw.SendMessageAsync("plain text, not base64 {")).Value;
 
         Listen(handler);
         await EventuallyAsync(async () => await ApproximateCountAsync(_poison) == 1, "the undecodable message reached the poison queue");
 
-        var poisoned = (await _poison.ReceiveMessagesAsync(1)).Value.Single();
+        var poisoned = await Reader.ReadAsync((await _poison.ReceiveMessagesAsync(1)).Value.Single().Body, TestContext.Current.CancellationToken);
+        Assert.Equal((PoisonMessages.NotBase64, _queue.Name, sent.MessageId), (poisoned.Reason, poisoned.SourceQueue, poisoned.SourceMessageId));
         Assert.Equal("plain text, not base64 {", poisoned.Body.ToString());
+        Assert.Equal(PoisonEnvelope.Identity, poisoned.BodyEncoding);
         Assert.Empty(handler.Bodies);
         Assert.Equal(0, await ApproximateCountAsync(_queue));
+        var logged = Assert.Single(_poisonLog.Collector.GetSnapshot(), r => r.Message.Contains(sent.MessageId, StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Warning, logged.Level);
+        Assert.Contains(_queue.Name, logged.Message, StringComparison.Ordinal);
+        Assert.Contains(PoisonMessages.NotBase64, logged.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("plain text", logged.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Listener_LargeMessageNotBase64AmongGoodOnes_HandlesTheGoodOnesOnTheirFirstDeliveryAndKeepsItsBytesInPoison()
+    {
+        // Over 48 KiB of text: re-sent as base64 it would not fit in a queue message.
+        var big = "not base64 {" + new string('x', 60 * 1024);
+        var raw = new QueueClient(_azurite.ConnectionString, _queue.Name);
+        await raw.SendMessageAsync(big);
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(i => _queue.SendMessageAsync($"good {i}")));
+        var handler = new RecordingHandler();
+
+        Listen(handler);
+        await EventuallyAsync(() => Task.FromResult(handler.Bodies.Count == 3), "the good messages were handled");
+        await EventuallyAsync(async () => await ApproximateCountAsync(_poison) == 1, "the large message reached the poison queue");
+
+        // Handled on their first delivery: nothing held them back for a lease.
+        Assert.Equal([1, 1, 1], handler.DequeueCounts);
+        var poisoned = await Reader.ReadAsync((await _poison.ReceiveMessagesAsync(1)).Value.Single().Body, TestContext.Current.CancellationToken);
+        Assert.Equal(PoisonMessages.NotBase64, poisoned.Reason);
+        Assert.Equal(Encoding.UTF8.GetBytes(big), poisoned.Body.ToArray());
+        Assert.NotNull(poisoned.BodyBlob);
+        Assert.Equal(0, await ApproximateCountAsync(_queue));
+    }
+
+    [Fact]
+    public async Task Listener_MovingAnUndecodableMessageFails_LogsItHandlesTheOthersAndMovesItAfterItsLease()
+    {
+        // The first upload of the large message's bytes takes effect but its answer is lost.
+        var faults = new StorageFaults { Armed = true };
+        var failed = 0;
+        faults.FailAfter = (method, path, _) => method == "PUT" && path.EndsWith("/message", StringComparison.Ordinal) && Interlocked.Exchange(ref failed, 1) == 0;
+        var blobOptions = new BlobClientOptions();
+        blobOptions.AddPolicy(faults, Azure.Core.HttpPipelinePosition.PerCall);
+        var queue = Service(new BlobServiceClient(_azurite.ConnectionString, blobOptions)).GetQueueClient(_queue.Name);
+        var big = "not base64 {" + new string('y', 60 * 1024);
+        var sent = (await new QueueClient(_azurite.ConnectionString, _queue.Name).SendMessageAsync(big)).Value;
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(i => _queue.SendMessageAsync($"good {i}")));
+        var handler = new RecordingHandler();
+
+        Listen(handler, Options with { MessageLease = TimeSpan.FromSeconds(3) }, queue);
+        await EventuallyAsync(() => Task.FromResult(handler.Bodies.Count == 3), "the good messages were handled");
+        await EventuallyAsync(async () => await ApproximateCountAsync(_poison) == 1, "the large message reached the poison queue on a later attempt");
+
+        Assert.Equal([1, 1, 1], handler.DequeueCounts);
+        Assert.Equal(1, faults.Injected);
+        var notMoved = Assert.Single(_poisonLog.Collector.GetSnapshot(), r => r.Level == LogLevel.Error);
+        Assert.Contains(sent.MessageId, notMoved.Message, StringComparison.Ordinal);
+        Assert.Contains(_queue.Name, notMoved.Message, StringComparison.Ordinal);
+        var poisoned = await Reader.ReadAsync((await _poison.ReceiveMessagesAsync(1)).Value.Single().Body, TestContext.Current.CancellationToken);
+        Assert.Equal(Encoding.UTF8.GetBytes(big), poisoned.Body.ToArray());
+        await EventuallyAsync(async () => await ApproximateCountAsync(_queue) == 0, "the large message left its queue");
     }
 
     [Fact]

@@ -112,17 +112,37 @@ public sealed class FaultTests(AzuriteFixture azurite)
 
         await WaitUntilCountedAsync(azurite, names, host.Get<InteractionStore>(), distinct.Count);
         await AssertCountedExactlyOnceAsync(azurite, names, host, distinct);
-        var poison = Queue(azurite, names.SongUsedPoisonQueue);
-        var bodies = new List<string>();
-        for (var i = 0; i < 50 && bodies.Count < 3; i++)
+        var poisoned = await ReadPoisonAsync(azurite, names, host, 3);
+        Assert.Contains(poisoned, p => p.Reason == PoisonMessages.NotBase64 && p.Body.ToString() == "not base64 at all {");
+        Assert.Contains(poisoned, p => p.Reason.StartsWith("not valid JSON", StringComparison.Ordinal) && p.Body.ToString() == "{\"events\": [ broken");
+        Assert.Contains(poisoned, p => p.Reason == "not an event or an events batch" && p.Body.ToString() == "[1,2,3]");
+    }
+
+    [Fact]
+    public async Task PoisonMessages_LargeMessageNotBase64FetchedWithGoodOnes_DoesNotHoldThemBackAndKeepsItsExactBytes()
+    {
+        var prefix = AzuriteFixture.UniqueName("big");
+        var names = new StorageNames(prefix);
+        var queue = Queue(azurite, names.SongUsedQueue);
+        await queue.CreateIfNotExistsAsync();
+
+        // Over 48 KiB of text, not base64, ahead of the good messages so that one receive fetches them all.
+        var big = "not base64 {" + string.Concat(Enumerable.Repeat("é€ plain text ", 3_000));
+        await new Azure.Storage.Queues.QueueClient(azurite.ConnectionString, names.SongUsedQueue).SendMessageAsync(big);
+        var (all, distinct) = Events.Stream(distinct: 600, duplicateRate: 0, seed: 15);
+        foreach (var message in EventPacker.Pack(all))
         {
-            bodies.AddRange((await poison.ReceiveMessagesAsync(10, TimeSpan.FromMinutes(5))).Value.Select(m => m.Body.ToString()));
-            await Task.Delay(100);
+            await queue.SendMessageAsync(message);
         }
 
-        Assert.Contains("not base64 at all {", bodies);
-        Assert.Contains(bodies, b => b.Contains("not valid JSON", StringComparison.Ordinal) && b.Contains("broken", StringComparison.Ordinal));
-        Assert.Contains(bodies, b => b.Contains("not an event or an events batch", StringComparison.Ordinal) && b.Contains("[1,2,3]", StringComparison.Ordinal));
+        await using var host = await SelfHostServer.StartAsync(azurite.ConnectionString, services: s => s.AddSingleton(FastQueues), storagePrefix: prefix);
+
+        // Well within the 10-minute lease that would hold back every message fetched with the large one.
+        await WaitUntilCountedAsync(azurite, names, host.Get<InteractionStore>(), distinct.Count, seconds: 60);
+        await AssertCountedExactlyOnceAsync(azurite, names, host, distinct);
+        var poisoned = Assert.Single(await ReadPoisonAsync(azurite, names, host, 1));
+        Assert.Equal(PoisonMessages.NotBase64, poisoned.Reason);
+        Assert.Equal(System.Text.Encoding.UTF8.GetBytes(big), poisoned.Body.ToArray());
     }
 
     [Fact]

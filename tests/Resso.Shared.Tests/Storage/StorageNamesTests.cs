@@ -35,6 +35,15 @@ public sealed partial class StorageNamesTests
         Assert.Equal("model-retrain-poison", names.ModelRetrainPoisonQueue);
     }
 
+    [Fact]
+    public void PoisonContainer_IsPrefixedAndAmongTheContainersProvisioned()
+    {
+        var names = new StorageNames("t1a2b3c4d5e6");
+
+        Assert.Equal("t1a2b3c4d5e6poison", names.PoisonContainer);
+        Assert.Contains(names.PoisonContainer, names.Containers);
+    }
+
     [Theory]
     [InlineData("Upper")]
     [InlineData("1digitfirst")]
