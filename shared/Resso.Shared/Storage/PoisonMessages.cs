@@ -215,7 +215,7 @@ public sealed class PoisonMessages(BlobServiceClient blobs, StorageNames names, 
         using (var writer = new Utf8JsonWriter(stream))
         {
             writer.WriteStartObject();
-            writer.WriteString("reason", envelope.Reason.Length > MaxReasonLength ? envelope.Reason[..MaxReasonLength] : envelope.Reason);
+            writer.WriteString("reason", Shorten(envelope.Reason));
             writer.WriteString("sourceQueue", envelope.SourceQueue);
             writer.WriteString("sourceMessageId", envelope.SourceMessageId);
             if (envelope.Index is { } index)
@@ -255,6 +255,18 @@ public sealed class PoisonMessages(BlobServiceClient blobs, StorageNames names, 
         }
 
         return new BinaryData(stream.ToArray());
+    }
+
+    private static string Shorten(string reason)
+    {
+        if (reason.Length <= MaxReasonLength)
+        {
+            return reason;
+        }
+
+        // Never cut a surrogate pair in two: the JSON writer refuses half of one.
+        var length = char.IsHighSurrogate(reason[MaxReasonLength - 1]) ? MaxReasonLength - 1 : MaxReasonLength;
+        return reason[..length];
     }
 
     private static string FormatErrors(IReadOnlyDictionary<string, string[]>? errors) =>

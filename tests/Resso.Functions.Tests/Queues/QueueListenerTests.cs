@@ -146,6 +146,21 @@ public sealed class QueueListenerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReceiveMessages_SynchronousCallWithAMessageNotBase64_MovesItInAnEnvelopeToPoison()
+    {
+        var big = "not base64, received synchronously {" + new string('z', 50 * 1024);
+        await new QueueClient(_azurite.ConnectionString, _queue.Name).SendMessageAsync(big);
+        await _queue.SendMessageAsync("good");
+
+        var received = _queue.ReceiveMessages(maxMessages: 4, cancellationToken: TestContext.Current.CancellationToken).Value;
+
+        Assert.Equal("good", Assert.Single(received).Body.ToString());
+        var poisoned = await Reader.ReadAsync((await _poison.ReceiveMessagesAsync(1)).Value.Single().Body, TestContext.Current.CancellationToken);
+        Assert.Equal(PoisonMessages.NotBase64, poisoned.Reason);
+        Assert.Equal(big, poisoned.Body.ToString());
+    }
+
+    [Fact]
     public async Task Listener_LargeMessageNotBase64AmongGoodOnes_HandlesTheGoodOnesOnTheirFirstDeliveryAndKeepsItsBytesInPoison()
     {
         // Over 48 KiB of text: re-sent as base64 it would not fit in a queue message.
