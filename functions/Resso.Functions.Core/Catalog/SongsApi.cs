@@ -53,7 +53,7 @@ public static class SongsApi
             {
                 created = await guard.ExecuteAsync(static (s, ct) => new ValueTask<bool>(s.catalog.UpsertAsync(s.songId, s.details!, ct)), (catalog, songId, details), cancellationToken);
             }
-            catch (Exception ex) when (StorageGuard.IsStorageFailure(ex) && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (StorageGuard.IsStorageFailure(ex, cancellationToken))
             {
                 // An upsert: repeating it with the same details stores the same song.
                 return Problems.StorageUnavailable(request.HttpContext.Response, ex, Problems.RetrySafe);

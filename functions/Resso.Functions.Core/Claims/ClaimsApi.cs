@@ -60,7 +60,7 @@ public static class ClaimsApi
             Log.ClaimRedeemed(logger, claim!.OfferId, claim.ClickId);
             return TypedResults.Ok(new ClaimedLink(claim.Keys.SongId, claim.StartMs, claim.ClickId, claim.OfferId, claim.OfferKind, claim.Keys.Experiment, claim.Keys.Variant));
         }
-        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex) && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex, cancellationToken))
         {
             return Problems.StorageUnavailable(request.HttpContext.Response, ex, RedemptionMayHaveHappened);
         }

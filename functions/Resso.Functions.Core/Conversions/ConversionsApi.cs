@@ -119,7 +119,7 @@ public static class ConversionsApi
                 var result = new ConversionResult(stored.ConversionId, duplicate, stored.Attribution is not null, stored.Attribution);
                 return duplicate ? TypedResults.Ok(result) : TypedResults.Created((string?)null, result);
             }
-            catch (Exception ex) when (StorageGuard.IsStorageFailure(ex))
+            catch (Exception ex) when (StorageGuard.IsStorageFailure(ex, cancellationToken))
             {
                 return Problems.StorageUnavailable(request.HttpContext.Response, ex, Problems.RetrySafe);
             }

@@ -57,7 +57,7 @@ public static class EventsApi
                 var messages = await guard.ExecuteAsync(ct => new ValueTask<int>(queue.EnqueueAsync(events, ct)), cancellationToken);
                 return TypedResults.Accepted((string?)null, new EventsAccepted(events.Count, messages));
             }
-            catch (Exception ex) when (StorageGuard.IsStorageFailure(ex) && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (StorageGuard.IsStorageFailure(ex, cancellationToken))
             {
                 return Problems.StorageUnavailable(request.HttpContext.Response, ex, EnqueueMayHaveHappened);
             }

@@ -61,7 +61,7 @@ public static class LinksApi
             // One deadline for the label and the claim together, so the redirect waits for storage once at most.
             await guard.ExecuteAsync(static (s, ct) => s.Follow.StoreAsync(s.Offers, s.Attribution, ct), (Follow: follow, Offers: offers, Attribution: attribution), cancellationToken);
         }
-        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex) && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex, cancellationToken))
         {
             // Without a claim the install still happens; only the deferred deep link is lost.
         }
@@ -130,7 +130,7 @@ public static class LinksApi
             {
                 Keys = OfferService.KeysOf(claims, (await offers.GetSongAsync(claims.SongId, cancellationToken))?.Details);
             }
-            catch (Exception ex) when (StorageGuard.IsStorageFailure(ex) && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (StorageGuard.IsStorageFailure(ex, cancellationToken))
             {
                 // Without the label the click still counts; the claim is worth trying on its own.
             }

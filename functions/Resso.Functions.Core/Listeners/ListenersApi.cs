@@ -106,7 +106,7 @@ public static class ListenersApi
             var answer = await guard.ExecuteAsync(static (c, ct) => new ValueTask<T>(c(ct)), compute, cancellationToken);
             return new CachedJson(answer, ListenerService.CacheFor, isPrivate);
         }
-        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex) && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex, cancellationToken))
         {
             return Problems.StorageUnavailable(request.HttpContext.Response, ex, Problems.ReadOnly);
         }

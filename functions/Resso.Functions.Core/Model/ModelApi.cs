@@ -65,7 +65,7 @@ public static class ModelApi
         {
             published = await guard.ExecuteAsync(static (s, ct) => new ValueTask<Published>(ReadPublishedAsync(s, ct)), store, cancellationToken);
         }
-        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex) && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex, cancellationToken))
         {
             return Problems.StorageUnavailable(request.HttpContext.Response, ex, Problems.ReadOnly);
         }
@@ -110,7 +110,7 @@ public static class ModelApi
                 (Queue: queues.GetQueueClient(names.ModelRetrainQueue), Message: message),
                 cancellationToken);
         }
-        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex) && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex, cancellationToken))
         {
             return Problems.StorageUnavailable(request.HttpContext.Response, ex, RetrainMayBeQueued);
         }

@@ -70,7 +70,7 @@ public static class OffersApi
                 ? Problems.NotFound("song", $"The catalog has no song '{songId}'.")
                 : TypedResults.Ok(offer);
         }
-        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex) && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex, cancellationToken))
         {
             return Problems.StorageUnavailable(request.HttpContext.Response, ex, Problems.ReadOnly);
         }

@@ -54,7 +54,7 @@ public static class ReportsApi
         {
             report = await guard.ExecuteAsync(ct => new ValueTask<AttributionReport>(reporter.BuildAsync(from, to, groupBy, ct)), cancellationToken);
         }
-        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex) && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex, cancellationToken))
         {
             return Problems.StorageUnavailable(request.HttpContext.Response, ex, Problems.ReadOnly);
         }

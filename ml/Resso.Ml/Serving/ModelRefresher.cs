@@ -87,7 +87,7 @@ public sealed class ModelRefresher(
                 _seen = etag;
                 SetStatus(new ModelServingStatus(true, version, holder.Current?.Version, reason));
             }
-            catch (Exception ex) when (StorageGuard.IsStorageFailure(ex) && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (StorageGuard.IsStorageFailure(ex, cancellationToken))
             {
                 // Storage, not the model: the pointer stays unseen, so the next poll tries again.
                 Log.ModelLoadDeferred(logger, ex, version ?? "current");

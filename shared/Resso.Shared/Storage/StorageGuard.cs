@@ -36,7 +36,7 @@ public sealed class StorageGuard
 
                 // The context carries the caller's token here (the timeout inside restores it): a
                 // client that went away says nothing about storage and must not open the circuit.
-                ShouldHandle = static args => new ValueTask<bool>(args.Outcome.Exception is { } e && IsStorageFailure(e) && !args.Context.CancellationToken.IsCancellationRequested),
+                ShouldHandle = static args => new ValueTask<bool>(args.Outcome.Exception is { } e && IsStorageFailure(e, args.Context.CancellationToken)),
             })
             .AddTimeout(Timeout)
             .Build();
@@ -83,6 +83,13 @@ public sealed class StorageGuard
         HttpRequestException or IOException or TimeoutRejectedException or BrokenCircuitException or OperationCanceledException => true,
         _ => false,
     };
+
+    /// <summary>
+    /// <see cref="IsStorageFailure(Exception)"/>, unless <paramref name="callerToken"/> was cancelled:
+    /// then the caller left, which says nothing about storage (no 503 to write, no circuit to open).
+    /// </summary>
+    public static bool IsStorageFailure(Exception exception, CancellationToken callerToken) =>
+        !callerToken.IsCancellationRequested && IsStorageFailure(exception);
 
     /// <summary>When to try again: the rest of the open circuit's break, else a couple of seconds.</summary>
     public static TimeSpan RetryAfter(Exception exception) =>

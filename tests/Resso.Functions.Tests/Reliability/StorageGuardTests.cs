@@ -11,7 +11,7 @@ namespace Resso.Functions.Tests.Reliability;
 /// <summary>
 /// What the storage client really throws at a request that never gets an answer (the hang sits where
 /// the transport would wait, inside the client's network timeout and retries), and how the guard
-/// and <see cref="StorageGuard.IsStorageFailure"/> take it. Nothing reaches the network.
+/// and <see cref="StorageGuard.IsStorageFailure(Exception)"/> take it. Nothing reaches the network.
 /// </summary>
 public sealed class StorageGuardTests
 {
