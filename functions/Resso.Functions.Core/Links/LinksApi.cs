@@ -41,6 +41,9 @@ public static class LinksApi
         TimeProvider timeProvider,
         CancellationToken cancellationToken)
     {
+        // Every answer is one click, and a store redirect carries a claim code: nothing may be kept
+        // and replayed by a browser or a proxy.
+        request.HttpContext.Response.Headers.CacheControl = "no-store";
         var now = timeProvider.GetUtcNow();
         var verification = signer.Verify(token, now);
         if (verification.Claims is not { } claims)

@@ -24,6 +24,8 @@ public static class OffersApi
     public static async Task<Results<Ok<OfferResponse>, ValidationProblem, ProblemHttpResult>> GetOfferAsync(
         string songId, HttpRequest request, OfferService offers, StorageGuard guard, CancellationToken cancellationToken)
     {
+        // An offer is one viewer's, with freshly signed links: never cached or shared by a proxy.
+        request.HttpContext.Response.Headers.CacheControl = "no-store";
         var query = request.Query;
         var errors = new Dictionary<string, string[]>();
         if (!Ids.IsValid(songId))

@@ -193,4 +193,30 @@ public sealed class LinkSecurityTests(LinkHost fixture) : IClassFixture<LinkHost
         Assert.Contains("https://apps.apple.com/", page, StringComparison.Ordinal);
         Assert.Contains("script-src 'nonce-", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("", "Mozilla/5.0 (Linux; Android 15)")]
+    [InlineData("?platform=web", null)]
+    [InlineData("?open=app", null)]
+    public async Task Follow_AnyDestination_IsNeverStored(string query, string? userAgent)
+    {
+        using var response = await FollowAsync($"/api/l/{Valid()}{query}", userAgent);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.True(response.Headers.CacheControl?.NoStore, $"Cache-Control: {response.Headers.CacheControl}");
+    }
+
+    [Fact]
+    public async Task GetOffer_Answer_IsNeverStored()
+    {
+        using (var put = await IngestionHarness.PutSongAsync(fixture.Host, "s_nostore", new { title = "T", artist = "A", label = "L", durationMs = 200_000 }))
+        {
+            put.EnsureSuccessStatusCode();
+        }
+
+        using var response = await fixture.Host.Client.GetAsync(new Uri("/api/songs/s_nostore/offer?userId=u_1&region=ID&platform=android", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.Headers.CacheControl?.NoStore, $"Cache-Control: {response.Headers.CacheControl}");
+    }
 }
