@@ -121,11 +121,10 @@ public sealed class IngestionTests(AzuriteFixture azurite)
         await WaitUntilCountedAsync(azurite, names, host.Get<InteractionStore>(), good.Count);
 
         await AssertCountedExactlyOnceAsync(azurite, names, host, good);
-        var poisoned = (await Queue(azurite, names.SongUsedPoisonQueue).ReceiveMessagesAsync(10)).Value;
-        var reason = JsonDocument.Parse(Assert.Single(poisoned).Body.ToString()).RootElement;
-        Assert.Equal("invalid event", reason.GetProperty("reason").GetString());
-        Assert.Equal(["userId"], reason.GetProperty("errors").EnumerateObject().Select(p => p.Name));
-        Assert.Equal(bad.EventId, reason.GetProperty("event").GetProperty("eventId").GetString());
+        var poisoned = Assert.Single(await ReadPoisonAsync(azurite, names, host, 1));
+        Assert.Equal(("invalid event", good.Count), (poisoned.Reason, poisoned.Index));
+        Assert.Equal(["userId"], poisoned.Errors!.Keys);
+        Assert.Equal(bad.EventId, JsonDocument.Parse(poisoned.Body.ToString()).RootElement.GetProperty("eventId").GetString());
     }
 
     [Fact]
