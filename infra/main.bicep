@@ -247,6 +247,7 @@ var storageNames = {
     'models'
     'event-log'
     'offer-log'
+    'poison'
   ]
 }
 
