@@ -114,7 +114,15 @@ public sealed class StartUpTests(AzuriteFixture azurite) : IDisposable
         });
         using var client = new HttpClient { BaseAddress = await host.WaitForAddressAsync() };
 
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/api/health", UriKind.Relative))).StatusCode);
+        // Healthy once its storage is provisioned, as a readiness probe would wait for.
+        var health = HttpStatusCode.ServiceUnavailable;
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); health != HttpStatusCode.OK && DateTime.UtcNow < deadline; await Task.Delay(200))
+        {
+            using var response = await client.GetAsync(new Uri("/api/health", UriKind.Relative));
+            health = response.StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.OK, health);
         Assert.Equal(HttpStatusCode.Created, (await client.SendAsync(PutSong(ProductionKey))).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(PutSong(SelfHostServer.TestKey))).StatusCode);
 
