@@ -22,6 +22,9 @@ public static class Ids
     /// <summary>The rule as an API states it after a field name, without a final full stop.</summary>
     public const string Rule = "must be 1–64 " + Characters;
 
+    /// <summary>What an API says of a field whose id breaks the rule: <see cref="Rule"/> as a sentence.</summary>
+    public const string Problem = Rule + ".";
+
     private const string Characters = "characters of A–Z, a–z, 0–9, '_', '.', ':' or '-', and not '.' or '..'";
 
     /// <summary>

@@ -39,7 +39,7 @@ public static class SongsApi
             var errors = new Dictionary<string, string[]>();
             if (!Ids.IsValid(songId))
             {
-                errors["songId"] = [Ids.Rule + "."];
+                errors["songId"] = [Ids.Problem];
             }
 
             var details = Read(document!.RootElement, errors);

@@ -183,7 +183,7 @@ public static class ConversionsApi
 
         return value.ValueKind == JsonValueKind.String && Ids.IsValid(value.GetString())
             ? value.GetString()
-            : Error<string>(errors, name, Ids.Rule + ".");
+            : Error<string>(errors, name, Ids.Problem);
     }
 
     private static T? Error<T>(Dictionary<string, string[]> errors, string name, string message)

@@ -116,7 +116,7 @@ public static class ListenersApi
     {
         if (!Ids.IsValid(id))
         {
-            errors[name] = [Ids.Rule + "."];
+            errors[name] = [Ids.Problem];
         }
     }
 

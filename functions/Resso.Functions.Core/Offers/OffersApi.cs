@@ -30,7 +30,7 @@ public static class OffersApi
         var errors = new Dictionary<string, string[]>();
         if (!Ids.IsValid(songId))
         {
-            errors["songId"] = [Ids.Rule + "."];
+            errors["songId"] = [Ids.Problem];
         }
 
         var userId = OptionalId(query["userId"], "userId", errors);
@@ -97,7 +97,7 @@ public static class OffersApi
 
         if (!Ids.IsValid(value))
         {
-            errors[name] = [Ids.Rule + "."];
+            errors[name] = [Ids.Problem];
             return null;
         }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -63,32 +64,13 @@ public sealed class ModelStore(BlobServiceClient blobs, StorageNames names, Time
 
     /// <summary>The published version and the pointer's ETag, or null when nothing is published.</summary>
     /// <exception cref="InvalidDataException"><c>current.json</c> exists but is not a pointer.</exception>
-    public async Task<(CurrentPointer Pointer, ETag ETag)?> GetCurrentAsync(CancellationToken cancellationToken = default)
-    {
-        Response<BlobDownloadResult> content;
-        try
+    public async Task<(CurrentPointer Pointer, ETag ETag)?> GetCurrentAsync(CancellationToken cancellationToken = default) =>
+        await ReadJsonAsync(CurrentBlob, ModelStoreJsonContext.Default.CurrentPointer, "pointer", cancellationToken) switch
         {
-            content = await _container.GetBlobClient(CurrentBlob).DownloadContentAsync(cancellationToken);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            return null;
-        }
-
-        CurrentPointer? pointer;
-        try
-        {
-            pointer = JsonSerializer.Deserialize(content.Value.Content.ToMemory().Span, ModelStoreJsonContext.Default.CurrentPointer);
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidDataException($"{CurrentBlob} is not a valid pointer.", ex);
-        }
-
-        return pointer is { Version.Length: > 0 }
-            ? (pointer, content.Value.Details.ETag)
-            : throw new InvalidDataException($"{CurrentBlob} names no version.");
-    }
+            null => null,
+            ({ Version.Length: > 0 } pointer, var etag) => (pointer, etag),
+            _ => throw new InvalidDataException($"{CurrentBlob} names no version."),
+        };
 
     /// <summary>
     /// The manifests of versions that were published (their decision says so), newest first, older
@@ -129,21 +111,14 @@ public sealed class ModelStore(BlobServiceClient blobs, StorageNames names, Time
 
     /// <summary>The manifest of <paramref name="version"/>.</summary>
     /// <exception cref="InvalidDataException">It is missing or unreadable.</exception>
-    public Task<ModelManifest> GetManifestAsync(string version, CancellationToken cancellationToken = default) =>
-        ReadManifestAsync($"{version}/manifest.json", cancellationToken);
+    public async Task<ModelManifest> GetManifestAsync(string version, CancellationToken cancellationToken = default) =>
+        await TryReadManifestAsync($"{version}/manifest.json", cancellationToken)
+            ?? throw new InvalidDataException($"{version}/manifest.json cannot be read (404).");
 
     /// <summary>The newest candidate's manifest, published or not; null before the first training.</summary>
-    public async Task<ModelManifest?> GetLastDecisionAsync(CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            return await ReadManifestAsync(LastDecisionBlob, cancellationToken);
-        }
-        catch (InvalidDataException ex) when (ex.InnerException is RequestFailedException { Status: 404 })
-        {
-            return null;
-        }
-    }
+    /// <exception cref="InvalidDataException">It exists but is unreadable.</exception>
+    public Task<ModelManifest?> GetLastDecisionAsync(CancellationToken cancellationToken = default) =>
+        TryReadManifestAsync(LastDecisionBlob, cancellationToken);
 
     /// <summary>Loads the factors of a version, refusing them unless they match the manifest's checksum and the format's own.</summary>
     /// <exception cref="InvalidDataException">The blob is missing, truncated, corrupt, or not the one the manifest names.</exception>
@@ -201,7 +176,23 @@ public sealed class ModelStore(BlobServiceClient blobs, StorageNames names, Time
             new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = contentType } },
             cancellationToken);
 
-    private async Task<ModelManifest> ReadManifestAsync(string name, CancellationToken cancellationToken)
+    // A manifest, or null when the blob does not exist.
+    private async Task<ModelManifest?> TryReadManifestAsync(string name, CancellationToken cancellationToken)
+    {
+        if (await ReadJsonAsync(name, ModelStoreJsonContext.Default.ModelManifest, "manifest", cancellationToken) is not { } read)
+        {
+            return null;
+        }
+
+        // Valid JSON is not yet a manifest: what serving and the API rely on must be there.
+        return read.Value is { Version.Length: > 0, Decision: not null, Data: not null, Metrics: not null, FactorsSha256.Length: > 0 } manifest
+            ? manifest
+            : throw new InvalidDataException($"{name} is not a valid manifest.");
+    }
+
+    // A JSON blob and its ETag, or null when the blob does not exist. Content that is not JSON of the
+    // kind is unreadable (InvalidDataException); any other failure is storage's and passes as it is, to be tried again.
+    private async Task<(T? Value, ETag ETag)?> ReadJsonAsync<T>(string name, JsonTypeInfo<T> type, string kind, CancellationToken cancellationToken)
     {
         Response<BlobDownloadResult> content;
         try
@@ -210,24 +201,17 @@ public sealed class ModelStore(BlobServiceClient blobs, StorageNames names, Time
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
-            // Missing is unreadable; any other failure is storage's, and passes as it is, to be tried again.
-            throw new InvalidDataException($"{name} cannot be read ({ex.Status}).", ex);
+            return null;
         }
 
-        ModelManifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize(content.Value.Content.ToMemory().Span, ModelStoreJsonContext.Default.ModelManifest);
+            return (JsonSerializer.Deserialize(content.Value.Content.ToMemory().Span, type), content.Value.Details.ETag);
         }
         catch (JsonException ex)
         {
-            throw new InvalidDataException($"{name} is not a valid manifest.", ex);
+            throw new InvalidDataException($"{name} is not a valid {kind}.", ex);
         }
-
-        // Valid JSON is not yet a manifest: what serving and the API rely on must be there.
-        return manifest is { Version.Length: > 0, Decision: not null, Data: not null, Metrics: not null, FactorsSha256.Length: > 0 }
-            ? manifest
-            : throw new InvalidDataException($"{name} is not a valid manifest.");
     }
 }
 
