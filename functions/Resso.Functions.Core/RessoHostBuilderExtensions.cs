@@ -63,6 +63,7 @@ public static class RessoHostBuilderExtensions
         builder.Services.AddSingleton<IUserActivityObserver>(static sp => sp.GetRequiredService<ListenerService>());
         builder.Services.AddOptionsWithValidateOnStart<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName);
         builder.Services.AddSingleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidator>();
+        builder.Services.AddSingleton<IValidateOptions<RateLimitOptions>, TrustedProxiesValidator>();
         builder.Services.AddSingleton<RateLimits>();
         builder.Services.AddProblemDetails();
         return builder;

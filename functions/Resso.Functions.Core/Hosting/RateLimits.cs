@@ -1,7 +1,10 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Resso.Functions.Core.Hosting;
@@ -32,16 +35,31 @@ public sealed class RateLimitOptions
     public int ClaimsPerMinute { get; set; } = 10;
 
     /// <summary>
-    /// The header that holds the client's address when a proxy stands in front (its first entry),
-    /// e.g. <c>X-Forwarded-For</c> under Azure; empty: the connection's own address. Only set it
-    /// behind a proxy that writes the header, or clients can choose their own bucket.
+    /// The proxies whose <c>X-Forwarded-For</c> names the client, as comma-separated addresses or
+    /// CIDR networks (e.g. <c>127.0.0.1,::1</c> for the Functions host, which forwards each request
+    /// to the worker on loopback and sets the header to the address it saw). The header is read as
+    /// ASP.NET Core's forwarded-headers middleware reads it: from the right, one entry per trusted
+    /// hop up to <see cref="ForwardLimit"/>, only when the connection comes from a trusted proxy; a
+    /// header from anyone else is ignored. Empty: the connection's own address.
     /// </summary>
     /// <value>Empty.</value>
-    public string ClientAddressHeader { get; set; } = "";
+    public string TrustedProxies { get; set; } = "";
+
+    /// <summary>How many trusted proxies stand in front of the app, each appending to <c>X-Forwarded-For</c>.</summary>
+    /// <value>1.</value>
+    [Range(1, 10)]
+    public int ForwardLimit { get; set; } = 1;
 }
 
 [OptionsValidator]
 internal sealed partial class RateLimitOptionsValidator : IValidateOptions<RateLimitOptions>;
+
+/// <summary><see cref="RateLimitOptions.TrustedProxies"/> is a list of addresses and networks.</summary>
+internal sealed class TrustedProxiesValidator : IValidateOptions<RateLimitOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RateLimitOptions options) =>
+        RateLimits.ParseProxies(options.TrustedProxies).Error is { } error ? ValidateOptionsResult.Fail(error) : ValidateOptionsResult.Success;
+}
 
 /// <summary>
 /// Token buckets per client for the anonymous routes (health excepted), one for claim codes; a
@@ -51,14 +69,29 @@ internal sealed partial class RateLimitOptionsValidator : IValidateOptions<RateL
 public sealed class RateLimits : IDisposable
 {
     private readonly RateLimitOptions _options;
+    private readonly ForwardedHeadersMiddleware? _forwarded;
     private readonly PartitionedRateLimiter<string> _general;
     private readonly PartitionedRateLimiter<string> _claims;
 
     /// <summary>Creates the limiters from <paramref name="options"/>.</summary>
-    public RateLimits(IOptions<RateLimitOptions> options)
+    public RateLimits(IOptions<RateLimitOptions> options, ILoggerFactory loggerFactory)
     {
         _options = options.Value;
         var o = _options;
+        var (proxies, _) = ParseProxies(o.TrustedProxies);
+        if (proxies.Count > 0)
+        {
+            var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor, ForwardLimit = o.ForwardLimit };
+            forwarded.KnownIPNetworks.Clear();
+            forwarded.KnownProxies.Clear();
+            foreach (var proxy in proxies)
+            {
+                forwarded.KnownIPNetworks.Add(proxy);
+            }
+
+            _forwarded = new ForwardedHeadersMiddleware(static _ => Task.CompletedTask, loggerFactory, Options.Create(forwarded));
+        }
+
         _general = PartitionedRateLimiter.Create<string, string>(client => RateLimitPartition.GetTokenBucketLimiter(client, _ => new TokenBucketRateLimiterOptions
         {
             TokenLimit = o.Burst,
@@ -77,9 +110,18 @@ public sealed class RateLimits : IDisposable
         }));
     }
 
-    /// <summary>Null when the request may go on; otherwise the 429 to answer.</summary>
+    /// <summary>
+    /// Null when the request may go on; otherwise the 429 to answer. First sets the connection's
+    /// remote address to the client named by trusted proxies (<see cref="RateLimitOptions.TrustedProxies"/>).
+    /// </summary>
     public IResult? Check(HttpContext context)
     {
+        // Without the connection's address, ASP.NET Core would trust the first hop blindly.
+        if (_forwarded is not null && context.Connection.RemoteIpAddress is not null)
+        {
+            _forwarded.ApplyForwarders(context);
+        }
+
         var path = context.Request.Path.Value ?? "";
         if (!_options.Enabled || !IsAnonymous(context.Request.Method, path))
         {
@@ -103,20 +145,36 @@ public sealed class RateLimits : IDisposable
             type: Problems.TypePrefix + "rate-limited");
     }
 
-    // Write and admin routes carry keys (and are the callers' own servers); health is for load balancers.
+    // Write routes and reports carry keys (and are the callers' own servers); health is for load balancers.
     private static bool IsAnonymous(string method, string path) =>
         path.StartsWith("/api/", StringComparison.OrdinalIgnoreCase)
         && !path.Equals("/api/health", StringComparison.OrdinalIgnoreCase)
+        && !path.StartsWith("/api/reports/", StringComparison.OrdinalIgnoreCase)
         && (HttpMethods.IsGet(method) || path.StartsWith("/api/claims/", StringComparison.OrdinalIgnoreCase));
 
-    private string ClientOf(HttpContext context)
+    private static string ClientOf(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
+    /// <summary>The networks of <paramref name="setting"/> (a single address is a /32 or /128), or the error naming the bad entry.</summary>
+    internal static (IReadOnlyList<System.Net.IPNetwork> Networks, string? Error) ParseProxies(string setting)
     {
-        if (_options.ClientAddressHeader.Length > 0 && context.Request.Headers[_options.ClientAddressHeader].ToString() is { Length: > 0 } forwarded)
+        var networks = new List<System.Net.IPNetwork>();
+        foreach (var entry in setting.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            return forwarded.Split(',')[0].Trim();
+            if (System.Net.IPAddress.TryParse(entry, out var address) && !entry.Contains('/', StringComparison.Ordinal))
+            {
+                networks.Add(new System.Net.IPNetwork(address, address.GetAddressBytes().Length * 8));
+            }
+            else if (System.Net.IPNetwork.TryParse(entry, out var network))
+            {
+                networks.Add(network);
+            }
+            else
+            {
+                return ([], $"Resso__RateLimits__TrustedProxies: \"{entry}\" is not an IP address or a CIDR network (e.g. 127.0.0.1, ::1, 10.0.0.0/8).");
+            }
         }
 
-        return context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        return (networks, null);
     }
 
     /// <inheritdoc />

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Configuration;
 using Resso.Testing;
 
 namespace Resso.Functions.Tests.Reliability;
@@ -53,6 +54,75 @@ public sealed class RateLimitTests(AzuriteFixture azurite)
         }
 
         Assert.Equal([HttpStatusCode.NotFound, HttpStatusCode.NotFound, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
+    }
+
+    [Fact]
+    public async Task KeyedReport_ManyRequests_IsNotLimitedAsAnonymous()
+    {
+        await using var host = await SelfHostServer.StartAsync(azurite.ConnectionString, Tight);
+
+        for (var i = 0; i < 6; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/reports/attribution?groupBy=song", UriKind.Relative));
+            request.Headers.Add("x-functions-key", SelfHostServer.TestKey);
+            using var response = await host.Client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task BehindATrustedProxy_EachForwardedClientHasItsOwnBucket()
+    {
+        // The test's loopback connection plays the trusted proxy (the Functions host forwards on loopback).
+        await using var host = await SelfHostServer.StartAsync(azurite.ConnectionString, new Dictionary<string, string?>(Tight) { ["Resso:RateLimits:TrustedProxies"] = "127.0.0.1,::1" });
+
+        var first = await StatusesAsync(host, 5, _ => "203.0.113.1");
+        var second = await StatusesAsync(host, 3, _ => "203.0.113.2");
+        // What a client writes itself comes before what the proxy appends: only the proxy's entry counts.
+        var spoofing = await StatusesAsync(host, 3, i => $"198.51.100.{i + 1}, 203.0.113.1");
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], first);
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK], second);
+        Assert.All(spoofing, status => Assert.Equal(HttpStatusCode.TooManyRequests, status));
+    }
+
+    [Theory]
+    [InlineData("")] // no proxy trusted: the header is the client's own words
+    [InlineData("10.0.0.1")] // a proxy is trusted, but this connection does not come from it
+    public async Task ForwardedForFromAnUntrustedConnection_IsIgnored_RotatingItDoesNotEscapeTheLimit(string trusted)
+    {
+        await using var host = await SelfHostServer.StartAsync(azurite.ConnectionString, new Dictionary<string, string?>(Tight) { ["Resso:RateLimits:TrustedProxies"] = trusted });
+
+        var statuses = await StatusesAsync(host, 6, i => $"203.0.113.{i + 1}");
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK], statuses.Take(3));
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses.Skip(3));
+    }
+
+    [Fact]
+    public void TrustedProxies_NotAnAddressOrNetwork_StopsStartUpNamingTheSetting()
+    {
+        var ex = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => Resso.Functions.SelfHost.SelfHostApp.Build(["--environment", "Development"], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["Resso:RateLimits:TrustedProxies"] = "127.0.0.1, proxy.internal",
+        })));
+
+        Assert.Contains("Resso__RateLimits__TrustedProxies: \"proxy.internal\"", ex.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task<List<HttpStatusCode>> StatusesAsync(SelfHostServer host, int count, Func<int, string> forwardedFor)
+    {
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < count; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/trending", UriKind.Relative));
+            request.Headers.Add("X-Forwarded-For", forwardedFor(i));
+            using var response = await host.Client.SendAsync(request);
+            statuses.Add(response.StatusCode);
+        }
+
+        return statuses;
     }
 
     [Fact]
