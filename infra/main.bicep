@@ -339,6 +339,10 @@ var storageSettings = {
   AzureWebJobsStorage__blobServiceUri: 'https://${storage.outputs.name}.blob.${storageSuffix}'
   AzureWebJobsStorage__queueServiceUri: 'https://${storage.outputs.name}.queue.${storageSuffix}'
   AzureWebJobsStorage__tableServiceUri: 'https://${storage.outputs.name}.table.${storageSuffix}'
+  // The queue triggers' names, read by the Functions host (%Resso:Storage:SongUsedQueue%);
+  // without a Resso__Storage__Prefix they are the plain names the storage module creates.
+  Resso__Storage__SongUsedQueue: 'song-used'
+  Resso__Storage__ModelRetrainQueue: 'model-retrain'
 }
 
 // Telemetry with an Entra token of the identity (local authentication is off on the component).
@@ -372,6 +376,13 @@ var linkSettings = {
   Resso__Links__AttributionWindow: attributionWindow
 }
 
+// The Functions host forwards each request to the worker on loopback and sets X-Forwarded-For to
+// the address it saw; the per-client rate limits read it only from there.
+var rateLimitSettings = {
+  Resso__RateLimits__TrustedProxies: '127.0.0.1,::1'
+  Resso__RateLimits__ForwardLimit: '1'
+}
+
 var ingestionAndTrainingSettings = {
   Resso__Ingestion__UserPartitions: string(ingestionUserPartitions)
   Resso__Ingestion__StatsShards: string(ingestionStatsShards)
@@ -399,9 +410,10 @@ var experimentAppSettings = reduce(
 )
 
 // Resso__Api__Keys is not set: under Azure the Functions host checks its own function keys.
-// Resso__Storage__Prefix is not set: the queue triggers listen on the unprefixed queue names.
+// Resso__Storage__Prefix is not set: the storage module creates the unprefixed names.
 var appSettings = union(
   ingestionAndTrainingSettings,
+  rateLimitSettings,
   linkSettings,
   regionSettings,
   experimentAppSettings,

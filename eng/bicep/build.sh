@@ -97,16 +97,20 @@ while IFS=$'\t' read -r property name; do
     grep -q "'$item'" infra/main.bicep || missing+=("storage $property: '$item'")
   done
 done < <(sed -n 's/^ *\([A-Za-z]*\) = prefix + "\([a-z0-9-]*\)";.*/\1\t\2/p' "$names_cs")
-# Each %Setting% that a trigger attribute resolves from app settings when the host starts.
+# Each %Key% that a trigger attribute resolves when the host starts: the host looks it up as a
+# configuration key, so the app setting is the key with ':' written '__'.
+trigger_settings() {
+  grep -rhoE --include='*.cs' '"%[A-Za-z0-9_:]+%"' functions shared | tr -d '"%' | sed 's/:/__/g' | sort -u
+}
 while read -r setting; do
-  grep -q "${setting}:" infra/main.bicep || missing+=("app setting $setting (used as %$setting% by a trigger)")
-done < <(grep -rhoE --include='*.cs' '"%[A-Za-z0-9_]+%"' functions | tr -d '"%' | sort -u)
+  grep -qE "^ *${setting}:" infra/main.bicep || missing+=("app setting $setting (a trigger's binding expression reads it)")
+done < <(trigger_settings)
 if (( ${#missing[@]} > 0 )); then
   printf '    missing in infra/main.bicep: %s\n' "${missing[@]}" >&2
   fail "infra/main.bicep is out of step with the app"
 fi
 printf '    ok: %s tables/queues/containers and %s trigger settings\n' \
   "$(sed -n 's/^ *\([A-Za-z]*\) = prefix + "\([a-z0-9-]*\)";.*/\2/p' "$names_cs" | wc -l | tr -d ' ')" \
-  "$(grep -rhoE --include='*.cs' '"%[A-Za-z0-9_]+%"' functions | sort -u | wc -l | tr -d ' ')"
+  "$(trigger_settings | wc -l | tr -d ' ')"
 
 step "infra OK"

@@ -17,6 +17,6 @@ public sealed class EventFunctions(EventParser parser, EventQueue queue, IOption
         await EventsApi.PostEventsAsync(request, parser, queue, options, guard, request.HttpContext.RequestAborted);
 
     [Function("SongUsed")]
-    public Task SongUsed([QueueTrigger("song-used")] QueueMessage message, CancellationToken cancellationToken) =>
+    public Task SongUsed([QueueTrigger(StorageOptions.SongUsedQueueExpression)] QueueMessage message, CancellationToken cancellationToken) =>
         songUsed.HandleAsync(message, cancellationToken);
 }

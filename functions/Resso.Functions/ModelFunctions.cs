@@ -31,7 +31,7 @@ public sealed class ModelFunctions(
         await ModelApi.RequestRetrainAsync(request, queues, names, guard, timeProvider, request.HttpContext.RequestAborted);
 
     [Function("ModelRetrain")]
-    public Task ModelRetrain([QueueTrigger("model-retrain")] QueueMessage message, CancellationToken cancellationToken) =>
+    public Task ModelRetrain([QueueTrigger(StorageOptions.ModelRetrainQueueExpression)] QueueMessage message, CancellationToken cancellationToken) =>
         retrain.HandleAsync(message, cancellationToken);
 
     [Function("RetrainTimer")]

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace Resso.Functions.Core.Listeners;
 
 /// <summary>
-/// The catalog roll-up timer (<c>%Resso__Catalog__RollupSchedule%</c>, hourly): records each song's
+/// The catalog roll-up timer (app setting <c>Resso__Catalog__RollupSchedule</c>, hourly): records each song's
 /// most used segment (for offers) and its co-occurrence neighbours (similar songs for songs the
 /// model does not know yet) in the catalog.
 /// </summary>
@@ -19,8 +19,8 @@ public sealed class CatalogRollupTimer(
     IOptions<RecommenderOptions> recommender,
     TimeProvider timeProvider) : ITimerHandler
 {
-    /// <summary>The schedule, as the <c>TimerTrigger</c> attribute holds it.</summary>
-    public const string ScheduleExpression = "%Resso__Catalog__RollupSchedule%";
+    /// <summary>The schedule, as the <c>TimerTrigger</c> attribute holds it (a configuration key, as <see cref="Model.RetrainTimer.ScheduleExpression"/>).</summary>
+    public const string ScheduleExpression = "%Resso:Catalog:RollupSchedule%";
 
     /// <summary>Neighbours kept per song.</summary>
     public const int Neighbours = 20;

@@ -30,11 +30,15 @@ public sealed class ModelRetrainHandler(TrainingService training, StorageNames n
     }
 }
 
-/// <summary>The retrain timer: on <c>%Resso__Training__Schedule%</c>, trains only when enough new events arrived.</summary>
+/// <summary>The retrain timer: on the app setting <c>Resso__Training__Schedule</c>, trains only when enough new events arrived.</summary>
 public sealed class RetrainTimer(TrainingService training) : ITimerHandler
 {
-    /// <summary>The schedule, as the <c>TimerTrigger</c> attribute holds it.</summary>
-    public const string ScheduleExpression = "%Resso__Training__Schedule%";
+    /// <summary>
+    /// The schedule, as the <c>TimerTrigger</c> attribute holds it. The Functions host resolves
+    /// <c>%name%</c> by configuration key, where the app setting <c>Resso__Training__Schedule</c> is
+    /// <c>Resso:Training:Schedule</c>: the <c>__</c> form would not resolve and the timer would not load.
+    /// </summary>
+    public const string ScheduleExpression = "%Resso:Training:Schedule%";
 
     /// <inheritdoc />
     public string Name => "RetrainTimer";

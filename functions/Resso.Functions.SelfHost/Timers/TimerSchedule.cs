@@ -6,7 +6,10 @@ namespace Resso.Functions.SelfHost.Timers;
 /// <summary>
 /// A timer trigger's schedule as the Functions host reads it: a six-field NCRONTAB expression
 /// (<c>{second} {minute} {hour} {day} {month} {day-of-week}</c>, evaluated in UTC), given literally
-/// or as <c>%SettingName%</c>, resolved from app settings.
+/// or as <c>%key%</c>, resolved as the host's name resolver does it: <c>configuration[key]</c>, with
+/// no translation. App settings arrive as environment variables, whose <c>__</c> the configuration
+/// reads as <c>:</c>, so the app setting <c>Resso__Training__Schedule</c> is <c>%Resso:Training:Schedule%</c>
+/// and <c>%Resso__Training__Schedule%</c> resolves to nothing, here as on Azure.
 /// </summary>
 internal sealed class TimerSchedule
 {
@@ -27,9 +30,14 @@ internal sealed class TimerSchedule
         var expression = schedule;
         if (schedule.Length > 2 && schedule[0] == '%' && schedule[^1] == '%')
         {
-            source = schedule[1..^1];
-            expression = configuration[source.Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal)]
-                ?? throw new RessoConfigurationException(source, "is not set; it holds a timer's six-field NCRONTAB schedule, e.g. \"0 0 * * * *\" for hourly.");
+            var key = schedule[1..^1];
+            source = AppSettingName(key);
+            expression = configuration[key]
+                ?? throw new RessoConfigurationException(
+                    source,
+                    key.Contains("__", StringComparison.Ordinal)
+                        ? $"cannot be read by the binding expression {schedule}: the Functions host looks %name% up as a configuration key, where an app setting's __ is ':'. Write it as %{key.Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal)}%."
+                        : "is not set; it holds a timer's six-field NCRONTAB schedule, e.g. \"0 0 * * * *\" for hourly.");
         }
 
         var fields = expression.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
@@ -40,6 +48,9 @@ internal sealed class TimerSchedule
             ? throw new RessoConfigurationException(source, $"\"{expression}\" is not a six-field NCRONTAB schedule ({{second}} {{minute}} {{hour}} {{day}} {{month}} {{day-of-week}}), e.g. \"0 0 * * * *\" for hourly.")
             : new TimerSchedule(expression, cron);
     }
+
+    /// <summary>The app setting (environment variable) that holds configuration key <paramref name="key"/>.</summary>
+    public static string AppSettingName(string key) => key.Replace(ConfigurationPath.KeyDelimiter, "__", StringComparison.Ordinal);
 
     /// <summary>The first occurrence strictly after <paramref name="after"/>.</summary>
     public DateTimeOffset GetNextOccurrence(DateTimeOffset after) =>

@@ -26,6 +26,29 @@ public sealed class StorageOptions
     /// <value>10 seconds.</value>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:02:00", ErrorMessage = "Resso__Storage__RequestTimeout must be a duration from 00:00:00.100 to 00:02:00.")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The queue the song-used trigger listens on, <see cref="Prefix"/> + <c>song-used</c>. The
+    /// Functions host resolves a queue trigger's name from app settings before the app starts, so
+    /// it cannot add the prefix itself: the Azure Functions app requires this setting and checks
+    /// that it is the name it sends to; the self-host derives the name and does not read it.
+    /// </summary>
+    /// <value>Empty: not set.</value>
+    public string SongUsedQueue { get; set; } = "";
+
+    /// <summary>The queue the retrain trigger listens on, <see cref="Prefix"/> + <c>model-retrain</c> (as <see cref="SongUsedQueue"/>).</summary>
+    /// <value>Empty: not set.</value>
+    public string ModelRetrainQueue { get; set; } = "";
+
+    /// <summary>
+    /// The binding expression of the song-used queue trigger: the configuration key of
+    /// <see cref="SongUsedQueue"/> (<c>%name%</c> is looked up as a configuration key, where the app
+    /// setting <c>Resso__Storage__SongUsedQueue</c> is <c>Resso:Storage:SongUsedQueue</c>).
+    /// </summary>
+    public const string SongUsedQueueExpression = "%Resso:Storage:SongUsedQueue%";
+
+    /// <summary>The binding expression of the retrain queue trigger (as <see cref="SongUsedQueueExpression"/>).</summary>
+    public const string ModelRetrainQueueExpression = "%Resso:Storage:ModelRetrainQueue%";
 }
 
 [OptionsValidator]

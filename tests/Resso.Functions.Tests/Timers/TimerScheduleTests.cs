@@ -32,23 +32,35 @@ public sealed class TimerScheduleTests
     }
 
     [Fact]
-    public void Resolve_PercentSetting_ReadsTheAppSetting()
+    public void Resolve_PercentConfigurationKey_ReadsTheAppSetting()
     {
-        var schedule = TimerSchedule.Resolve("%Resso__Training__Schedule%", Settings);
+        var schedule = TimerSchedule.Resolve("%Resso:Training:Schedule%", Settings);
 
         Assert.Equal("0 0 * * * *", schedule.Expression);
     }
 
     [Fact]
-    public void Resolve_SettingMissing_NamesIt()
+    public void Resolve_SettingMissing_NamesItAsAnAppSetting()
     {
-        var ex = Assert.Throws<RessoConfigurationException>(() => TimerSchedule.Resolve("%Resso__Nope__Schedule%", Settings));
+        var ex = Assert.Throws<RessoConfigurationException>(() => TimerSchedule.Resolve("%Resso:Nope:Schedule%", Settings));
 
         Assert.Equal("Resso__Nope__Schedule", ex.Setting);
+        Assert.Contains("is not set", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Resolve_AppSettingNameInPercents_DoesNotResolveAsOnTheFunctionsHost()
+    {
+        // The setting exists (as Resso:Training:Schedule), but the host's name resolver looks the
+        // name up as it is written; an environment variable's "__" is ":" by then.
+        var ex = Assert.Throws<RessoConfigurationException>(() => TimerSchedule.Resolve("%Resso__Training__Schedule%", Settings));
+
+        Assert.Equal("Resso__Training__Schedule", ex.Setting);
+        Assert.Contains("%Resso:Training:Schedule%", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData("%Bad__Schedule%", "Bad__Schedule")] // five fields: standard cron, not NCRONTAB with seconds
+    [InlineData("%Bad:Schedule%", "Bad__Schedule")] // five fields: standard cron, not NCRONTAB with seconds
     [InlineData("0 0 25 * * *", "0 0 25 * * *")]
     [InlineData("every hour", "every hour")]
     public void Resolve_NotSixFieldNcrontab_NamesTheSourceAndShowsAnExample(string schedule, string setting)

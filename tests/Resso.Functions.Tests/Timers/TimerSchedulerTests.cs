@@ -60,7 +60,7 @@ public sealed class TimerSchedulerTests
     public async Task StartAsync_ScheduleSettingMissing_StopsStartUpNamingTheSetting()
     {
         var time = new FakeTimeProvider(Start);
-        var scheduler = new TimerScheduler([new RecordingTimer(time, "%Resso__Training__Schedule%")], new ConfigurationBuilder().Build(), time, NullLogger<TimerScheduler>.Instance);
+        var scheduler = new TimerScheduler([new RecordingTimer(time, "%Resso:Training:Schedule%")], new ConfigurationBuilder().Build(), time, NullLogger<TimerScheduler>.Instance);
 
         var ex = await Assert.ThrowsAsync<RessoConfigurationException>(() => scheduler.StartAsync(TestContext.Current.CancellationToken));
 
