@@ -79,7 +79,7 @@ param tags object = {}
 // Parameters: hosting
 // ---------------------------------------------------------------------------------------------
 
-@description('Memory of each Function App instance, in MB (CPU is allotted in proportion). ML.NET training runs in the app: 2048 or more.')
+@description('Memory of each instance of the serving Function App, in MB (CPU is allotted in proportion). It holds the served model: 2048 or more.')
 @allowed([
   512
   2048
@@ -91,6 +91,16 @@ param instanceMemoryMB int = 2048
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 100
+
+@description('Memory of each instance of the trainer Function App, which runs retraining and the catalog roll-up (docs/benchmarks.md: training at 10 M interactions peaks at 3.4 GiB).')
+@allowed([
+  2048
+  4096
+])
+param trainerInstanceMemoryMB int = 4096
+
+@description('How long one training (or roll-up) may run on the trainer app (host.json functionTimeout, overridden there): hh:mm:ss, at most unbounded on Flex Consumption.')
+param trainingTimeout string = '02:00:00'
 
 @description('Storage replication. Standard_LRS suits dev; Standard_ZRS or Standard_GZRS for production.')
 @allowed([
@@ -218,9 +228,12 @@ var names = {
   appInsights: 'appi-${baseName}'
   plan: 'plan-${baseName}'
   functionApp: 'func-${baseName}-${token}'
+  trainerPlan: 'plan-${baseName}-train'
+  trainerApp: 'func-${baseName}-train-${token}'
   storage: 'st${compactName}${token}'
   keyVault: 'kv${compactName}${token}'
   deploymentContainer: 'app-package'
+  trainerDeploymentContainer: 'trainer-package'
 }
 
 var allTags = union({ application: 'resso-functions', environment: environmentName }, tags)
@@ -284,7 +297,7 @@ module storage 'modules/storage.bicep' = {
     principalId: identity.properties.principalId
     tableNames: storageNames.tables
     queueNames: storageNames.queues
-    containerNames: storageNames.containers
+    containerNames: union(storageNames.containers, [names.trainerDeploymentContainer])
   }
 }
 
@@ -423,6 +436,37 @@ var appSettings = union(
   monitoringSettings
 )
 
+// One package, two apps. The serving app answers HTTP and counts events; the trainer app, on
+// larger instances with a longer function timeout, retrains and rolls the catalog up, so a
+// training run neither exceeds the serving app's memory nor takes instances from it. Each app
+// disables the other's functions with the Functions host's AzureWebJobs.<name>.Disabled settings.
+// Every function of the app is in exactly one list (tests/Resso.Functions.Worker.Tests checks it).
+var trainerFunctions = [
+  'ModelRetrain'
+  'RetrainTimer'
+  'CatalogRollupTimer'
+]
+var servingFunctions = [
+  'Health'
+  'PostEvents'
+  'SongUsed'
+  'PutSong'
+  'GetModel'
+  'RetrainModel'
+  'GetOffer'
+  'FollowLink'
+  'RedeemClaim'
+  'RecordConversion'
+  'AttributionReport'
+  'GetRecommendations'
+  'GetMixes'
+  'GetSimilarSongs'
+  'GetTrending'
+]
+
+func disabled(functionNames string[]) object =>
+  reduce(functionNames, {}, (settings, name) => union(settings, { 'AzureWebJobs.${name}.Disabled': 'true' }))
+
 // Uses the outputs of the storage, monitoring and Key Vault modules, so it starts only after they
 // (and the identity's role assignments in them) are done, and the first start finds its access.
 module functionApp 'modules/functionapp.bicep' = {
@@ -438,7 +482,28 @@ module functionApp 'modules/functionapp.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     storageBlobEndpoint: storage.outputs.blobEndpoint
     deploymentContainerName: names.deploymentContainer
-    appSettings: appSettings
+    appSettings: union(appSettings, disabled(trainerFunctions))
+  }
+}
+
+// Training is single-threaded per run and takes a lease (one run at a time across instances):
+// one instance is enough.
+module trainerApp 'modules/functionapp.bicep' = {
+  name: 'trainerapp'
+  params: {
+    planName: names.trainerPlan
+    appName: names.trainerApp
+    location: location
+    tags: allTags
+    identityId: identity.id
+    runtimeVersion: '10.0'
+    instanceMemoryMB: trainerInstanceMemoryMB
+    maximumInstanceCount: 1
+    storageBlobEndpoint: storage.outputs.blobEndpoint
+    deploymentContainerName: names.trainerDeploymentContainer
+    appSettings: union(appSettings, disabled(servingFunctions), {
+      AzureFunctionsJobHost__functionTimeout: trainingTimeout
+    })
   }
 }
 
@@ -448,6 +513,9 @@ module functionApp 'modules/functionapp.bicep' = {
 
 @description('Function App name: `func azure functionapp publish <name>`.')
 output functionAppName string = functionApp.outputs.name
+
+@description('Trainer Function App name: publish the same package to it.')
+output trainerAppName string = trainerApp.outputs.name
 
 @description('Default host name of the Function App.')
 output defaultHostName string = functionApp.outputs.defaultHostName
