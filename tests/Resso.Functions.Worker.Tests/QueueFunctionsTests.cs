@@ -1,0 +1,94 @@
+using System.Net;
+using Azure.Storage.Queues;
+using Resso.Functions.Worker.Tests.Harness;
+using Resso.Ml.Store;
+using Resso.Shared.Events;
+using Resso.Shared.Ingestion;
+using Resso.Shared.Storage;
+using Resso.Testing;
+
+namespace Resso.Functions.Worker.Tests;
+
+/// <summary>The queue functions, given messages as the queue extension hands them to the worker.</summary>
+public sealed class QueueFunctionsTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task SongUsed_PlainEventsMessage_IsCountedOnce()
+    {
+        await using var worker = await WorkerHost.StartAsync(azurite.ConnectionString);
+        var events = Enumerable.Range(0, 6).Select(i => Events.Valid(userId: $"u_{i % 3}", songId: $"s_{i % 2}")).ToList();
+        var queue = Queue(worker.Names.SongUsedQueue);
+        await queue.SendMessageAsync(EventPacker.Pack(events).Single());
+
+        Assert.Equal(1, await WorkerQueues.DeliverAllAsync(worker, azurite.ConnectionString, worker.Names.SongUsedQueue, "SongUsed"));
+
+        var store = worker.Get<InteractionStore>();
+        Assert.Equal(events.Count, await store.CountEventsAsync());
+        var interactions = await store.ReadAllInteractionsAsync();
+        Assert.Equal(events.Count, interactions.Sum(i => i.Count));
+    }
+
+    /// <summary>
+    /// A defect of the Functions app: the HTTP API enqueues gzip-compressed bodies, and the worker's
+    /// queue extension rebuilds a <c>QueueMessage</c> from the message's text, so binary bodies do not
+    /// survive the binding and the events end in the poison queue instead of being counted. When
+    /// this test fails, the binding carries bytes: delete it and deliver unpacked no more.
+    /// </summary>
+    [Fact]
+    public async Task SongUsed_CompressedMessageOfPostEvents_IsPoisonedByTheQueueMessageBinding()
+    {
+        await using var worker = await WorkerHost.StartAsync(azurite.ConnectionString);
+        var posted = await worker.SendAsync(Requests.Json(HttpMethod.Post, "/api/events", Requests.Batch([Events.Valid(), Events.Valid()])));
+        Assert.Equal((int)HttpStatusCode.Accepted, posted.Status);
+
+        Assert.Equal(1, await WorkerQueues.DeliverAllAsync(worker, azurite.ConnectionString, worker.Names.SongUsedQueue, "SongUsed"));
+
+        Assert.Equal(0, await worker.Get<InteractionStore>().CountEventsAsync());
+        Assert.Equal(1, (await Queue(worker.Names.SongUsedPoisonQueue).GetPropertiesAsync()).Value.ApproximateMessagesCount);
+    }
+
+    [Fact]
+    public async Task ModelRetrain_RequestedThroughRetrainModel_TrainsAndRecordsADecision()
+    {
+        await using var worker = await WorkerHost.StartAsync(azurite.ConnectionString, Training);
+        await PostAndCountAsync(worker, azurite.ConnectionString, Listening());
+        Assert.Null(await worker.Get<ModelStore>().GetLastDecisionAsync());
+
+        var requested = await worker.SendAsync(Requests.Json(HttpMethod.Post, "/api/model/retrain?reason=test", new { }));
+        Assert.Equal((int)HttpStatusCode.Accepted, requested.Status);
+        Assert.Equal(1, await WorkerQueues.DeliverAllAsync(worker, azurite.ConnectionString, worker.Names.ModelRetrainQueue, "ModelRetrain"));
+
+        var decision = await worker.Get<ModelStore>().GetLastDecisionAsync();
+        Assert.NotNull(decision);
+        Assert.StartsWith("request", decision.Trigger, StringComparison.Ordinal);
+        Assert.True(decision.Decision.Published, "The first model is published.");
+        var model = await worker.SendAsync(Requests.Get("/api/model"));
+        Assert.Contains(decision.Version, model.Body, StringComparison.Ordinal);
+    }
+
+    /// <summary>Small and quick to train.</summary>
+    internal static readonly Dictionary<string, string?> Training = new()
+    {
+        ["Resso:Training:LatentDimension"] = "8",
+        ["Resso:Training:Epochs"] = "5",
+        ["Resso:Training:MinNewEvents"] = "1",
+    };
+
+    /// <summary>Thirty listeners, each using a few of twelve songs in two taste groups.</summary>
+    internal static List<SongUsedEvent> Listening() =>
+        [.. from user in Enumerable.Range(0, 30)
+            from song in Enumerable.Range(0, 4)
+            select Events.Valid(userId: $"u_{user}", songId: $"s_{(user % 2 * 6) + ((user + song) % 6)}", action: SongAction.Like)];
+
+    /// <summary>Posts through the worker's PostEvents and counts them through its SongUsed (unpacked: see the defect test above).</summary>
+    internal static async Task PostAndCountAsync(WorkerHost worker, string connectionString, IReadOnlyCollection<SongUsedEvent> events)
+    {
+        var posted = await worker.SendAsync(Requests.Json(HttpMethod.Post, "/api/events", Requests.Batch(events)));
+        Assert.Equal((int)HttpStatusCode.Accepted, posted.Status);
+        await WorkerQueues.DeliverAllAsync(worker, connectionString, worker.Names.SongUsedQueue, "SongUsed", unpack: true);
+        Assert.Equal(events.Count, await worker.Get<InteractionStore>().CountEventsAsync());
+    }
+
+    private QueueClient Queue(string name) =>
+        new(azurite.ConnectionString, name, StorageServiceCollectionExtensions.ConfigureQueues(new QueueClientOptions()));
+}
