@@ -1,4 +1,5 @@
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.Hosting;
 using Resso.Functions;
 
 RessoWorker.Configure(FunctionsApplication.CreateBuilder(args)).Build().Run();

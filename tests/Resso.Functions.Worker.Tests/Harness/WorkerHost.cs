@@ -112,6 +112,9 @@ internal sealed class WorkerHost : IAsyncDisposable
         var values = SampleSettings();
         values["AzureWebJobsStorage"] = connectionString;
         values["Resso:Storage:Prefix"] = prefix;
+        // What the Functions host binds the queue triggers to, set for the prefix as an operator sets it.
+        values["Resso:Storage:SongUsedQueue"] = new StorageNames(prefix).SongUsedQueue;
+        values["Resso:Storage:ModelRetrainQueue"] = new StorageNames(prefix).ModelRetrainQueue;
         values["Resso:Api:Keys"] = SelfHostServer.TestKey;
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
