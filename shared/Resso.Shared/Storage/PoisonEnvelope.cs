@@ -16,6 +16,9 @@ public sealed record PoisonEnvelope(string Reason, string SourceQueue, string So
     /// <summary>The <see cref="BodyEncoding"/> of a gzip-compressed body.</summary>
     public const string Gzip = "gzip";
 
+    /// <summary>The <see cref="BodyEncoding"/> of a compressed body as the HTTP API enqueues it: base64 text of gzip bytes.</summary>
+    public const string GzipBase64 = "gzip+base64";
+
     /// <summary>The <see cref="BodyEncoding"/> of a body that is not compressed.</summary>
     public const string Identity = "identity";
 
@@ -31,13 +34,13 @@ public sealed record PoisonEnvelope(string Reason, string SourceQueue, string So
     /// </summary>
     public string? BodyBlob { get; init; }
 
-    /// <summary><see cref="Gzip"/> when the body starts with the gzip header, <see cref="Identity"/> otherwise.</summary>
+    /// <summary><see cref="Gzip"/> when the body starts with the gzip header, <see cref="GzipBase64"/> when it is base64 text of gzip, <see cref="Identity"/> otherwise.</summary>
     public string BodyEncoding
     {
         get
         {
             var bytes = Body.ToMemory().Span;
-            return bytes.Length >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B ? Gzip : Identity;
+            return Events.EventPacker.IsGzip(bytes) ? Gzip : Events.EventPacker.IsCompressedText(bytes) ? GzipBase64 : Identity;
         }
     }
 }

@@ -1,6 +1,4 @@
 using Azure.Storage.Queues;
-using Azure.Storage.Queues.Models;
-using Resso.Shared.Events;
 using Resso.Shared.Storage;
 
 namespace Resso.Functions.Worker.Tests.Harness;
@@ -12,10 +10,8 @@ internal static class WorkerQueues
     /// Receives every message of <paramref name="queue"/> (decoded as the extension decodes with
     /// <c>messageEncoding: base64</c>), invokes <paramref name="function"/> with each and deletes it
     /// once the invocation succeeded, as the host does. Returns how many were delivered.
-    /// <paramref name="unpack"/> delivers a gzip body as the plain JSON it holds (see
-    /// <c>QueueFunctionsTests.SongUsed_CompressedMessageOfPostEvents_IsPoisonedByTheQueueMessageBinding</c>).
     /// </summary>
-    public static async Task<int> DeliverAllAsync(WorkerHost worker, string connectionString, string queue, string function, bool unpack = false, CancellationToken cancellationToken = default)
+    public static async Task<int> DeliverAllAsync(WorkerHost worker, string connectionString, string queue, string function, CancellationToken cancellationToken = default)
     {
         var client = new QueueClient(connectionString, queue, StorageServiceCollectionExtensions.ConfigureQueues(new QueueClientOptions()));
         var count = 0;
@@ -29,10 +25,7 @@ internal static class WorkerQueues
 
             foreach (var message in messages)
             {
-                var delivered = unpack
-                    ? QueuesModelFactory.QueueMessage(message.MessageId, message.PopReceipt, new BinaryData(EventPacker.Unpack(message.Body)), message.DequeueCount, message.NextVisibleOn, message.InsertedOn, message.ExpiresOn)
-                    : message;
-                await worker.InvokeQueueAsync(function, delivered, cancellationToken);
+                await worker.InvokeQueueAsync(function, message, cancellationToken);
                 await client.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
                 count++;
             }

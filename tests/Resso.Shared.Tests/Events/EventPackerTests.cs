@@ -37,6 +37,39 @@ public sealed class EventPackerTests
     }
 
     [Fact]
+    public void PackCompressed_Body_IsBase64TextOfGzipThatSurvivesTheWorkersTextRoundTrip()
+    {
+        // The Functions worker rebuilds a queue message from its text (the body decoded as UTF-8).
+        var events = Enumerable.Range(0, 20).Select(i => Event(i)).ToList();
+
+        var message = Assert.Single(EventPacker.PackCompressed(events));
+        var throughText = new BinaryData(message.ToString());
+
+        Assert.StartsWith(EventPacker.CompressedTextSignature, message.ToString(), StringComparison.Ordinal);
+        Assert.Equal(message.ToArray(), throughText.ToArray());
+        Assert.Equal(events, JsonSerializer.Deserialize(EventPacker.Unpack(throughText).Span, EventJsonContext.Default.SongUsedBatch)!.Events);
+    }
+
+    [Fact]
+    public void Unpack_RawGzipAsProducersMayEnqueueIt_IsDecompressed()
+    {
+        var json = "{\"events\":[]}"u8.ToArray();
+        using var compressed = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+        {
+            gzip.Write(json);
+        }
+
+        Assert.Equal(json, EventPacker.Unpack(new BinaryData(compressed.ToArray())).ToArray());
+    }
+
+    [Fact]
+    public void Unpack_CompressedTextThatIsNotBase64_IsInvalidData()
+    {
+        Assert.Throws<InvalidDataException>(() => EventPacker.Unpack(BinaryData.FromString("H4sI!!not base64!!")));
+    }
+
+    [Fact]
     public void Unpack_PlainJson_IsReturnedAsIs()
     {
         var plain = BinaryData.FromString("{\"events\":[]}");
