@@ -92,7 +92,7 @@ param instanceMemoryMB int = 2048
 @maxValue(1000)
 param maximumInstanceCount int = 100
 
-@description('Memory of each instance of the trainer Function App, which runs retraining and the catalog roll-up (docs/benchmarks.md: training at 10 M interactions peaks at 3.4 GiB).')
+@description('Memory of each instance of the trainer Function App, which runs retraining and the catalog roll-up (docs/benchmarks.md, "Where training runs": training at 10 M interactions peaks at 3.25 GiB).')
 @allowed([
   2048
   4096
