@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using Azure.Data.Tables;
 using Resso.Shared.Events;
 using Resso.Shared.Ingestion;
+using Resso.Shared.Telemetry;
 using Resso.Testing;
 using Resso.Traffic.Generation;
 
@@ -64,7 +65,7 @@ internal static class IngestionBenchmark
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == IngestionMetrics.MeterName && instrument.Name == "resso.events.counted")
+            if (instrument.Meter.Name == RessoTelemetry.Name && instrument.Name == RessoTelemetry.Instruments.EventsCounted)
             {
                 l.EnableMeasurementEvents(instrument);
             }

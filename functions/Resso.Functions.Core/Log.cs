@@ -25,4 +25,7 @@ internal static partial class Log
 
     [LoggerMessage(214, LogLevel.Warning, "Could not read subscription changes; cached subscription states may stay stale until the next read or their expiry")]
     public static partial void SubscriptionChangesFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(220, LogLevel.Debug, "Could not sample queue depths for telemetry; the gauges keep the previous sample")]
+    public static partial void QueueDepthSampleFailed(ILogger logger, Exception exception);
 }

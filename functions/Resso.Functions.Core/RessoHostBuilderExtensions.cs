@@ -7,6 +7,7 @@ using Resso.Functions.Core.Model;
 using Resso.Ml;
 using Resso.Functions.Core.Listeners;
 using Resso.Functions.Core.Offers;
+using Resso.Functions.Core.Telemetry;
 using Resso.Ml.Mixes;
 using Resso.Shared.Ingestion;
 using Resso.Shared.Links;
@@ -66,6 +67,8 @@ public static class RessoHostBuilderExtensions
         builder.Services.AddSingleton<IValidateOptions<RateLimitOptions>, TrustedProxiesValidator>();
         builder.Services.AddSingleton<RateLimits>();
         builder.Services.AddProblemDetails();
+        builder.Services.AddSingleton<RessoGauges>();
+        builder.Services.AddHostedService(static sp => sp.GetRequiredService<RessoGauges>());
         return builder;
     }
 }

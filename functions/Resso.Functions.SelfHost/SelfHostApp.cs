@@ -56,9 +56,9 @@ public static class SelfHostApp
             : hostJson.Queues;
         builder.Services.TryAddSingleton(queues); // tests may set their own first
         builder.AddResso();
+        builder.AddSelfHostTelemetry();
         ApiKeys.EnsureConfigured(builder.Configuration, builder.Environment);
         builder.Services.AddMetrics();
-        builder.Services.AddSingleton<QueueListenerMetrics>();
         builder.Services.AddHostedService<QueueListenerService>();
         builder.Services.AddHostedService<TimerScheduler>();
         builder.Services.AddHostedService<StartupReport>();

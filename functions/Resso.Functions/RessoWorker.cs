@@ -15,7 +15,7 @@ public static class RessoWorker
 {
     /// <summary>
     /// The ASP.NET Core integration, the app's worker middleware in invocation order (errors
-    /// outermost, then the anonymous routes' rate limits), the registrations of both hosts, and
+    /// outermost, then the anonymous routes' rate limits), the registrations of both hosts, telemetry, and
     /// the check that the queue triggers' settings name the queues the app sends to.
     /// </summary>
     public static FunctionsApplicationBuilder Configure(FunctionsApplicationBuilder builder)
@@ -25,6 +25,7 @@ public static class RessoWorker
         builder.UseMiddleware<ExceptionMiddleware>();
         builder.UseMiddleware<RateLimitMiddleware>();
         builder.AddResso();
+        builder.AddRessoWorkerTelemetry();
         builder.Services.AddSingleton<IValidateOptions<StorageOptions>, TriggerSettings>();
         return builder;
     }

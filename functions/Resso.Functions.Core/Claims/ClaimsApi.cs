@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Resso.Functions.Core.Hosting;
 using Resso.Shared.Attribution;
 using Resso.Shared.Links;
+using Resso.Shared.Telemetry;
 
 namespace Resso.Functions.Core.Claims;
 
@@ -33,14 +34,17 @@ public static class ClaimsApi
     public static async Task<Results<Ok<ClaimedLink>, ValidationProblem, ProblemHttpResult>> RedeemAsync(
         string code, HttpRequest request, AttributionStore attribution, StorageGuard guard, CancellationToken cancellationToken)
     {
+        var metrics = request.HttpContext.RequestServices.GetRequiredService<RessoMetrics>();
         if (!ClaimCodes.IsWellFormed(code))
         {
+            metrics.Claims.Add(1, new KeyValuePair<string, object?>(RessoTelemetry.Tags.Outcome, "malformed"));
             return Problems.Validation(new Dictionary<string, string[]> { ["code"] = [$"must be {ClaimCodes.Length} characters of {ClaimCodes.Alphabet}."] });
         }
 
         try
         {
             var (outcome, claim) = await guard.ExecuteAsync(ct => new ValueTask<(ClaimOutcome, ClaimRecord?)>(attribution.RedeemClaimAsync(code, ct)), cancellationToken);
+            metrics.Claims.Add(1, new KeyValuePair<string, object?>(RessoTelemetry.Tags.Outcome, OutcomeName(outcome)));
             var logger = request.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ClaimsApi));
             if (outcome != ClaimOutcome.Redeemed)
             {
@@ -65,4 +69,12 @@ public static class ClaimsApi
             return Problems.StorageUnavailable(request.HttpContext.Response, ex, RedemptionMayHaveHappened);
         }
     }
+
+    private static string OutcomeName(ClaimOutcome outcome) => outcome switch
+    {
+        ClaimOutcome.Redeemed => "redeemed",
+        ClaimOutcome.AlreadyRedeemed => "already_redeemed",
+        ClaimOutcome.Expired => "expired",
+        _ => "unknown",
+    };
 }

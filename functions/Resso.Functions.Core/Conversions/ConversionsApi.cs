@@ -11,6 +11,8 @@ using Resso.Shared;
 using Resso.Shared.Attribution;
 using Resso.Shared.Ingestion;
 using Resso.Shared.Links;
+using Resso.Shared.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Resso.Functions.Core.Conversions;
 
@@ -117,6 +119,14 @@ public static class ConversionsApi
                 var stored = recording.Conversion;
                 var duplicate = recording.Outcome == ConversionOutcome.Duplicate;
                 var result = new ConversionResult(stored.ConversionId, duplicate, stored.Attribution is not null, stored.Attribution);
+                if (!duplicate)
+                {
+                    request.HttpContext.RequestServices.GetRequiredService<RessoMetrics>().Conversions.Add(
+                        1,
+                        new KeyValuePair<string, object?>(RessoTelemetry.Tags.Attributed, result.Attributed),
+                        new KeyValuePair<string, object?>(RessoTelemetry.Tags.AttributedBy, stored.Attribution?.Method ?? "none"));
+                }
+
                 return duplicate ? TypedResults.Ok(result) : TypedResults.Created((string?)null, result);
             }
             catch (Exception ex) when (StorageGuard.IsStorageFailure(ex, cancellationToken))

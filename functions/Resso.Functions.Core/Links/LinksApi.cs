@@ -9,6 +9,7 @@ using Resso.Functions.Core.Hosting;
 using Resso.Functions.Core.Offers;
 using Resso.Shared.Attribution;
 using Resso.Shared.Links;
+using Resso.Shared.Telemetry;
 
 namespace Resso.Functions.Core.Links;
 
@@ -46,8 +47,10 @@ public static class LinksApi
         request.HttpContext.Response.Headers.CacheControl = "no-store";
         var now = timeProvider.GetUtcNow();
         var verification = signer.Verify(token, now);
+        var metrics = request.HttpContext.RequestServices.GetRequiredService<RessoMetrics>();
         if (verification.Claims is not { } claims)
         {
+            metrics.LinksFollowed.Add(1, new KeyValuePair<string, object?>(RessoTelemetry.Tags.Destination, "refused"));
             Log.LinkRefused(request.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(LinksApi)), verification.Status.ToString());
             return InvalidLink(verification.Status, options.Value);
         }
@@ -70,6 +73,7 @@ public static class LinksApi
         }
 
         analytics.Record(new ClickRecord(follow.ClickId, now, claims.OfferId, destination, claims.StartMs, follow.Keys));
+        metrics.LinksFollowed.Add(1, new KeyValuePair<string, object?>(RessoTelemetry.Tags.Destination, follow.Claimed ? "store_with_claim" : destination));
 
         if (openApp)
         {

@@ -8,6 +8,7 @@ using Resso.Functions.Core.Hosting;
 using Resso.Shared;
 using Resso.Ml.Mixes;
 using Resso.Shared.Events;
+using Resso.Shared.Telemetry;
 
 namespace Resso.Functions.Core.Listeners;
 
@@ -47,7 +48,7 @@ public static class ListenersApi
 
         return errors.Count > 0
             ? Problems.Validation(errors)
-            : await AnswerAsync(request, ct => listeners.RecommendAsync(userId, count, region, excludeUsed, ct), isPrivate: true, cancellationToken);
+            : await AnswerAsync(request, "recommendations", ct => listeners.RecommendAsync(userId, count, region, excludeUsed, ct), isPrivate: true, cancellationToken);
     }
 
     /// <summary>The user's named mixes of 20–50 tracks, stable through the day.</summary>
@@ -58,7 +59,7 @@ public static class ListenersApi
         var region = Region(request, errors);
         return errors.Count > 0
             ? Problems.Validation(errors)
-            : await AnswerAsync(request, ct => listeners.MixesAsync(userId, region, ct), isPrivate: true, cancellationToken);
+            : await AnswerAsync(request, "mixes", ct => listeners.MixesAsync(userId, region, ct), isPrivate: true, cancellationToken);
     }
 
     /// <summary>Neighbours of a song; 404 for a song neither the model nor the catalog knows.</summary>
@@ -72,7 +73,10 @@ public static class ListenersApi
             return Problems.Validation(errors);
         }
 
-        return listeners.Similar(songId, count) is { } similar
+        var started = Clock(request).GetTimestamp();
+        var answer = listeners.Similar(songId, count);
+        RecordRanking(request, "similar", started);
+        return answer is { } similar
             ? new CachedJson(similar, ListenerService.CacheFor, isPrivate: false)
             : Problems.NotFound("song", $"Neither the model nor the catalog knows song '{songId}'.");
     }
@@ -91,19 +95,21 @@ public static class ListenersApi
 
         return errors.Count > 0
             ? Problems.Validation(errors)
-            : await AnswerAsync(request, ct => listeners.TrendingAsync(region, window, count, ct), isPrivate: false, cancellationToken);
+            : await AnswerAsync(request, "trending", ct => listeners.TrendingAsync(region, window, count, ct), isPrivate: false, cancellationToken);
     }
 
     // The answer's storage calls run under the guard's deadline: compute must use the token it is
     // handed (the guard cancels it at the deadline), not the request's, or a storage account that
     // never answers holds the request for the storage client's two minutes of timeouts and retries.
-    private static async Task<IResult> AnswerAsync<T>(HttpRequest request, Func<CancellationToken, Task<T>> compute, bool isPrivate, CancellationToken cancellationToken)
+    private static async Task<IResult> AnswerAsync<T>(HttpRequest request, string route, Func<CancellationToken, Task<T>> compute, bool isPrivate, CancellationToken cancellationToken)
         where T : notnull
     {
         var guard = request.HttpContext.RequestServices.GetRequiredService<StorageGuard>();
         try
         {
+            var started = Clock(request).GetTimestamp();
             var answer = await guard.ExecuteAsync(static (c, ct) => new ValueTask<T>(c(ct)), compute, cancellationToken);
+            RecordRanking(request, route, started);
             return new CachedJson(answer, ListenerService.CacheFor, isPrivate);
         }
         catch (Exception ex) when (StorageGuard.IsStorageFailure(ex, cancellationToken))
@@ -111,6 +117,18 @@ public static class ListenersApi
             return Problems.StorageUnavailable(request.HttpContext.Response, ex, Problems.ReadOnly);
         }
     }
+
+    // Answers only (bad input and storage failures are not rankings); cached answers count too, as a listener waits for them.
+    private static void RecordRanking(HttpRequest request, string route, long started)
+    {
+        var duration = request.HttpContext.RequestServices.GetRequiredService<RessoMetrics>().RankingDuration;
+        if (duration.Enabled)
+        {
+            duration.Record(Clock(request).GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>(RessoTelemetry.Tags.Route, route));
+        }
+    }
+
+    private static TimeProvider Clock(HttpRequest request) => request.HttpContext.RequestServices.GetRequiredService<TimeProvider>();
 
     private static void Id(string id, string name, Dictionary<string, string[]> errors)
     {

@@ -4,6 +4,7 @@ using Resso.Shared.Catalog;
 using Resso.Shared.Ingestion;
 using Resso.Shared.Links;
 using Resso.Shared.Offers;
+using Resso.Shared.Telemetry;
 
 namespace Resso.Functions.Core.Offers;
 
@@ -38,6 +39,7 @@ public sealed class OfferService(
     IOptions<LinkOptions> linkOptions,
     IOptions<DeepLinkOptions> deepLinks,
     RefreshingCache cache,
+    RessoMetrics metrics,
     TimeProvider timeProvider)
 {
     private static readonly TimeSpan CatalogFresh = TimeSpan.FromMinutes(5);
@@ -68,6 +70,7 @@ public sealed class OfferService(
         var token = signer.Sign(claims);
         var kind = KindName(offer.Kind);
         analytics.Record(new OfferRecord(offerId, now, kind, KeysOf(claims, song.Details)));
+        metrics.OffersServed.Add(1, new KeyValuePair<string, object?>(RessoTelemetry.Tags.OfferKind, kind));
 
         return new OfferResponse(
             offerId,

@@ -3,6 +3,7 @@ using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Resso.Functions.Core.Hosting;
 using Resso.Functions.SelfHost.Configuration;
+using Resso.Shared.Telemetry;
 
 namespace Resso.Functions.SelfHost.Queues;
 
@@ -28,12 +29,12 @@ internal sealed class QueueListener(
     QueueClient poisonQueue,
     IQueueHandler handler,
     QueuesHostOptions options,
-    QueueListenerMetrics metrics,
+    RessoMetrics metrics,
     TimeProvider timeProvider,
     ILogger logger,
     Random? random = null)
 {
-    private readonly KeyValuePair<string, object?> _queueTag = new("queue", queue.Name);
+    private readonly KeyValuePair<string, object?> _queueTag = new(RessoTelemetry.Tags.Queue, queue.Name);
 
     public string QueueName => queue.Name;
 
@@ -87,7 +88,7 @@ internal sealed class QueueListener(
     // invisible for the whole fetch lease. It is bounded by the client's network timeout.
     private async Task<QueueMessage[]> ReceiveAsync()
     {
-        metrics.Polls.Add(1, _queueTag);
+        metrics.QueuePolls.Add(1, _queueTag);
         try
         {
             return (await queue.ReceiveMessagesAsync(options.BatchSize, options.Lease, CancellationToken.None)).Value;
@@ -160,7 +161,7 @@ internal sealed class QueueListener(
         try
         {
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
-            metrics.Messages.Add(1, _queueTag, new("outcome", outcome));
+            metrics.QueueMessages.Add(1, _queueTag, new(RessoTelemetry.Tags.Outcome, outcome));
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
@@ -178,7 +179,7 @@ internal sealed class QueueListener(
         try
         {
             await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: visibilityTimeout);
-            metrics.Messages.Add(1, _queueTag, new("outcome", "retried"));
+            metrics.QueueMessages.Add(1, _queueTag, new(RessoTelemetry.Tags.Outcome, "retried"));
         }
         catch (Exception ex)
         {

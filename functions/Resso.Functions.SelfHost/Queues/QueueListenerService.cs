@@ -2,6 +2,7 @@ using Azure.Storage.Queues;
 using Resso.Functions.Core.Hosting;
 using Resso.Functions.SelfHost.Configuration;
 using Resso.Shared.Storage;
+using Resso.Shared.Telemetry;
 
 namespace Resso.Functions.SelfHost.Queues;
 
@@ -11,7 +12,7 @@ internal sealed class QueueListenerService(
     QueueServiceClient queues,
     StorageProvisioner provisioner,
     QueuesHostOptions options,
-    QueueListenerMetrics metrics,
+    RessoMetrics metrics,
     TimeProvider timeProvider,
     ILoggerFactory loggerFactory) : BackgroundService
 {

@@ -11,6 +11,7 @@ using Resso.Ml.Store;
 using Resso.Ml.Training;
 using Resso.Shared.Events;
 using Resso.Shared.Ingestion;
+using Resso.Shared.Telemetry;
 
 namespace Resso.Ml.Pipeline;
 
@@ -35,6 +36,7 @@ public sealed class TrainingService(
     FfmTrainer trainer,
     IOptions<RecommenderOptions> options,
     IOptions<IngestionOptions> ingestion,
+    RessoMetrics metrics,
     TimeProvider timeProvider,
     ILogger<TrainingService> logger)
 {
@@ -44,9 +46,15 @@ public sealed class TrainingService(
     /// <summary>Trains if there is reason to; <paramref name="onlyIfNewEvents"/> requires <see cref="RecommenderOptions.MinNewEvents"/> new events.</summary>
     public async Task<TrainingOutcome> TrainAsync(string trigger, bool onlyIfNewEvents, CancellationToken cancellationToken = default)
     {
+        // The trigger's text may carry a requester's reason: the span and the metric get its kind only.
+        var triggerKind = trigger == "timer" ? "timer" : "request";
+        using var activity = RessoTelemetry.ActivitySource.StartActivity("train model");
+        activity?.SetTag(RessoTelemetry.Tags.Trigger, triggerKind);
+        var started = timeProvider.GetTimestamp();
         await using var lease = await store.TryAcquireTrainingLeaseAsync(cancellationToken);
         if (lease is null)
         {
+            activity?.SetTag(RessoTelemetry.Tags.Outcome, "skipped");
             return Skip(trigger, "another instance is training");
         }
 
@@ -59,12 +67,14 @@ public sealed class TrainingService(
 
         if (events.Count == 0)
         {
+            activity?.SetTag(RessoTelemetry.Tags.Outcome, "skipped");
             return Skip(trigger, "no events yet");
         }
 
         var fresh = events.Count - (currentManifest?.Data.Events ?? 0);
         if (onlyIfNewEvents && currentManifest is not null && fresh < options.Value.MinNewEvents)
         {
+            activity?.SetTag(RessoTelemetry.Tags.Outcome, "skipped");
             return Skip(trigger, $"{fresh} new events since model {currentManifest.Version}, fewer than {options.Value.MinNewEvents}");
         }
 
@@ -77,6 +87,12 @@ public sealed class TrainingService(
         }
 
         var d = manifest.Manifest.Decision;
+        var outcome = d.Published ? "published" : "refused";
+        activity?.SetTag(RessoTelemetry.Tags.Outcome, outcome);
+        metrics.TrainingDuration.Record(
+            timeProvider.GetElapsedTime(started).TotalSeconds,
+            new KeyValuePair<string, object?>(RessoTelemetry.Tags.Outcome, outcome),
+            new KeyValuePair<string, object?>(RessoTelemetry.Tags.Trigger, triggerKind));
         Log.PublishDecision(logger, manifest.Manifest.Version, d.Published ? "published" : "refused", d.CandidateNdcg, d.CurrentVersion ?? "none",
             d.CurrentNdcg?.ToString("F4", CultureInfo.InvariantCulture) ?? "-", d.Tolerance, d.Reason);
         return new TrainingOutcome(true, d.Reason, manifest.Manifest);

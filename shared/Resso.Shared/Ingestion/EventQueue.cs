@@ -1,11 +1,12 @@
 using Azure.Storage.Queues;
 using Resso.Shared.Events;
 using Resso.Shared.Storage;
+using Resso.Shared.Telemetry;
 
 namespace Resso.Shared.Ingestion;
 
 /// <summary>Enqueues validated events to <c>song-used</c>, compressed and packed into as few messages as fit.</summary>
-public sealed class EventQueue(QueueServiceClient queues, StorageNames names, IngestionMetrics metrics)
+public sealed class EventQueue(QueueServiceClient queues, StorageNames names, RessoMetrics metrics)
 {
     private readonly QueueClient _queue = queues.GetQueueClient(names.SongUsedQueue);
 
@@ -14,7 +15,7 @@ public sealed class EventQueue(QueueServiceClient queues, StorageNames names, In
     {
         var messages = EventPacker.PackCompressed(events).ToList();
         await Task.WhenAll(messages.Select(m => _queue.SendMessageAsync(m, cancellationToken: cancellationToken)));
-        metrics.Accepted.Add(events.Count);
+        metrics.EventsAccepted.Add(events.Count);
         return messages.Count;
     }
 }

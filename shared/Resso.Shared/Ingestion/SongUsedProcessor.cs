@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Logging;
 using Resso.Shared.Events;
 using Resso.Shared.Storage;
+using Resso.Shared.Telemetry;
 
 namespace Resso.Shared.Ingestion;
 
@@ -34,7 +36,8 @@ public sealed class SongUsedProcessor(
     QueueServiceClient queues,
     PoisonMessages poison,
     StorageNames names,
-    IngestionMetrics metrics,
+    RessoMetrics metrics,
+    TimeProvider timeProvider,
     IEnumerable<IUserActivityObserver> observers,
     ILogger<SongUsedProcessor> logger)
 {
@@ -43,6 +46,10 @@ public sealed class SongUsedProcessor(
     /// <summary>Processes the message <paramref name="messageId"/>, enqueued at <paramref name="enqueuedAt"/>.</summary>
     public async Task<ProcessingResult> ProcessAsync(string messageId, DateTimeOffset enqueuedAt, BinaryData body, CancellationToken cancellationToken = default)
     {
+        using var activity = RessoTelemetry.ActivitySource.StartActivity("process song-used", ActivityKind.Consumer);
+        activity?.SetTag("messaging.system", "azure_queue");
+        activity?.SetTag("messaging.destination.name", StorageNames.SongUsed);
+        activity?.SetTag("messaging.message.id", messageId);
         ParsedEvents parsed;
         try
         {
@@ -83,9 +90,20 @@ public sealed class SongUsedProcessor(
         }
 
         var result = new ProcessingResult(valid.Count, counted.Count, parsed.Rejected.Count);
-        metrics.Counted.Add(result.Counted);
-        metrics.Duplicates.Add(result.Duplicates);
-        metrics.Rejected.Add(result.Rejected);
+        activity?.SetTag(RessoTelemetry.Tags.Events, result.Valid);
+        activity?.SetTag(RessoTelemetry.Instruments.EventsCounted, result.Counted);
+        metrics.EventsCounted.Add(result.Counted);
+        metrics.EventsDuplicates.Add(result.Duplicates);
+        metrics.EventsRejected.Add(result.Rejected);
+        if (result.Counted > 0 && metrics.EventsLag.Enabled)
+        {
+            // One measurement per counted event, so the histogram's count is the events counted.
+            var lag = Math.Max(0, (timeProvider.GetUtcNow() - enqueuedAt).TotalSeconds);
+            for (var i = 0; i < result.Counted; i++)
+            {
+                metrics.EventsLag.Record(lag);
+            }
+        }
         Log.MessageProcessed(logger, messageId, result.Valid, result.Counted, result.Duplicates, result.Rejected);
         return result;
     }

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 using Resso.Shared.Attribution;
 using Resso.Shared.Events;
 using Resso.Shared.Ingestion;
+using Resso.Shared.Telemetry;
 
 namespace Resso.Shared.Storage;
 
@@ -63,7 +64,7 @@ public static class StorageServiceCollectionExtensions
     {
         services.AddOptionsWithValidateOnStart<IngestionOptions>().BindConfiguration(IngestionOptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IngestionOptions>, IngestionOptionsValidator>());
-        services.TryAddSingleton<IngestionMetrics>();
+        services.TryAddSingleton<RessoMetrics>();
         services.TryAddSingleton<EventParser>();
         services.TryAddSingleton<EventQueue>();
         services.TryAddSingleton<InteractionStore>();

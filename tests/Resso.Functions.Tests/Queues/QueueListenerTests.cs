@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Testing;
 using Resso.Functions.Core.Hosting;
 using Resso.Functions.SelfHost.Configuration;
+using Resso.Shared.Telemetry;
 using Resso.Functions.SelfHost.Queues;
 using Resso.Shared.Storage;
 using Resso.Testing;
@@ -65,13 +66,13 @@ public sealed class QueueListenerTests : IAsyncLifetime
 
     private void Listen(IQueueHandler handler, QueuesHostOptions? options = null, QueueClient? queue = null)
     {
-        var metrics = new QueueListenerMetrics(_metricsServices.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+        var metrics = new RessoMetrics(_metricsServices.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
         var listener = new QueueListener(queue ?? _queue, _poison, handler, options ?? Options, metrics, TimeProvider.System, NullLogger.Instance);
         _listening = Task.Run(() => listener.RunAsync(_stop.Token));
     }
 
     private MetricCollector<long> Collect(string instrument) =>
-        new(_metricsServices.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), QueueListenerMetrics.MeterName, instrument);
+        new(_metricsServices.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), RessoTelemetry.Name, instrument);
 
     private static async Task EventuallyAsync(Func<Task<bool>> condition, string what, int seconds = 20)
     {
@@ -253,7 +254,7 @@ public sealed class QueueListenerTests : IAsyncLifetime
 
         // 100 + 200 + 400 + 500 + 500 … ms: about 7 polls in 3 s, where a fixed 100 ms would make 30.
         await Task.Delay(TimeSpan.FromSeconds(3));
-        var idlePolls = polls.GetMeasurementSnapshot().Count(m => Equals(m.Tags["queue"], _queue.Name));
+        var idlePolls = polls.GetMeasurementSnapshot().Count(m => Equals(m.Tags[RessoTelemetry.Tags.Queue], _queue.Name));
         Assert.InRange(idlePolls, 3, 12);
 
         await _queue.SendMessageAsync("late arrival");
