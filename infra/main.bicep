@@ -359,6 +359,9 @@ var storageSettings = {
 }
 
 // Telemetry with an Entra token of the identity (local authentication is off on the component).
+// Both processes read these: the Functions host (host.json "telemetryMode": "OpenTelemetry") and the
+// worker's Azure Monitor exporter (functions/Resso.Functions/WorkerTelemetry.cs), which takes the
+// identity from the authentication string's ClientId.
 var monitoringSettings = {
   APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
