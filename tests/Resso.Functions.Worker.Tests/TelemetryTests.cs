@@ -6,9 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Metrics;
-using Resso.Functions.Core;
 using Resso.Shared.Storage;
 using Resso.Shared.Telemetry;
 using Resso.Testing;
@@ -27,12 +25,15 @@ public sealed class TelemetryTests(AzuriteFixture azurite)
     public async Task PostEvents_InTheComposedWorker_ExportsEventsAccepted()
     {
         var metrics = new Exported<MetricSnapshot>();
+        var prefix = AzuriteFixture.UniqueName("w");
         var builder = FunctionsApplication.CreateBuilder([]);
         builder.Configuration.AddInMemoryCollection(SampleSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
-            ["Resso:Storage:Prefix"] = AzuriteFixture.UniqueName("w"),
+            ["Resso:Storage:Prefix"] = prefix,
+            ["Resso:Storage:SongUsedQueue"] = new StorageNames(prefix).SongUsedQueue,
+            ["Resso:Storage:ModelRetrainQueue"] = new StorageNames(prefix).ModelRetrainQueue,
             // Outside Development the sample's public keys are refused, as in Azure.
             ["Resso:Api:Keys"] = "worker-telemetry-test-key",
             ["Resso:Links:SigningKeyId"] = "test",
@@ -40,10 +41,7 @@ public sealed class TelemetryTests(AzuriteFixture azurite)
             ["Resso:Links:Keys:test"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
         });
 
-        // Program.cs's steps; its two middlewares join the invocation pipeline, not the container, and are internal.
-        builder.ConfigureFunctionsWebApplication();
-        builder.AddResso();
-        builder.AddRessoWorkerTelemetry();
+        RessoWorker.Configure(builder);
         builder.Services.ConfigureOpenTelemetryMeterProvider(m => m.AddInMemoryExporter(metrics, r => r.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = 3_600_000));
         using var host = builder.Build();
         var meters = host.Services.GetRequiredService<MeterProvider>();

@@ -52,7 +52,6 @@ internal sealed class WorkerSide(WorkerHost worker, string connectionString, Uri
 
     public async Task DrainAsync(long expected)
     {
-        // Unpacked: the queue binding cannot carry the compressed body (a defect with its own test).
         var delivered = await WorkerQueues.DeliverAllAsync(worker, connectionString, worker.Names.SongUsedQueue, "SongUsed");
         var counted = await worker.Get<InteractionStore>().CountEventsAsync();
         Assert.True(counted == expected, $"{counted} of {expected} events counted after {delivered} messages delivered to SongUsed.");
