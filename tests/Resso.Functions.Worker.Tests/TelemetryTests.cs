@@ -7,6 +7,7 @@ using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
+using Resso.Functions.Worker.Tests.Harness;
 using Resso.Shared.Storage;
 using Resso.Shared.Telemetry;
 using Resso.Testing;
@@ -27,7 +28,7 @@ public sealed class TelemetryTests(AzuriteFixture azurite)
         var metrics = new Exported<MetricSnapshot>();
         var prefix = AzuriteFixture.UniqueName("w");
         var builder = FunctionsApplication.CreateBuilder([]);
-        builder.Configuration.AddInMemoryCollection(SampleSettings());
+        builder.Configuration.AddInMemoryCollection(WorkerHost.SampleSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
@@ -72,12 +73,4 @@ public sealed class TelemetryTests(AzuriteFixture azurite)
     [InlineData("ClientId=00000000-0000-0000-0000-000000000001;Authorization=AAD", typeof(ManagedIdentityCredential))]
     public void CredentialOf_AuthenticationString_IsTheManagedIdentityOnlyForAad(string? authenticationString, Type? expected) =>
         Assert.Equal(expected, WorkerTelemetry.CredentialOf(authenticationString)?.GetType());
-
-    // The sample's values, as the Functions host would hand them to the worker (Section__Key is Section:Key).
-    private static Dictionary<string, string?> SampleSettings()
-    {
-        using var sample = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "local.settings.sample.json")));
-        return sample.RootElement.GetProperty("Values").EnumerateObject()
-            .ToDictionary(static p => p.Name.Replace("__", ":", StringComparison.Ordinal), static p => (string?)p.Value.ToString());
-    }
 }

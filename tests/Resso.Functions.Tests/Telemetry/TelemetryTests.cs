@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -9,6 +10,7 @@ using Resso.Functions.Core.Telemetry;
 using Resso.Functions.SelfHost;
 using Resso.Ml.Pipeline;
 using Resso.Shared.Attribution;
+using Resso.Shared.Configuration;
 using Resso.Shared.Events;
 using Resso.Shared.Ingestion;
 using Resso.Shared.Storage;
@@ -46,6 +48,8 @@ public sealed class TelemetryTests(AzuriteFixture azurite)
         {
             // Exporting on, as an operator turns it on; nothing listens there, and the in-memory exporters below read the same pipeline.
             [SelfHostTelemetry.OtlpEndpointSetting] = "http://127.0.0.1:9",
+            // Every trace kept, so that every span of this traffic is there to inspect.
+            ["Resso:Telemetry:TraceSampleRatio"] = "1",
             ["Resso:Training:LatentDimension"] = "8",
             ["Resso:Training:Epochs"] = "2",
             ["Resso:Training:ModelPollInterval"] = "00:00:01",
@@ -186,6 +190,28 @@ public sealed class TelemetryTests(AzuriteFixture azurite)
         Assert.NotNull(exporting.Services.GetService<TracerProvider>());
         Assert.NotNull(exporting.Services.GetService<MeterProvider>());
     }
+
+    [Theory]
+    [InlineData(null, 0.1)]
+    [InlineData("0", 0.0)]
+    [InlineData("1", 1.0)]
+    [InlineData("0.25", 0.25)]
+    public void TraceSampleRatio_Setting_IsTheShareOfTracesKept(string? setting, double expected) =>
+        Assert.Equal(expected, RessoOpenTelemetryExtensions.TraceSampleRatio(Settings(setting)));
+
+    [Theory]
+    [InlineData("1.5")]
+    [InlineData("-0.1")]
+    [InlineData("ten percent")]
+    public void TraceSampleRatio_NotAShare_NamesTheSetting(string setting)
+    {
+        var ex = Assert.Throws<RessoConfigurationException>(() => RessoOpenTelemetryExtensions.TraceSampleRatio(Settings(setting)));
+
+        Assert.Equal("Resso__Telemetry__TraceSampleRatio", ex.Setting);
+    }
+
+    private static IConfiguration Settings(string? ratio) =>
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [RessoOpenTelemetryExtensions.TraceSampleRatioKey] = ratio }).Build();
 
     private static IEnumerable<MetricPoint> Points(Dictionary<string, MetricSnapshot> exported, string name, params (string Key, object Value)[] tags) =>
         exported.TryGetValue(name, out var metric)

@@ -169,12 +169,8 @@ internal sealed class WorkerHost : IAsyncDisposable
     }
 
     /// <summary>The <c>Values</c> of <c>local.settings.sample.json</c> as configuration keys (<c>A__B</c> is <c>A:B</c>).</summary>
-    public static Dictionary<string, string?> SampleSettings()
-    {
-        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "local.settings.sample.json")));
-        return document.RootElement.GetProperty("Values").EnumerateObject()
-            .ToDictionary(p => p.Name.Replace("__", ":", StringComparison.Ordinal), p => p.Value.GetString(), StringComparer.OrdinalIgnoreCase);
-    }
+    public static Dictionary<string, string?> SampleSettings() =>
+        Drift.FunctionsAppBuild.SampleSettings().ToDictionary(p => p.Key.Replace("__", ":", StringComparison.Ordinal), p => (string?)p.Value, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
     /// Class middleware in registration order. The ASP.NET Core integration's proxying middleware
