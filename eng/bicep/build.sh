@@ -89,6 +89,11 @@ step "checking infra/main.bicep against the app's storage names and trigger sett
 names_cs="shared/Resso.Shared/Storage/StorageNames.cs"
 [[ -f "$names_cs" ]] || fail "$names_cs is missing"
 missing=()
+# Every name StorageNames.cs builds from the prefix must be written `X = prefix + "name";`, or the
+# check below would skip it without a word.
+built="$(grep -c '= prefix + ' "$names_cs")"
+parsed="$(sed -n 's/^ *\([A-Za-z]*\) = prefix + "\([a-z0-9-]*\)";.*/\2/p' "$names_cs" | wc -l | tr -d ' ')"
+(( built == parsed )) || fail "$names_cs builds $built names from the prefix but only $parsed are written as X = prefix + \"name\"; (the form this check reads)"
 # Each `X = prefix + "name";` in StorageNames.cs; every queue also has its "-poison" queue.
 while IFS=$'\t' read -r property name; do
   expected=("$name")

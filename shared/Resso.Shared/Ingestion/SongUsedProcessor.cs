@@ -48,7 +48,7 @@ public sealed class SongUsedProcessor(
     {
         using var activity = RessoTelemetry.ActivitySource.StartActivity("process song-used", ActivityKind.Consumer);
         activity?.SetTag("messaging.system", "azure_queue");
-        activity?.SetTag("messaging.destination.name", StorageNames.SongUsed);
+        activity?.SetTag("messaging.destination.name", names.SongUsedQueue);
         activity?.SetTag("messaging.message.id", messageId);
         ParsedEvents parsed;
         try

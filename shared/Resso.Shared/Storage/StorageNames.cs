@@ -9,9 +9,9 @@ public sealed class StorageNames
     /// <summary>Creates the names with <paramref name="prefix"/> before each.</summary>
     public StorageNames(string prefix = "")
     {
-        SongUsedQueue = prefix + SongUsed;
+        SongUsedQueue = prefix + "song-used";
         SongUsedPoisonQueue = SongUsedQueue + PoisonSuffix;
-        ModelRetrainQueue = prefix + ModelRetrain;
+        ModelRetrainQueue = prefix + "model-retrain";
         ModelRetrainPoisonQueue = ModelRetrainQueue + PoisonSuffix;
         ModelsContainer = prefix + "models";
         EventLogContainer = prefix + "event-log";
@@ -34,12 +34,6 @@ public sealed class StorageNames
             ClicksTable, ClaimsTable, ConversionsTable, UserFactorsTable,
         ];
     }
-
-    /// <summary>The <c>song-used</c> queue's name without the prefix (as telemetry names it).</summary>
-    public const string SongUsed = "song-used";
-
-    /// <summary>The <c>model-retrain</c> queue's name without the prefix.</summary>
-    public const string ModelRetrain = "model-retrain";
 
     /// <summary>What the Functions host appends to a queue's name for its poison queue.</summary>
     public const string PoisonSuffix = "-poison";

@@ -62,7 +62,7 @@ internal sealed record HostSurface(IReadOnlySet<string> Routes, IReadOnlySet<str
     /// <summary>The self-host's route table and its registered queue and timer handlers, built (not started) with <paramref name="settings"/>.</summary>
     public static HostSurface FromSelfHost(IReadOnlyDictionary<string, string?> settings)
     {
-        var app = SelfHost.SelfHostApp.Build(["--environment", "Development"], builder => builder.Configuration.AddInMemoryCollection(settings));
+        using var app = SelfHost.SelfHostApp.Build(["--environment", "Development"], builder => builder.Configuration.AddInMemoryCollection(settings));
         var routes = new HashSet<string>();
         foreach (var endpoint in ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>())
         {
