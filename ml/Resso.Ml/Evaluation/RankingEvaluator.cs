@@ -20,7 +20,16 @@ public delegate void UserScorer(int user, Span<float> scores);
 /// <param name="TrainTime">Time to fit the method (zero when not applicable).</param>
 /// <param name="EvaluationTime">Time to rank every test user.</param>
 public sealed record RankingEvaluationResult(string Method, int K, int Users, double Precision, double Recall, double Ndcg, double Map,
-    double Coverage, TimeSpan TrainTime, TimeSpan EvaluationTime);
+    double Coverage, TimeSpan TrainTime, TimeSpan EvaluationTime)
+{
+    /// <summary>The evaluated users' indices, ascending (aligned with <see cref="UserNdcg"/>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<int> UserIndices { get; init; } = [];
+
+    /// <summary>Each evaluated user's NDCG@K, in <see cref="UserIndices"/> order: the pairs of a paired comparison.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<double> UserNdcg { get; init; } = [];
+}
 
 /// <summary>
 /// Full-ranking offline evaluation: for each user with held-out items, score every item, drop the user's
@@ -103,7 +112,17 @@ public static class RankingEvaluator
 
         var count = Math.Max(1, users.Length);
         var coverage = RankingMetrics.Coverage(lists, itemCount, k);
+        var userNdcg = new double[users.Length];
+        for (var index = 0; index < users.Length; index++)
+        {
+            userNdcg[index] = metrics[index, 2];
+        }
+
         return new RankingEvaluationResult(method, k, users.Length, sums[0] / count, sums[1] / count, sums[2] / count, sums[3] / count,
-            coverage, trainTime, timeProvider.GetElapsedTime(start));
+            coverage, trainTime, timeProvider.GetElapsedTime(start))
+        {
+            UserIndices = users,
+            UserNdcg = userNdcg,
+        };
     }
 }
