@@ -1,5 +1,6 @@
 using Resso.Ml.Data;
 using Resso.Ml.Model;
+using Resso.Ml.Ranking;
 using Resso.Ml.Scoring;
 using Resso.Ml.Training;
 
@@ -55,6 +56,16 @@ public sealed record OfflineEvaluationOptions
 
     /// <summary>Implicit ALS options.</summary>
     public ImplicitAlsOptions Als { get; init; } = new();
+
+    /// <summary>
+    /// Whether to train and evaluate the product's two-stage pipeline, and EASE and ALS with the settings its
+    /// validation split chose (the tuned baselines).
+    /// </summary>
+    /// <value>true.</value>
+    public bool IncludeProduct { get; init; } = true;
+
+    /// <summary>The product pipeline's training options.</summary>
+    public PipelineTrainingOptions Pipeline { get; init; } = new();
 }
 
 /// <summary>The result of an offline evaluation.</summary>
@@ -204,7 +215,52 @@ public sealed class OfflineEvaluator(TimeProvider timeProvider)
             status?.Report(Describe(results[^1]));
         }
 
+        if (options.IncludeProduct)
+        {
+            EvaluateProduct(train, test, options, results, notes, status, cancellationToken);
+        }
+
         return new OfflineEvaluationReport(data.UserCount, data.ItemCount, train.Count, test.Count, options, results, notes);
+    }
+
+    /// <summary>
+    /// The product pipeline as it serves (every listener placed from their training songs), then EASE and implicit ALS
+    /// refitted with the settings the pipeline's own validation split chose: baselines tuned the same way, on training data only.
+    /// </summary>
+    private void EvaluateProduct(InteractionData train, InteractionData test, OfflineEvaluationOptions options, List<RankingEvaluationResult> results,
+        List<string> notes, IProgress<string>? status, CancellationToken cancellationToken)
+    {
+        var k = options.K;
+        status?.Report("training the product pipeline (generators tuned on a validation split of the training data, LambdaRank ranker)");
+        var pipelineOptions = options.Pipeline with { K = k, Ffm = options.Pipeline.Ffm with { LatentDimension = options.Ffm.LatentDimension } };
+        var trainer = new PipelineTrainer(new FfmTrainer(timeProvider, Microsoft.Extensions.Logging.Abstractions.NullLogger<FfmTrainer>.Instance), timeProvider);
+        var trained = trainer.Train(train, pipelineOptions, recentPopularity: null, status, cancellationToken);
+        var model = trained.Model;
+        results.Add(RankingEvaluator.Evaluate($"product pipeline ({model.Mode.ToString().ToLowerInvariant()})", train, test, model.Scorer(train, k), k,
+            timeProvider, trained.Elapsed, cancellationToken));
+        status?.Report(Describe(results[^1]));
+        notes.Add("Product pipeline stages: " + string.Join(", ", trained.Stages.Select(s =>
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{s.Stage} {s.Elapsed.TotalSeconds:F1} s"))) + ".");
+        notes.Add("Product pipeline validation: " + string.Join("; ", trained.Trials.Select(t =>
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{t.Component} {t.Setting} {t.Ndcg:F4}{(t.Chosen ? " (chosen)" : "")}"))) + ".");
+
+        var parameters = trained.Parameters;
+        if (double.TryParse(parameters["easeLambda"], System.Globalization.CultureInfo.InvariantCulture, out var lambda))
+        {
+            var start = timeProvider.GetTimestamp();
+            var ease = Ease.Fit(train, lambda, cancellationToken: cancellationToken);
+            results.Add(RankingEvaluator.Evaluate($"EASE tuned (λ {lambda} chosen on validation)", train, test, ease.Scorer, k, timeProvider,
+                timeProvider.GetElapsedTime(start), cancellationToken));
+            status?.Report(Describe(results[^1]));
+        }
+
+        var alsOptions = model.AlsOptions!;
+        var alsStart = timeProvider.GetTimestamp();
+        var als = ImplicitAls.Fit(train, alsOptions, cancellationToken);
+        results.Add(RankingEvaluator.Evaluate(
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"implicit ALS tuned (λ {alsOptions.Regularization}, α {alsOptions.Alpha} chosen on validation)"),
+            train, test, FactorScorer(als), k, timeProvider, timeProvider.GetElapsedTime(alsStart), cancellationToken));
+        status?.Report(Describe(results[^1]));
     }
 
     /// <summary>A scorer over a factor model's trained users.</summary>

@@ -1,0 +1,303 @@
+using System.Buffers;
+using Resso.Ml.Data;
+using Resso.Ml.Evaluation;
+using Resso.Ml.Model;
+using Resso.Ml.Scoring;
+
+namespace Resso.Ml.Ranking;
+
+/// <summary>What ranks a listener's songs in a trained pipeline.</summary>
+public enum PipelineMode
+{
+    /// <summary>The LambdaRank ranker over every generator's candidates.</summary>
+    Ranker,
+
+    /// <summary>EASE alone.</summary>
+    Ease,
+
+    /// <summary>Implicit ALS alone.</summary>
+    Als,
+
+    /// <summary>The FFM factor model alone.</summary>
+    Ffm,
+
+    /// <summary>Most popular.</summary>
+    Popularity,
+}
+
+/// <summary>
+/// The two-stage recommender: candidate generators (FFM fold-in, implicit ALS fold-in, EASE item-to-item,
+/// popularity) each propose their best songs for a listener; the ranker scores the union from their
+/// features (<see cref="CandidateFeatures"/>). Every listener is placed from their songs alone, so new
+/// listeners are ranked without a retrain. When validation found a single generator better than the
+/// ranker on the data it was trained on, <see cref="Mode"/> says so and that generator ranks alone.
+/// Thread-safe; immutable.
+/// </summary>
+public sealed class PipelineModel
+{
+    private readonly float[] _popularity;
+    private readonly float[] _recent;
+    private readonly int[] _popularOrder;
+
+    /// <summary>Assembles a pipeline; every component is over <paramref name="items"/>' index space.</summary>
+    /// <exception cref="ArgumentException">A component's songs differ from <paramref name="items"/>, or the mode's component is missing.</exception>
+    public PipelineModel(IdMap items, PipelineMode mode, FactorModel ffm, FactorModel? als, ImplicitAlsOptions? alsOptions, ItemNeighbours? ease,
+        float[] popularity, float[]? recentPopularity, RankerModel? ranker, int candidatesPerGenerator)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(ffm);
+        ArgumentNullException.ThrowIfNull(popularity);
+        ArgumentOutOfRangeException.ThrowIfLessThan(candidatesPerGenerator, 1);
+        if (ffm.ItemCount != items.Count || (als is not null && als.ItemCount != items.Count) || (ease is not null && ease.ItemCount != items.Count)
+            || popularity.Length != items.Count || (recentPopularity is not null && recentPopularity.Length != items.Count))
+        {
+            throw new ArgumentException("Every pipeline component must cover the same songs.");
+        }
+
+        if ((als is null) != (alsOptions is null))
+        {
+            throw new ArgumentException("ALS factors need the options they were trained with.");
+        }
+
+        var missing = mode switch
+        {
+            PipelineMode.Ranker when ranker is null => "the ranker",
+            PipelineMode.Als when als is null => "ALS",
+            PipelineMode.Ease when ease is null => "EASE",
+            _ => null,
+        };
+        if (missing is not null)
+        {
+            throw new ArgumentException($"Mode {mode} needs {missing}.");
+        }
+
+        (Items, Mode, Ffm, Als, AlsOptions, Ease, Ranker, CandidatesPerGenerator) = (items, mode, ffm, als, alsOptions, ease, ranker, candidatesPerGenerator);
+        _popularity = popularity;
+        _recent = recentPopularity ?? new float[items.Count];
+        _popularOrder = [.. Enumerable.Range(0, items.Count).OrderByDescending(i => popularity[i]).ThenBy(i => i).Take(Math.Max(1_000, candidatesPerGenerator * 4))];
+        FfmFoldIn = new UserFoldIn(ffm);
+        AlsFoldIn = als is null ? null : new AlsFoldIn(als, alsOptions!);
+    }
+
+    /// <summary>The songs.</summary>
+    public IdMap Items { get; }
+
+    /// <summary>What ranks.</summary>
+    public PipelineMode Mode { get; }
+
+    /// <summary>The FFM factor model (also behind similar songs and mixes).</summary>
+    public FactorModel Ffm { get; }
+
+    /// <summary>Fold-in against <see cref="Ffm"/>.</summary>
+    public UserFoldIn FfmFoldIn { get; }
+
+    /// <summary>Implicit-ALS song factors, when trained.</summary>
+    public FactorModel? Als { get; }
+
+    /// <summary>What ALS was trained with.</summary>
+    public ImplicitAlsOptions? AlsOptions { get; }
+
+    /// <summary>ALS fold-in, when trained.</summary>
+    public AlsFoldIn? AlsFoldIn { get; }
+
+    /// <summary>EASE item-to-item weights, when the data allowed them.</summary>
+    public ItemNeighbours? Ease { get; }
+
+    /// <summary>The ranker, when trained.</summary>
+    public RankerModel? Ranker { get; }
+
+    /// <summary>Songs each generator proposes.</summary>
+    public int CandidatesPerGenerator { get; }
+
+    /// <summary>log(1 + listeners) per song.</summary>
+    public ReadOnlySpan<float> Popularity => _popularity;
+
+    /// <summary>log(1 + recent listeners) per song.</summary>
+    public ReadOnlySpan<float> RecentPopularity => _recent;
+
+    /// <summary>The same components ranked by another mode (validation compares modes on one trained set).</summary>
+    public PipelineModel WithMode(PipelineMode mode, RankerModel? ranker = null) =>
+        new(Items, mode, Ffm, Als, AlsOptions, Ease, _popularity, _recent, ranker ?? Ranker, CandidatesPerGenerator);
+
+    /// <summary>The best <paramref name="count"/> songs for a listener with these songs (indices into <see cref="Items"/>) and weights.</summary>
+    /// <param name="items">The listener's songs.</param>
+    /// <param name="weights">Their weights (empty: 1 each).</param>
+    /// <param name="count">How many to return.</param>
+    /// <param name="exclude">Songs never returned (typically the listener's own).</param>
+    /// <param name="allowed">When set, only these songs are returned.</param>
+    /// <param name="ffmVector">The listener's FFM fold-in vector when already known (empty: folded in here).</param>
+    public ScoredItem[] Recommend(ReadOnlySpan<int> items, ReadOnlySpan<float> weights, int count, ItemBitSet? exclude = null, ItemBitSet? allowed = null,
+        ReadOnlySpan<float> ffmVector = default) =>
+        Recommend(items, weights, count, exclude, allowed, ffmVector, rows: null, label: null);
+
+    /// <summary>Candidates and their features for a listener, as the ranker sees them (ranker training).</summary>
+    internal void CollectRows(ReadOnlySpan<int> items, ReadOnlySpan<float> weights, ItemBitSet exclude, Func<int, bool> label, uint group, List<RankerRow> rows) =>
+        Recommend(items, weights, CandidatesPerGenerator, exclude, allowed: null, ffmVector: default, rows, label, group);
+
+    private ScoredItem[] Recommend(ReadOnlySpan<int> items, ReadOnlySpan<float> weights, int count, ItemBitSet? exclude, ItemBitSet? allowed,
+        ReadOnlySpan<float> ffmVector, List<RankerRow>? rows, Func<int, bool>? label, uint group = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        var collecting = rows is not null;
+        var mode = collecting ? PipelineMode.Ranker : Mode;
+        var n = CandidatesPerGenerator;
+        var ffm = ffmVector.IsEmpty ? FfmFoldIn.FoldIn(items, weights).Vector : ffmVector.ToArray();
+        if (mode == PipelineMode.Ffm)
+        {
+            return TopKScorer.Recommend(Ffm, ffm, count, exclude, allowed);
+        }
+
+        var als = AlsFoldIn?.FoldIn(items, weights);
+        if (mode == PipelineMode.Als)
+        {
+            return TopKScorer.Recommend(Als!, als, count, exclude, allowed);
+        }
+
+        if (mode == PipelineMode.Popularity)
+        {
+            return Popular(count, exclude, allowed);
+        }
+
+        var scratch = ArrayPool<float>.Shared.Rent(Items.Count);
+        try
+        {
+            var easeScores = scratch.AsSpan(0, Items.Count);
+            easeScores.Clear();
+            ScoredItem[] easeTop = [];
+            if (Ease is not null)
+            {
+                Ease.Accumulate(items, easeScores);
+                easeTop = TopKSelector.Select(easeScores, mode == PipelineMode.Ease ? count : n, exclude, allowed, item => scratch[item] > 0);
+            }
+
+            if (mode == PipelineMode.Ease)
+            {
+                return easeTop;
+            }
+
+            var ffmTop = TopKScorer.Recommend(Ffm, ffm, n, exclude, allowed);
+            var alsTop = als is null ? [] : TopKScorer.Recommend(Als!, als, n, exclude, allowed);
+            var popularTop = Popular(n, exclude, allowed);
+
+            // The union, each candidate once, with its rank in every list that has it.
+            var index = new Dictionary<int, int>(n * 4);
+            var candidates = new List<int>(n * 4);
+            var ranks = new List<(int Ffm, int Als, int Ease)>(n * 4);
+            void Add(ScoredItem[] list, int which)
+            {
+                for (var r = 0; r < list.Length; r++)
+                {
+                    if (!index.TryGetValue(list[r].Item, out var slot))
+                    {
+                        slot = candidates.Count;
+                        index[list[r].Item] = slot;
+                        candidates.Add(list[r].Item);
+                        ranks.Add((n + 1, n + 1, n + 1));
+                    }
+
+                    ranks[slot] = which switch
+                    {
+                        0 => ranks[slot] with { Ffm = r + 1 },
+                        1 => ranks[slot] with { Als = r + 1 },
+                        2 => ranks[slot] with { Ease = r + 1 },
+                        _ => ranks[slot],
+                    };
+                }
+            }
+
+            Add(ffmTop, 0);
+            Add(alsTop, 1);
+            Add(easeTop, 2);
+            Add(popularTop, 3);
+
+            var ffmBest = ffmTop.Length > 0 ? ffmTop[0].Score : 0f;
+            var alsBest = alsTop.Length > 0 ? alsTop[0].Score : 0f;
+            var easeBest = easeTop.Length > 0 ? easeTop[0].Score : 0f;
+            var history = MathF.Log(1 + items.Length);
+            Span<float> features = stackalloc float[CandidateFeatures.Count];
+            var selector = new TopKSelector(Math.Min(count, Math.Max(1, candidates.Count)));
+            for (var c = 0; c < candidates.Count; c++)
+            {
+                var item = candidates[c];
+                var ffmScore = System.Numerics.Tensors.TensorPrimitives.Dot(ffm, Ffm.ItemVector(item)) + Ffm.ItemBiases[item];
+                var alsScore = als is null ? 0f : System.Numerics.Tensors.TensorPrimitives.Dot(als, Als!.ItemVector(item));
+                features[CandidateFeatures.FfmScore] = ffmScore;
+                features[CandidateFeatures.FfmRank] = ranks[c].Ffm;
+                features[CandidateFeatures.FfmGap] = ffmScore - ffmBest;
+                features[CandidateFeatures.AlsScore] = alsScore;
+                features[CandidateFeatures.AlsRank] = ranks[c].Als;
+                features[CandidateFeatures.AlsGap] = alsScore - alsBest;
+                features[CandidateFeatures.EaseScore] = easeScores[item];
+                features[CandidateFeatures.EaseRank] = ranks[c].Ease;
+                features[CandidateFeatures.EaseGap] = easeScores[item] - easeBest;
+                features[CandidateFeatures.Popularity] = _popularity[item];
+                features[CandidateFeatures.RecentPopularity] = _recent[item];
+                features[CandidateFeatures.History] = history;
+                if (collecting)
+                {
+                    rows!.Add(new RankerRow { Label = label!(item) ? 1f : 0f, Group = group, Features = features.ToArray() });
+                }
+                else
+                {
+                    selector.Add(item, (float)Ranker!.Score(features));
+                }
+            }
+
+            return collecting ? [] : selector.ToSortedArray();
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(scratch);
+        }
+    }
+
+    private ScoredItem[] Popular(int count, ItemBitSet? exclude, ItemBitSet? allowed)
+    {
+        var result = new List<ScoredItem>(count);
+        foreach (var item in _popularOrder)
+        {
+            if ((exclude is null || !exclude.Contains(item)) && (allowed is null || allowed.Contains(item)))
+            {
+                result.Add(new ScoredItem(item, _popularity[item]));
+                if (result.Count == count)
+                {
+                    break;
+                }
+            }
+        }
+
+        return [.. result];
+    }
+
+    /// <summary>A scorer for the offline evaluator: each user's songs in <paramref name="train"/> rank the rest.</summary>
+    public UserScorer Scorer(InteractionData train, int k)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        if (!ReferenceEquals(train.Items, Items) && !train.Items.IsPrefixOf(Items))
+        {
+            throw new ArgumentException("The pipeline must be evaluated over the songs it was trained on.", nameof(train));
+        }
+
+        return (user, scores) =>
+        {
+            scores.Fill(float.NegativeInfinity);
+            var items = train.ItemsOf(user);
+            if (items.IsEmpty)
+            {
+                return;
+            }
+
+            var exclude = new ItemBitSet(Items.Count);
+            foreach (var item in items)
+            {
+                exclude.Add(item);
+            }
+
+            var top = Recommend(items, train.WeightsOf(user), k, exclude);
+            for (var r = 0; r < top.Length; r++)
+            {
+                scores[top[r].Item] = top.Length - r;
+            }
+        };
+    }
+}

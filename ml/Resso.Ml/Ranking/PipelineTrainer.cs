@@ -1,0 +1,304 @@
+using System.Globalization;
+using Resso.Ml.Data;
+using Resso.Ml.Evaluation;
+using Resso.Ml.Model;
+using Resso.Ml.Scoring;
+using Resso.Ml.Training;
+
+namespace Resso.Ml.Ranking;
+
+/// <summary>How the two-stage pipeline is trained. Every grid is small and bounded; the values are chosen per training run on a validation split of the data being trained.</summary>
+public sealed record PipelineTrainingOptions
+{
+    /// <summary>FFM settings other than those searched (dimension, epochs, early stopping).</summary>
+    public FfmTrainingOptions Ffm { get; init; } = new() { EarlyStoppingPatience = 2 };
+
+    /// <summary>FFM (negative-sampling exponent, latent λ) pairs tried.</summary>
+    /// <value>Uniform and popularity-weighted (0.25) negatives, λ 0.003.</value>
+    public IReadOnlyList<(double Exponent, float Lambda)> FfmGrid { get; init; } = [(0, 0.003f), (0.25, 0.003f)];
+
+    /// <summary>EASE λ values tried (a ×5 ladder).</summary>
+    public IReadOnlyList<double> EaseLambdas { get; init; } = [20, 100, 500, 2_500];
+
+    /// <summary>Implicit-ALS (λ, α) pairs tried.</summary>
+    public IReadOnlyList<(float Lambda, float Alpha)> AlsGrid { get; init; } = [(0.1f, 1f), (10f, 1f), (10f, 10f), (100f, 10f)];
+
+    /// <summary>ALS factors.</summary>
+    /// <value>64.</value>
+    public int AlsFactors { get; init; } = 64;
+
+    /// <summary>ALS iterations.</summary>
+    /// <value>15.</value>
+    public int AlsIterations { get; init; } = 15;
+
+    /// <summary>EASE weights kept per song.</summary>
+    /// <value>200.</value>
+    public int EaseNeighbours { get; init; } = 200;
+
+    /// <summary>Share of each listener's training songs held out to tune the generators and train the ranker.</summary>
+    /// <value>0.2.</value>
+    public double RankerFraction { get; init; } = 0.2;
+
+    /// <summary>At most this many listeners score each tuning trial.</summary>
+    /// <value>2,000.</value>
+    public int MaxTuningUsers { get; init; } = 2_000;
+
+    /// <summary>At most this many listeners give the ranker its training rows, and as many choose the mode.</summary>
+    /// <value>5,000.</value>
+    public int MaxRankerUsers { get; init; } = 5_000;
+
+    /// <summary>Songs each generator proposes.</summary>
+    /// <value>50.</value>
+    public int CandidatesPerGenerator { get; init; } = 50;
+
+    /// <summary>LightGBM settings.</summary>
+    public RankerTrainingOptions Ranker { get; init; } = new();
+
+    /// <summary>Tree counts compared on validation (the ranker may serve with fewer trees than it trained).</summary>
+    public IReadOnlyList<int> TreeCounts { get; init; } = [25, 50, 100];
+
+    /// <summary>The validation metric's cut-off.</summary>
+    /// <value>10.</value>
+    public int K { get; init; } = 10;
+
+    /// <summary>Seeds splits, samples and learners.</summary>
+    /// <value>42.</value>
+    public int Seed { get; init; } = 42;
+}
+
+/// <summary>Time spent in one stage of training.</summary>
+public sealed record StageTime(string Stage, TimeSpan Elapsed);
+
+/// <summary>One setting tried on validation.</summary>
+/// <param name="Component">ffm, als, ease, ranker or mode.</param>
+/// <param name="Setting">The setting, in words.</param>
+/// <param name="Ndcg">Its validation NDCG@K.</param>
+/// <param name="Chosen">Whether it was kept.</param>
+public sealed record TuningTrial(string Component, string Setting, double Ndcg, bool Chosen);
+
+/// <summary>A trained pipeline and how it was chosen.</summary>
+/// <param name="Model">The pipeline, its generators refitted on all the training data.</param>
+/// <param name="FfmEpochs">Epochs of the served FFM model.</param>
+/// <param name="Parameters">The chosen settings, for the model manifest.</param>
+/// <param name="Stages">Wall time of each stage.</param>
+/// <param name="Trials">Every setting tried and its validation NDCG.</param>
+public sealed record PipelineTrainingResult(PipelineModel Model, int FfmEpochs, IReadOnlyDictionary<string, string> Parameters,
+    IReadOnlyList<StageTime> Stages, IReadOnlyList<TuningTrial> Trials)
+{
+    /// <summary>Total training time.</summary>
+    public TimeSpan Elapsed => Stages.Aggregate(TimeSpan.Zero, (sum, s) => sum + s.Elapsed);
+}
+
+/// <summary>
+/// Trains the two-stage pipeline on training data only: each listener's training songs are split
+/// again (seeded) into a fitting part and a held-out part; the listeners with held-out songs are
+/// split in two halves. The generators are fitted on the fitting part and their settings chosen on the
+/// first half's held-out songs; the ranker learns from the first half's candidates (label: the
+/// candidate is held out); the second half chooses the ranker's tree count and whether the ranker or a
+/// single generator serves. The generators are then refitted on all the training data with the chosen
+/// settings, except FFM (the costliest; it serves as fitted, listeners folded in from all their songs), and the ranker kept as trained.
+/// </summary>
+public sealed class PipelineTrainer(FfmTrainer ffmTrainer, TimeProvider timeProvider)
+{
+    /// <summary>Trains a pipeline on <paramref name="train"/>.</summary>
+    /// <param name="train">The training interactions.</param>
+    /// <param name="options">Grids and sizes; the defaults when null.</param>
+    /// <param name="recentPopularity">log(1 + recent listeners) per song of <paramref name="train"/>, when the data has time.</param>
+    /// <param name="status">Receives a line per stage.</param>
+    /// <param name="cancellationToken">Cancels training.</param>
+    public PipelineTrainingResult Train(InteractionData train, PipelineTrainingOptions? options = null, float[]? recentPopularity = null,
+        IProgress<string>? status = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        var o = options ?? new PipelineTrainingOptions();
+        var stages = new List<StageTime>();
+        var trials = new List<TuningTrial>();
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+        var clock = timeProvider.GetTimestamp();
+        void Stage(string name)
+        {
+            stages.Add(new StageTime(name, timeProvider.GetElapsedTime(clock)));
+            status?.Report(string.Create(CultureInfo.InvariantCulture, $"{name}: {stages[^1].Elapsed.TotalSeconds:F1} s"));
+            clock = timeProvider.GetTimestamp();
+        }
+
+        var inner = InteractionSplitter.SplitPerUser(train, o.RankerFraction, o.Seed + 7);
+        var fit = inner.Train;
+        var heldOutUsers = Enumerable.Range(0, inner.Test.UserCount).Count(u => inner.Test.CountOf(u) > 0);
+        var (tuning, choosing) = InteractionSplitter.PartitionUsers(inner.Test, Math.Min(o.MaxRankerUsers, Math.Max(1, heldOutUsers / 2)), o.Seed + 11);
+        choosing = choosing is null ? tuning : InteractionSplitter.SampleUsers(choosing, o.MaxRankerUsers, o.Seed + 13);
+        var tuningSample = InteractionSplitter.SampleUsers(tuning, o.MaxTuningUsers, o.Seed + 17);
+        var popularity = Popularity(fit);
+        Stage("split");
+
+        // Generators on the fitting part, settings chosen on the tuning half.
+        var (ease, easeLambda) = TuneEase(fit, tuningSample, o, trials, cancellationToken);
+        Stage("ease");
+        var (als, alsOptions) = TuneAls(fit, tuningSample, o, trials, cancellationToken);
+        Stage("als");
+        var (ffm, ffmOptions, ffmEpochs) = TuneFfm(fit, tuningSample, o, trials, cancellationToken);
+        Stage("ffm");
+
+        var stage1 = new PipelineModel(train.Items, PipelineMode.Ffm, ffm, als, alsOptions, ease, popularity, recentPopularity, null, o.CandidatesPerGenerator);
+        var rows = new List<RankerRow>();
+        var group = 0u;
+        for (var user = 0; user < tuning.UserCount; user++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var heldOut = tuning.ItemsOf(user);
+            if (heldOut.IsEmpty || fit.CountOf(user) == 0)
+            {
+                continue;
+            }
+
+            var positives = new HashSet<int>(heldOut.ToArray());
+            var exclude = new ItemBitSet(train.ItemCount, fit.ItemsOf(user));
+            var before = rows.Count;
+            stage1.CollectRows(fit.ItemsOf(user), fit.WeightsOf(user), exclude, positives.Contains, group, rows);
+            if (rows.Skip(before).Any(r => r.Label > 0))
+            {
+                group++;
+            }
+            else
+            {
+                rows.RemoveRange(before, rows.Count - before);
+            }
+        }
+
+        Stage("candidates");
+        RankerModel? ranker = null;
+        if (group >= 2)
+        {
+            ranker = RankerTrainer.Train(rows, o.Ranker with { Seed = o.Seed }).Model;
+        }
+
+        Stage("ranker");
+
+        // The mode and the ranker's size, on listeners the ranker never saw.
+        var modes = new List<(string Setting, PipelineMode Mode, RankerModel? Ranker)>();
+        if (ranker is not null)
+        {
+            modes.AddRange(o.TreeCounts.Where(t => t <= ranker.TrainedTrees).Select(t => ($"ranker, {t} trees", PipelineMode.Ranker, (RankerModel?)ranker.Truncate(t))));
+        }
+
+        if (ease is not null)
+        {
+            modes.Add(("ease", PipelineMode.Ease, null));
+        }
+
+        modes.Add(("als", PipelineMode.Als, null));
+        modes.Add(("ffm", PipelineMode.Ffm, null));
+        modes.Add(("popularity", PipelineMode.Popularity, null));
+        var scored = modes.Select(m =>
+            (m.Setting, m.Mode, m.Ranker, Ndcg: Ndcg(stage1.WithMode(m.Mode, m.Ranker), fit, choosing, o.K, cancellationToken))).ToList();
+        var best = scored.MaxBy(m => m.Ndcg);
+        trials.AddRange(scored.Select(m => new TuningTrial("mode", m.Setting, m.Ndcg, m.Setting == best.Setting)));
+        Stage("choose");
+
+        // Refit on all the training data with the chosen settings.
+        var finalEase = ease is null ? null : EaseNeighbours.Fit(train, easeLambda, o.EaseNeighbours, cancellationToken);
+        var finalAls = ImplicitAls.Fit(train, alsOptions, cancellationToken);
+        Stage("refit");
+
+        // FFM is the costliest learner: it serves as fitted on the fitting part (its listeners are folded in from all their songs).
+        var model = new PipelineModel(train.Items, best.Mode, ffm, finalAls, alsOptions, finalEase, Popularity(train), recentPopularity,
+            best.Ranker, o.CandidatesPerGenerator);
+        parameters["mode"] = best.Mode.ToString().ToLowerInvariant();
+        parameters["rankerTrees"] = (best.Ranker?.TreeCount ?? 0).ToString(CultureInfo.InvariantCulture);
+        parameters["rankerRows"] = rows.Count.ToString(CultureInfo.InvariantCulture);
+        parameters["rankerListeners"] = group.ToString(CultureInfo.InvariantCulture);
+        parameters["easeLambda"] = ease is null ? "not trained" : easeLambda.ToString(CultureInfo.InvariantCulture);
+        parameters["alsLambda"] = alsOptions.Regularization.ToString(CultureInfo.InvariantCulture);
+        parameters["alsAlpha"] = alsOptions.Alpha.ToString(CultureInfo.InvariantCulture);
+        parameters["alsFactors"] = alsOptions.Factors.ToString(CultureInfo.InvariantCulture);
+        parameters["ffmNegativeSamplingExponent"] = ffmOptions.NegativeSamplingExponent.ToString(CultureInfo.InvariantCulture);
+        parameters["ffmLambdaLatent"] = ffmOptions.LambdaLatent.ToString(CultureInfo.InvariantCulture);
+        parameters["ffmEpochs"] = ffmEpochs.ToString(CultureInfo.InvariantCulture);
+        parameters["candidatesPerGenerator"] = o.CandidatesPerGenerator.ToString(CultureInfo.InvariantCulture);
+        return new PipelineTrainingResult(model, ffmEpochs, parameters, stages, trials);
+    }
+
+    /// <summary>log(1 + listeners) per song.</summary>
+    public static float[] Popularity(InteractionData data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var result = new float[data.ItemCount];
+        var counts = data.ItemCounts;
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = MathF.Log(1 + counts[i]);
+        }
+
+        return result;
+    }
+
+    private (ItemNeighbours? Model, double Lambda) TuneEase(InteractionData fit, InteractionData validation, PipelineTrainingOptions o,
+        List<TuningTrial> trials, CancellationToken cancellationToken)
+    {
+        if (!EaseNeighbours.Applies(fit) || o.EaseLambdas.Count == 0)
+        {
+            trials.Add(new TuningTrial("ease", $"not trained: more than {EaseNeighbours.MaxDenseDimension} listeners and songs", double.NaN, false));
+            return (null, 0);
+        }
+
+        // λ is chosen with exact EASE scores (cheap through the dual); only the chosen λ is pruned into neighbours.
+        var results = o.EaseLambdas.Select(lambda =>
+        {
+            var exact = Ease.Fit(fit, lambda, EaseNeighbours.MaxDenseDimension, cancellationToken);
+            return (Lambda: lambda, Ndcg: Ndcg(fit, validation, o.K, exact.Scorer, cancellationToken));
+        }).ToList();
+        var best = results.MaxBy(r => r.Ndcg);
+        trials.AddRange(results.Select(r => new TuningTrial("ease", string.Create(CultureInfo.InvariantCulture, $"λ {r.Lambda}"), r.Ndcg, r.Lambda == best.Lambda)));
+        return (EaseNeighbours.Fit(fit, best.Lambda, o.EaseNeighbours, cancellationToken), best.Lambda);
+    }
+
+    private (FactorModel Model, ImplicitAlsOptions Options) TuneAls(InteractionData fit, InteractionData validation, PipelineTrainingOptions o,
+        List<TuningTrial> trials, CancellationToken cancellationToken)
+    {
+        var results = o.AlsGrid.Select(setting =>
+        {
+            var options = new ImplicitAlsOptions
+            {
+                Factors = o.AlsFactors,
+                Iterations = o.AlsIterations,
+                Regularization = setting.Lambda,
+                Alpha = setting.Alpha,
+                Seed = o.Seed,
+            };
+            var model = ImplicitAls.Fit(fit, options, cancellationToken);
+            var foldIn = new AlsFoldIn(model, options);
+            return (Model: model, Options: options, Ndcg: Ndcg(fit, validation, o.K, (user, scores) =>
+                TopKScorer.ScoreAll(model, foldIn.FoldIn(fit.ItemsOf(user), fit.WeightsOf(user)), scores), cancellationToken));
+        }).ToList();
+        var best = results.MaxBy(r => r.Ndcg);
+        trials.AddRange(results.Select(r => new TuningTrial("als",
+            string.Create(CultureInfo.InvariantCulture, $"λ {r.Options.Regularization}, α {r.Options.Alpha}"), r.Ndcg, ReferenceEquals(r.Model, best.Model))));
+        return (best.Model, best.Options);
+    }
+
+    private (FactorModel Model, FfmTrainingOptions Options, int Epochs) TuneFfm(InteractionData fit, InteractionData validation, PipelineTrainingOptions o,
+        List<TuningTrial> trials, CancellationToken cancellationToken)
+    {
+        var results = o.FfmGrid.Select(setting =>
+        {
+            var options = o.Ffm with { NegativeSamplingExponent = setting.Exponent, LambdaLatent = setting.Lambda, Seed = o.Seed, AllowWarmStart = false };
+            var trained = ffmTrainer.Train(fit, options, previous: null, progress: null, validation: o.Ffm.EarlyStoppingPatience > 0 ? validation : null, cancellationToken);
+            var model = trained.Model;
+            var foldIn = new UserFoldIn(model);
+            var epochs = trained.BestEpoch > 0 ? trained.BestEpoch : trained.Epochs;
+            return (Model: model, Options: options, Epochs: epochs, Ndcg: Ndcg(fit, validation, o.K, (user, scores) =>
+                TopKScorer.ScoreAll(model, foldIn.FoldIn(fit.ItemsOf(user), fit.WeightsOf(user)).Vector, scores), cancellationToken));
+        }).ToList();
+        var best = results.MaxBy(r => r.Ndcg);
+        trials.AddRange(results.Select(r => new TuningTrial("ffm",
+            string.Create(CultureInfo.InvariantCulture, $"negatives ∝ count^{r.Options.NegativeSamplingExponent}, λ {r.Options.LambdaLatent}, {r.Epochs} epochs"),
+            r.Ndcg, ReferenceEquals(r.Model, best.Model))));
+        return (best.Model, best.Options, best.Epochs);
+    }
+
+    private double Ndcg(InteractionData fit, InteractionData validation, int k, UserScorer scorer, CancellationToken cancellationToken) =>
+        RankingEvaluator.Evaluate("validation", fit, validation, scorer, k, timeProvider, cancellationToken: cancellationToken).Ndcg;
+
+    private double Ndcg(PipelineModel model, InteractionData fit, InteractionData validation, int k, CancellationToken cancellationToken) =>
+        Ndcg(fit, validation, k, model.Scorer(fit, k), cancellationToken);
+}
