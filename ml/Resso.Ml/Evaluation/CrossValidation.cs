@@ -95,6 +95,34 @@ public static class CrossValidation
             InteractionData.Create(data.Users, data.Items, testUsers, testItems, testWeights));
     }
 
+    /// <summary>
+    /// Summarizes each method over the folds it ran in, matching rows by method name, in order of first appearance.
+    /// </summary>
+    /// <param name="folds">One report per fold.</param>
+    public static IReadOnlyList<CrossValidationSummary> SummarizeMethods(IReadOnlyList<OfflineEvaluationReport> folds)
+    {
+        ArgumentNullException.ThrowIfNull(folds);
+        return
+        [
+            .. folds.SelectMany(f => f.Results).GroupBy(r => r.Method, StringComparer.Ordinal).Select(group =>
+            {
+                var rows = group.ToArray();
+                var first = rows[0];
+                MetricSummary Of(Func<RankingEvaluationResult, double> metric) => Summarize([.. rows.Select(metric)]);
+                var stages = first.Stages.Select(stage => new StageSummary(stage.Name, Summarize(
+                [
+                    .. rows.SelectMany(r => r.Stages).Where(s => string.Equals(s.Name, stage.Name, StringComparison.Ordinal)).Select(s => s.TrainTime.TotalSeconds),
+                ])));
+                return new CrossValidationSummary(first.Method, first.K, rows.Length, Of(r => r.Ndcg), Of(r => r.Precision), Of(r => r.Recall),
+                    Of(r => r.Map), Of(r => r.Coverage), Of(r => r.TrainTime.TotalSeconds))
+                {
+                    Role = first.Role,
+                    Stages = [.. stages],
+                };
+            }),
+        ];
+    }
+
     /// <summary>The mean and sample standard deviation (n − 1) of <paramref name="values"/>; a deviation of 0 for one value.</summary>
     public static MetricSummary Summarize(IReadOnlyCollection<double> values)
     {
@@ -126,7 +154,21 @@ public readonly record struct MetricSummary(double Mean, double StandardDeviatio
 /// <param name="Coverage">Catalog coverage@K.</param>
 /// <param name="TrainSeconds">Training time in seconds.</param>
 public sealed record CrossValidationSummary(string Method, int K, int Folds, MetricSummary Ndcg, MetricSummary Precision, MetricSummary Recall,
-    MetricSummary Map, MetricSummary Coverage, MetricSummary TrainSeconds);
+    MetricSummary Map, MetricSummary Coverage, MetricSummary TrainSeconds)
+{
+    /// <summary>What the row stands for.</summary>
+    /// <value><see cref="MethodRole.Baseline"/>.</value>
+    public MethodRole Role { get; init; }
+
+    /// <summary>The training time of each stage over folds, in pipeline order; empty for a single stage.</summary>
+    /// <value>Empty.</value>
+    public IReadOnlyList<StageSummary> Stages { get; init; } = [];
+}
+
+/// <summary>One stage's training time over folds.</summary>
+/// <param name="Name">The stage's name.</param>
+/// <param name="TrainSeconds">Training time in seconds.</param>
+public sealed record StageSummary(string Name, MetricSummary TrainSeconds);
 
 /// <summary>The result of an N-fold cross-validation.</summary>
 /// <param name="Users">Users in the data.</param>
@@ -137,4 +179,9 @@ public sealed record CrossValidationSummary(string Method, int K, int Folds, Met
 /// <param name="FoldReports">One evaluation per fold, fold 0 first.</param>
 /// <param name="Summary">Mean ± standard deviation over folds, one row per method.</param>
 public sealed record CrossValidationReport(int Users, int Items, int Interactions, int Folds, OfflineEvaluationOptions Options,
-    IReadOnlyList<OfflineEvaluationReport> FoldReports, IReadOnlyList<CrossValidationSummary> Summary);
+    IReadOnlyList<OfflineEvaluationReport> FoldReports, IReadOnlyList<CrossValidationSummary> Summary)
+{
+    /// <summary>Every method against the best baseline over all folds (<see cref="BaselineComparison.CompareOverFolds"/>).</summary>
+    /// <value>Empty.</value>
+    public IReadOnlyList<CrossValidationComparison> Comparisons { get; init; } = [];
+}

@@ -77,7 +77,15 @@ public sealed record OfflineEvaluationOptions
 /// <param name="Results">One row per method.</param>
 /// <param name="Notes">Remarks such as how EASE was computed.</param>
 public sealed record OfflineEvaluationReport(int Users, int Items, int TrainInteractions, int TestInteractions,
-    OfflineEvaluationOptions Options, IReadOnlyList<RankingEvaluationResult> Results, IReadOnlyList<string> Notes);
+    OfflineEvaluationOptions Options, IReadOnlyList<RankingEvaluationResult> Results, IReadOnlyList<string> Notes)
+{
+    /// <summary>
+    /// Every row against the best baseline (<see cref="BaselineComparison.Compare"/>); empty in the fold reports of a
+    /// cross-validation, which compares over all folds instead.
+    /// </summary>
+    /// <value>Empty.</value>
+    public IReadOnlyList<MethodComparison> Comparisons { get; init; } = [];
+}
 
 /// <summary>
 /// Runs the offline protocol of DESIGN.md: per-user 80/20 split, full ranking over all items minus the user's
@@ -108,7 +116,7 @@ public sealed class OfflineEvaluator(TimeProvider timeProvider)
             split = InteractionSplitter.SplitPerUser(split.Train, options.TestFraction, options.Seed + 1);
         }
 
-        return EvaluateSplit(data, split.Train, split.Test, options, status, trainingProgress, cancellationToken);
+        return WithComparisons(EvaluateSplit(data, split.Train, split.Test, options, status, trainingProgress, cancellationToken), status);
     }
 
     /// <summary>
@@ -145,14 +153,22 @@ public sealed class OfflineEvaluator(TimeProvider timeProvider)
             reports.Add(EvaluateSplit(data, split.Train, split.Test, options, status, trainingProgress, cancellationToken));
         }
 
-        var summary = reports[0].Results.Select((first, index) =>
-        {
-            var rows = reports.Select(r => r.Results[index]).ToArray();
-            MetricSummary Of(Func<RankingEvaluationResult, double> metric) => CrossValidation.Summarize([.. rows.Select(metric)]);
-            return new CrossValidationSummary(first.Method, first.K, rows.Length, Of(r => r.Ndcg), Of(r => r.Precision), Of(r => r.Recall),
-                Of(r => r.Map), Of(r => r.Coverage), Of(r => r.TrainTime.TotalSeconds));
-        }).ToArray();
-        return new CrossValidationReport(data.UserCount, data.ItemCount, data.Count, folds, options, reports, summary);
+        return WithComparisons(new CrossValidationReport(data.UserCount, data.ItemCount, data.Count, folds, options, reports,
+            CrossValidation.SummarizeMethods(reports)), status);
+    }
+
+    /// <summary>Adds the paired comparisons with the best baseline, once every row of the split is done.</summary>
+    private static OfflineEvaluationReport WithComparisons(OfflineEvaluationReport report, IProgress<string>? status)
+    {
+        status?.Report($"paired bootstrap against the best baseline: {BaselineComparison.BestBaseline(report.Results)?.Method ?? "none"}");
+        return report with { Comparisons = BaselineComparison.Compare(report.Results, report.Options.Seed) };
+    }
+
+    /// <summary>Adds the paired comparisons with the best baseline over all folds.</summary>
+    private static CrossValidationReport WithComparisons(CrossValidationReport report, IProgress<string>? status)
+    {
+        status?.Report($"paired bootstrap over folds against the best baseline: {BaselineComparison.BestBaseline(report.FoldReports) ?? "none"}");
+        return report with { Comparisons = BaselineComparison.CompareOverFolds(report.FoldReports, report.Options.Seed) };
     }
 
     private OfflineEvaluationReport EvaluateSplit(InteractionData data, InteractionData train, InteractionData test, OfflineEvaluationOptions options,
@@ -188,7 +204,11 @@ public sealed class OfflineEvaluator(TimeProvider timeProvider)
             {
                 var folded = foldIn.FoldIn(train.ItemsOf(user), train.WeightsOf(user));
                 TopKScorer.ScoreAll(model, folded.Vector, scores);
-            }, k, timeProvider, prepare, cancellationToken));
+            }, k, timeProvider, prepare, cancellationToken) with
+            {
+                Role = MethodRole.Diagnostic,
+                Stages = [new("FFM", trained.Elapsed), new("fold-in setup", prepare)],
+            });
             status?.Report(Describe(results[^1]));
             notes.Add(FoldInLatency(foldIn, train));
         }

@@ -8,6 +8,25 @@ namespace Resso.Ml.Evaluation;
 /// <param name="scores">One slot per item; higher ranks first.</param>
 public delegate void UserScorer(int user, Span<float> scores);
 
+/// <summary>What a row of an evaluation stands for.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<MethodRole>))]
+public enum MethodRole
+{
+    /// <summary>A method the product is measured against; the best one is the reference of the comparisons.</summary>
+    Baseline,
+
+    /// <summary>The pipeline the product serves.</summary>
+    Product,
+
+    /// <summary>A variant shown for insight (such as fold-in users), neither product nor baseline.</summary>
+    Diagnostic,
+}
+
+/// <summary>The training time of one stage of a method.</summary>
+/// <param name="Name">The stage's name.</param>
+/// <param name="TrainTime">Time to fit the stage.</param>
+public sealed record StageTime(string Name, TimeSpan TrainTime);
+
 /// <summary>The metrics of one method on one split.</summary>
 /// <param name="Method">The method's name.</param>
 /// <param name="K">The cut-off.</param>
@@ -22,6 +41,14 @@ public delegate void UserScorer(int user, Span<float> scores);
 public sealed record RankingEvaluationResult(string Method, int K, int Users, double Precision, double Recall, double Ndcg, double Map,
     double Coverage, TimeSpan TrainTime, TimeSpan EvaluationTime)
 {
+    /// <summary>What the row stands for.</summary>
+    /// <value><see cref="MethodRole.Baseline"/>.</value>
+    public MethodRole Role { get; init; }
+
+    /// <summary>The training time of each stage of a method built from several, in pipeline order; empty for a single stage.</summary>
+    /// <value>Empty.</value>
+    public IReadOnlyList<StageTime> Stages { get; init; } = [];
+
     /// <summary>The evaluated users' indices, ascending (aligned with <see cref="UserNdcg"/>).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<int> UserIndices { get; init; } = [];
