@@ -8,13 +8,16 @@ namespace Resso.Evaluate;
 internal sealed record EvaluateArguments
 {
     public const string Usage = """
-        Offline evaluation of the Resso recommender (FFM matrix factorization) against baselines.
+        Offline evaluation of the Resso recommender against baselines: one row per method, each compared with
+        the best baseline by paired per-user NDCG differences with a 95 % bootstrap interval.
 
         usage: Resso.Evaluate (--hetrec <folder> | --file <path>) [options]
 
         data:
           --hetrec <folder>        HetRec 2011 Last.fm 2K folder (user_artists.dat, artists.dat)
-          --file <path>            delimited file of user, item[, weight] (tab or comma, header optional)
+          --file <path>            delimited file of user,item,weight lines, weight = play count (as in HetRec's
+                                   user_artists.dat; 1 when the column is missing, repeated pairs add up);
+                                   tab or comma separated, header line optional
         protocol:
           --seed <n>               split seed (default 42)
           --k <n>                  ranking cut-off (default 10)

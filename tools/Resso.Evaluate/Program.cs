@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Resso.Evaluate;
@@ -77,7 +76,7 @@ try
     {
         var crossValidation = evaluator.CrossValidate(data, folds, arguments.Options, status, epochs, cancellation.Token);
         Console.WriteLine();
-        Console.WriteLine(CrossValidationTable(crossValidation));
+        Console.WriteLine(ReportTables.CrossValidation(crossValidation));
         foreach (var note in crossValidation.FoldReports[0].Notes)
         {
             Console.WriteLine(note);
@@ -89,7 +88,7 @@ try
     {
         var single = evaluator.Evaluate(data, arguments.Options, status, epochs, cancellation.Token);
         Console.WriteLine();
-        Console.WriteLine(MarkdownTable(single));
+        Console.WriteLine(ReportTables.Single(single));
         foreach (var note in single.Notes)
         {
             Console.WriteLine(note);
@@ -122,56 +121,6 @@ if (arguments.OutputPath is { } output)
 }
 
 return 0;
-
-static string MarkdownTable(OfflineEvaluationReport report)
-{
-    var k = report.Options.K;
-    var text = new StringBuilder();
-    var invariant = CultureInfo.InvariantCulture;
-    text.AppendLine(invariant, $"{(report.Options.Validation ? "validation" : "test")} split, seed {report.Options.Seed}, {report.Results.FirstOrDefault()?.Users ?? 0} users, K = {k}");
-    text.AppendLine();
-    text.AppendLine(invariant, $"| method | NDCG@{k} | P@{k} | R@{k} | MAP@{k} | coverage@{k} | train | eval |");
-    text.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
-    foreach (var r in report.Results)
-    {
-        text.AppendLine(invariant,
-            $"| {r.Method} | {r.Ndcg:F4} | {r.Precision:F4} | {r.Recall:F4} | {r.Map:F4} | {r.Coverage:F4} | {Seconds(r.TrainTime)} | {Seconds(r.EvaluationTime)} |");
-    }
-
-    return text.ToString();
-}
-
-static string CrossValidationTable(CrossValidationReport report)
-{
-    var k = report.Options.K;
-    var text = new StringBuilder();
-    var invariant = CultureInfo.InvariantCulture;
-    var users = report.FoldReports.Select(f => f.Results.FirstOrDefault()?.Users ?? 0).ToArray();
-    text.AppendLine(invariant, $"{report.Folds}-fold cross-validation, seed {report.Options.Seed}, {users.Min()}–{users.Max()} test users per fold, K = {k}; mean ± standard deviation over folds");
-    text.AppendLine();
-    text.AppendLine(invariant, $"| method | NDCG@{k} | P@{k} | R@{k} | MAP@{k} | coverage@{k} | train |");
-    text.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
-    foreach (var r in report.Summary)
-    {
-        text.AppendLine(invariant,
-            $"| {r.Method} | {Pm(r.Ndcg)} | {Pm(r.Precision)} | {Pm(r.Recall)} | {Pm(r.Map)} | {Pm(r.Coverage)} | {r.TrainSeconds.Mean:F2} s |");
-    }
-
-    text.AppendLine();
-    text.AppendLine(invariant, $"NDCG@{k} per fold:");
-    foreach (var r in report.Summary)
-    {
-        var index = report.Summary.ToList().IndexOf(r);
-        text.AppendLine(invariant, $"  {r.Method}: {string.Join(", ", report.FoldReports.Select(f => f.Results[index].Ndcg.ToString("F4", invariant)))}");
-    }
-
-    return text.ToString();
-
-    static string Pm(MetricSummary m) => string.Create(CultureInfo.InvariantCulture, $"{m.Mean:F4} ± {m.StandardDeviation:F4}");
-}
-
-static string Seconds(TimeSpan span) =>
-    span.TotalSeconds < 0.01 ? "< 0.01 s" : string.Create(CultureInfo.InvariantCulture, $"{span.TotalSeconds:F2} s");
 
 static JsonSerializerOptions JsonOptions() => new()
 {
