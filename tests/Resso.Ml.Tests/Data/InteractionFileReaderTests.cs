@@ -69,6 +69,36 @@ public sealed class InteractionFileReaderTests
     }
 
     [Fact]
+    public async Task ReadAsync_CommaFileOfPlayCounts_ReadsAsHetRecUserArtists()
+    {
+        // What --file reads is what --hetrec reads: user, item, play count as the weight, repeated pairs added up.
+        var folder = Directory.CreateTempSubdirectory("resso-hetrec-");
+        try
+        {
+            var cancellationToken = TestContext.Current.CancellationToken;
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, HetRecLastFm.UserArtistsFile),
+                "userID\tartistID\tweight\n2\t51\t13883\n2\t52\t11690\n3\t51\t5\n3\t51\t2\n", cancellationToken);
+            var csv = Path.Combine(folder.FullName, "plays.csv");
+            await File.WriteAllTextAsync(csv, "user,item,plays\n2,51,13883\n2,52,11690\n3,51,5\n3,51,2\n", cancellationToken);
+
+            var hetrec = (await HetRecLastFm.LoadAsync(folder.FullName, readArtistNames: false, cancellationToken)).Interactions;
+            var file = await InteractionFileReader.ReadAsync(csv, cancellationToken: cancellationToken);
+
+            Assert.Equal(hetrec.Users, file.Users);
+            Assert.Equal(hetrec.Items, file.Items);
+            Assert.Equal(hetrec.UserIndices.ToArray(), file.UserIndices.ToArray());
+            Assert.Equal(hetrec.ItemIndices.ToArray(), file.ItemIndices.ToArray());
+            Assert.Equal(hetrec.Weights.ToArray(), file.Weights.ToArray());
+            Assert.Equal([13883f, 11690f], file.WeightsOf(0).ToArray());
+            Assert.Equal([7f], file.WeightsOf(1).ToArray());
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task LoadAsync_FolderWithoutUserArtists_ThrowsFileNotFound()
     {
         var folder = Directory.CreateTempSubdirectory("resso-hetrec-");
