@@ -28,6 +28,9 @@ public sealed class TrafficGenerator
     private const int AvailabilityAttempts = 16;
     private const int HookJitterMs = 1_500;
 
+    /// <summary>How often a user with two favourite clusters draws from the second rather than the first.</summary>
+    private const double SecondFavouriteShare = 0.4;
+
     private static readonly SongAction[] ActionOrder = [SongAction.Create, SongAction.View, SongAction.Like, SongAction.Favorite, SongAction.Share];
 
     private readonly TimeProvider _time;
@@ -57,6 +60,17 @@ public sealed class TrafficGenerator
 
     /// <summary>The world, with its ground truth.</summary>
     public SyntheticWorld World { get; }
+
+    /// <summary>
+    /// The ground truth of <paramref name="user"/>'s taste: for each of their
+    /// <see cref="SyntheticUser.FavouriteClusters"/>, in order, the probability that a song drawn
+    /// for them is drawn from that cluster (Zipf by popularity within it). The rest,
+    /// 1 − <see cref="TrafficOptions.FavouriteClusterShare"/>, is drawn from the global chart. Songs
+    /// the user's region cannot play are redrawn.
+    /// </summary>
+    public IReadOnlyList<double> ClusterShares(SyntheticUser user) => user.FavouriteClusters.Count > 1
+        ? [Options.FavouriteClusterShare * (1 - SecondFavouriteShare), Options.FavouriteClusterShare * SecondFavouriteShare]
+        : [Options.FavouriteClusterShare];
 
     /// <summary>
     /// The <see cref="TrafficOptions.Events"/> events, in time order of first emission. Each
@@ -134,7 +148,7 @@ public sealed class TrafficGenerator
     }
 
     private static int FavouriteCluster(SyntheticUser user, Random random) =>
-        user.FavouriteClusters.Count > 1 && random.NextDouble() < 0.4 ? user.FavouriteClusters[1] : user.FavouriteClusters[0];
+        user.FavouriteClusters.Count > 1 && random.NextDouble() < SecondFavouriteShare ? user.FavouriteClusters[1] : user.FavouriteClusters[0];
 
     private SyntheticSong FromCluster(int cluster, Random random) =>
         World.Clusters[cluster].SongsByPopularity[_clusterSongs[cluster].Sample(random)];
