@@ -16,6 +16,16 @@ public enum TargetKind
     File,
 }
 
+/// <summary>What the tool does.</summary>
+public enum CommandKind
+{
+    /// <summary>Sends the traffic to a <see cref="TargetKind"/>.</summary>
+    Send,
+
+    /// <summary>Writes the world, its interactions and its ground truth as CSV files, offline.</summary>
+    Export,
+}
+
 /// <summary>The parsed command line.</summary>
 public sealed class CommandOptions
 {
@@ -23,6 +33,11 @@ public sealed class CommandOptions
     public static readonly Uri DefaultUrl = new("http://127.0.0.1:7071");
 
     public bool Help { get; init; }
+
+    public CommandKind Command { get; init; } = CommandKind.Send;
+
+    /// <summary>export: replace files that exist.</summary>
+    public bool Force { get; init; }
 
     public TargetKind Target { get; init; } = TargetKind.Http;
 
@@ -68,6 +83,7 @@ public static class CommandLine
           dotnet run --project tools/Resso.Traffic -- [--target http] [--url <url>] [--key <key>] [--catalog] [--if-empty] [options]
           dotnet run --project tools/Resso.Traffic -- --target queue [--connection <string>] [--prefix <prefix>] [options]
           dotnet run --project tools/Resso.Traffic -- --target file --out <events.jsonl> [options]
+          dotnet run --project tools/Resso.Traffic -- export --out <folder> [--force] [world and traffic options]
 
         Targets:
           --target <http|queue|file>  where events go (default http)
@@ -80,7 +96,19 @@ public static class CommandLine
                                       from the environment, ./local.settings.json or ./local.settings.sample.json)
           --prefix <prefix>           queue, --if-empty: the storage name prefix (default: Resso__Storage__Prefix
                                       from the same places, else none)
-          --out <path>                file: write one JSON event per line
+          --out <path>                file: write one JSON event per line; export: the folder to write into
+
+        Export (offline: no HTTP, no storage):
+          export                      write the world and its traffic into --out <folder>, created if missing:
+                                      interactions.csv  user,item,weight: the product's weight of each user's
+                                                        distinct events with a song (no recency decay)
+                                      truth.csv         each user's true taste: region, creator, favourite
+                                                        clusters and how often a song is drawn from each
+                                      songs.csv         each song: title, artist, label, cluster, genre, regions,
+                                                        popularity
+                                      The same world and traffic options give the world and events the demo
+                                      sends (./run.sh sends --events 20000 with the other defaults).
+          --force                     export: replace those files if they exist
 
         World and traffic:
           --events <n>       events to emit, duplicates included (default 10000)
@@ -96,22 +124,33 @@ public static class CommandLine
         Sending:
           --concurrency <n>  requests or queue sends in flight, 1-64 (default 4; file: 1)
           --batch <n>        events per request or per packed queue send, 1-500 (default 500)
-          --no-progress      no progress line on stderr
+          --no-progress      no progress line on stderr (sending, or drawing the events of an export)
           -h, --help         show this text
 
         Progress goes to stderr, the summary to stdout.
-        Exit codes: 0 all sent; 1 a batch failed or the service refused the run; 2 bad options; 130 interrupted.
+        Exit codes: 0 all sent (or exported); 1 a batch failed, the service refused the run, or a file could not be
+        written; 2 bad options, or export files exist without --force; 130 interrupted.
         """;
 
-    /// <summary>Parses <paramref name="args"/>.</summary>
+    /// <summary>The options that only sending takes.</summary>
+    private static readonly string[] SendingOnly =
+        ["--target", "--url", "--key", "--connection", "--prefix", "--catalog", "--if-empty", "--concurrency", "--batch"];
+
+    /// <summary>Parses <paramref name="args"/>: <c>export</c> first for an export, else options to send.</summary>
     /// <exception cref="UsageException">An option is unknown, repeated, missing its value, or out of range.</exception>
     public static CommandOptions Parse(IReadOnlyList<string> args)
     {
+        var command = args is ["export", ..] ? CommandKind.Export : CommandKind.Send;
+        if (command == CommandKind.Export)
+        {
+            args = [.. args.Skip(1)];
+        }
+
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var flags = new HashSet<string>(StringComparer.Ordinal);
         string[] valued = ["--target", "--url", "--key", "--connection", "--prefix", "--out", "--events", "--users", "--songs",
             "--clusters", "--duplicates", "--zipf", "--seed", "--days", "--concurrency", "--batch"];
-        string[] switches = ["--catalog", "--if-empty", "--no-progress", "--help", "-h"];
+        string[] switches = ["--catalog", "--if-empty", "--force", "--no-progress", "--help", "-h"];
 
         for (var i = 0; i < args.Count; i++)
         {
@@ -146,13 +185,33 @@ public static class CommandLine
             }
             else
             {
-                throw new UsageException(arg.StartsWith('-') ? $"unknown option {arg}." : $"unexpected argument '{arg}'.");
+                throw new UsageException(
+                    arg == "export" ? "export must be the first argument."
+                    : arg.StartsWith('-') ? $"unknown option {arg}."
+                    : $"unexpected argument '{arg}'.");
             }
         }
 
         if (flags.Contains("--help"))
         {
             return new CommandOptions { Help = true };
+        }
+
+        if (command == CommandKind.Export)
+        {
+            foreach (var name in SendingOnly.Where(n => values.ContainsKey(n) || flags.Contains(n)))
+            {
+                throw new UsageException($"{name} does not apply to export.");
+            }
+
+            if (string.IsNullOrWhiteSpace(values.GetValueOrDefault("--out")))
+            {
+                throw new UsageException("export needs --out <folder>.");
+            }
+        }
+        else if (flags.Contains("--force"))
+        {
+            throw new UsageException("--force applies to export only.");
         }
 
         var target = values.GetValueOrDefault("--target", "http") switch
@@ -164,7 +223,11 @@ public static class CommandLine
         };
 
         OnlyFor(TargetKind.Http, "--url", "--key", "--catalog", "--if-empty");
-        OnlyFor(TargetKind.File, "--out");
+        if (command == CommandKind.Send)
+        {
+            OnlyFor(TargetKind.File, "--out");
+        }
+
         if (target != TargetKind.Queue && !flags.Contains("--if-empty"))
         {
             foreach (var name in new[] { "--connection", "--prefix" }.Where(values.ContainsKey))
@@ -206,6 +269,8 @@ public static class CommandLine
 
         return new CommandOptions
         {
+            Command = command,
+            Force = flags.Contains("--force"),
             Target = target,
             Url = url,
             Key = values.GetValueOrDefault("--key"),

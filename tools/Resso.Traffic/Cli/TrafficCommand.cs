@@ -1,5 +1,6 @@
 using System.Globalization;
 using Resso.Shared.Configuration;
+using Resso.Traffic.Export;
 using Resso.Traffic.Generation;
 using Resso.Traffic.Sending;
 using Resso.Traffic.Storage;
@@ -60,6 +61,11 @@ public sealed class TrafficCommand(TextWriter output, TextWriter error, TimeProv
             await error.WriteLineAsync("error: " + ex.Message);
             await error.WriteLineAsync("Run with --help for usage.");
             return UsageError;
+        }
+
+        if (options.Command == CommandKind.Export)
+        {
+            return await ExportAsync(options, generator, cancellationToken);
         }
 
         var stats = new TrafficStats();
@@ -142,6 +148,66 @@ public sealed class TrafficCommand(TextWriter output, TextWriter error, TimeProv
         await progress.DisposeAsync();
         await WriteSummaryAsync(options, description, stats, time.GetElapsedTime(started), Sending());
         return stats.FailedBatches > 0 || stats.CatalogFailed > 0 ? Failure : Success;
+    }
+
+    /// <summary>Writes the world, its interactions and its ground truth into the <c>--out</c> folder; no HTTP, no storage.</summary>
+    private async Task<int> ExportAsync(CommandOptions options, TrafficGenerator generator, CancellationToken cancellationToken)
+    {
+        var folder = Path.GetFullPath(options.Out!);
+        if (File.Exists(folder))
+        {
+            await error.WriteLineAsync($"error: --out {folder} is a file; export writes a folder of CSV files.");
+            await error.WriteLineAsync("Run with --help for usage.");
+            return UsageError;
+        }
+
+        if (!options.Force && WorldExporter.ExistingFiles(folder) is [var existing, ..])
+        {
+            await error.WriteLineAsync($"error: {existing} already exists; pass --force to replace it.");
+            await error.WriteLineAsync("Run with --help for usage.");
+            return UsageError;
+        }
+
+        var started = time.GetTimestamp();
+        var exporter = new WorldExporter(generator);
+        WorldExportSummary summary;
+        await using (var progress = new ProgressReporter(error, time, InteractiveProgress, options.Progress))
+        {
+            progress.Start("export", "events", options.Traffic.Events, () => new ProgressSnapshot(exporter.EventsDrawn, 0, 0));
+            try
+            {
+                summary = await exporter.WriteAsync(folder, options.Force, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                progress.WriteLine("interrupted; nothing written.");
+                return Interrupted;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                progress.WriteLine("error: " + ex.Message);
+                return Failure;
+            }
+        }
+
+        string[] lines =
+        [
+            $"export              {folder}",
+            $"world               {options.Traffic}",
+            $"events generated    {summary.Events:N0}",
+            $"duplicates dropped  {summary.Duplicates:N0} (the product counts an event id once)",
+            $"{WorldExporter.InteractionsFile,-20}{summary.Interactions:N0} rows: {summary.InteractingUsers:N0} users × {summary.InteractedSongs:N0} songs",
+            $"{WorldExporter.TruthFile,-20}{summary.Users:N0} users",
+            $"{WorldExporter.SongsFile,-20}{summary.Songs:N0} songs",
+            $"elapsed             {time.GetElapsedTime(started).TotalSeconds:0.00} s",
+        ];
+        foreach (var line in lines)
+        {
+            await output.WriteLineAsync(line);
+        }
+
+        await output.FlushAsync(CancellationToken.None);
+        return Success;
     }
 
     private async Task<IEventTarget> CreateQueueTargetAsync(CommandOptions options, CancellationToken cancellationToken)
