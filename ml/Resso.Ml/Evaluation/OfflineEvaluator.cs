@@ -257,10 +257,8 @@ public sealed class OfflineEvaluator(TimeProvider timeProvider)
         var trained = trainer.Train(train, pipelineOptions, recentPopularity: null, status, cancellationToken);
         var model = trained.Model;
         results.Add(RankingEvaluator.Evaluate($"product pipeline ({model.Mode.ToString().ToLowerInvariant()})", train, test, model.Scorer(train, k), k,
-            timeProvider, trained.Elapsed, cancellationToken));
+            timeProvider, trained.Elapsed, cancellationToken) with { Role = MethodRole.Product, Stages = trained.Stages });
         status?.Report(Describe(results[^1]));
-        notes.Add("Product pipeline stages: " + string.Join(", ", trained.Stages.Select(s =>
-            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{s.Stage} {s.Elapsed.TotalSeconds:F1} s"))) + ".");
         notes.Add("Product pipeline validation: " + string.Join("; ", trained.Trials.Select(t =>
             string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{t.Component} {t.Setting} {t.Ndcg:F4}{(t.Chosen ? " (chosen)" : "")}"))) + ".");
 

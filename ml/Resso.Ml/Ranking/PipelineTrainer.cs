@@ -66,9 +66,6 @@ public sealed record PipelineTrainingOptions
     public int Seed { get; init; } = 42;
 }
 
-/// <summary>Time spent in one stage of training.</summary>
-public sealed record StageTime(string Stage, TimeSpan Elapsed);
-
 /// <summary>One setting tried on validation.</summary>
 /// <param name="Component">ffm, als, ease, ranker or mode.</param>
 /// <param name="Setting">The setting, in words.</param>
@@ -86,7 +83,7 @@ public sealed record PipelineTrainingResult(PipelineModel Model, int FfmEpochs, 
     IReadOnlyList<StageTime> Stages, IReadOnlyList<TuningTrial> Trials)
 {
     /// <summary>Total training time.</summary>
-    public TimeSpan Elapsed => Stages.Aggregate(TimeSpan.Zero, (sum, s) => sum + s.Elapsed);
+    public TimeSpan Elapsed => Stages.Aggregate(TimeSpan.Zero, (sum, s) => sum + s.TrainTime);
 }
 
 /// <summary>
@@ -118,7 +115,7 @@ public sealed class PipelineTrainer(FfmTrainer ffmTrainer, TimeProvider timeProv
         void Stage(string name)
         {
             stages.Add(new StageTime(name, timeProvider.GetElapsedTime(clock)));
-            status?.Report(string.Create(CultureInfo.InvariantCulture, $"{name}: {stages[^1].Elapsed.TotalSeconds:F1} s"));
+            status?.Report(string.Create(CultureInfo.InvariantCulture, $"{name}: {stages[^1].TrainTime.TotalSeconds:F1} s"));
             clock = timeProvider.GetTimestamp();
         }
 
