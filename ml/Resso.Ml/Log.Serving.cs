@@ -31,8 +31,8 @@ internal static partial class Log
     [LoggerMessage(111, LogLevel.Information, "Training ({Trigger}): {Events} events, {Users} users, {Songs} songs, {Interactions} interactions")]
     public static partial void TrainingData(ILogger logger, string trigger, long events, int users, int songs, int interactions);
 
-    [LoggerMessage(112, LogLevel.Information, "Training progress: epoch {Epoch}/{Epochs} after {Seconds:F1} s")]
-    public static partial void TrainingProgress(ILogger logger, int epoch, int epochs, double seconds);
+    [LoggerMessage(112, LogLevel.Information, "Training stage done: {Stage}")]
+    public static partial void TrainingStage(ILogger logger, string stage);
 
     [LoggerMessage(113, LogLevel.Information, "Model {Version}: {Decision} (candidate NDCG@10 {Candidate:F4}, current {CurrentVersion} {Current}, tolerance {Tolerance}); {Reason}")]
     public static partial void PublishDecision(ILogger logger, string version, string decision, double candidate, string currentVersion, string current, double tolerance, string reason);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Resso.Ml.Data;
 using Resso.Ml.Evaluation;
 using Resso.Ml.Model;
+using Resso.Ml.Ranking;
 using Resso.Ml.Scoring;
 using Resso.Ml.Serving;
 using Resso.Ml.Store;
@@ -58,7 +59,7 @@ public sealed class TrainingService(
             return Skip(trigger, "another instance is training");
         }
 
-        var (currentManifest, currentModel) = await LoadCurrentAsync(cancellationToken);
+        var (currentManifest, currentModel, currentPipeline) = await LoadCurrentAsync(cancellationToken);
         var events = new List<SongUsedEvent>();
         await foreach (var e in interactions.ReadAllEventsAsync(cancellationToken))
         {
@@ -78,8 +79,8 @@ public sealed class TrainingService(
             return Skip(trigger, $"{fresh} new events since model {currentManifest.Version}, fewer than {options.Value.MinNewEvents}");
         }
 
-        var manifest = await Task.Run(() => TrainAndJudge(trigger, events, currentManifest, currentModel, cancellationToken), cancellationToken);
-        await store.SaveAsync(manifest.Manifest, manifest.Factors, manifest.MlNetModel, cancellationToken);
+        var manifest = await Task.Run(() => TrainAndJudge(trigger, events, currentManifest, currentModel, currentPipeline, cancellationToken), cancellationToken);
+        await store.SaveAsync(manifest.Manifest, manifest.Factors, manifest.MlNetModel, manifest.Pipeline, cancellationToken);
         if (manifest.Manifest.Decision.Published)
         {
             await store.PublishAsync(manifest.Manifest.Version, cancellationToken);
@@ -98,15 +99,14 @@ public sealed class TrainingService(
         return new TrainingOutcome(true, d.Reason, manifest.Manifest);
     }
 
-    private (ModelManifest Manifest, byte[] Factors, byte[]? MlNetModel) TrainAndJudge(
-        string trigger, List<SongUsedEvent> events, ModelManifest? currentManifest, FactorModel? currentModel, CancellationToken cancellationToken)
+    private (ModelManifest Manifest, byte[] Factors, byte[]? MlNetModel, byte[] Pipeline) TrainAndJudge(string trigger, List<SongUsedEvent> events,
+        ModelManifest? currentManifest, FactorModel? currentModel, PipelineModel? currentPipeline, CancellationToken cancellationToken)
     {
         var o = options.Value;
         var now = timeProvider.GetUtcNow();
         var weights = InteractionWeighting.Weigh(events, ingestion.Value.Weights, o.RecencyHalfLifeDays, now);
 
-        // Seeding the builder with the current model's ids keeps their indices: warm start stays possible
-        // and the current model can be ranked on the same slice.
+        // Seeding the builder with the current model's ids keeps their indices, so the current model is ranked on the same slice.
         var builder = currentModel is null ? new InteractionDataBuilder() : new InteractionDataBuilder(currentModel.Users, currentModel.Items);
         foreach (var ((user, song), weight) in weights)
         {
@@ -119,25 +119,34 @@ public sealed class TrainingService(
         Log.TrainingData(logger, trigger, events.Count, users, songs, weights.Count);
 
         var split = InteractionSplitter.SplitPerUser(data, o.HoldoutFraction, o.Seed);
-        var ffm = FfmTrainingOptions.Tuned with
+        var pipelineOptions = new PipelineTrainingOptions
         {
-            LatentDimension = o.LatentDimension,
-            Epochs = o.Epochs,
+            Ffm = new FfmTrainingOptions
+            {
+                LatentDimension = o.LatentDimension,
+                Epochs = o.Epochs,
+                EarlyStoppingPatience = o.EarlyStoppingPatience,
+                ValidationUsers = o.ValidationUsers,
+            },
+            MaxTuningUsers = o.ValidationUsers,
+            MaxRankerUsers = o.MaxEvaluationUsers,
+            K = K,
             Seed = o.Seed,
-            EarlyStoppingPatience = o.EarlyStoppingPatience,
-            ValidationUsers = o.ValidationUsers,
         };
-        var progress = new Progress<TrainingProgress>(p => Log.TrainingProgress(logger, p.Epoch, p.TotalEpochs, p.Elapsed.TotalSeconds));
+        var status = new Progress<string>(line => Log.TrainingStage(logger, line));
 
-        // The held-out users that judge publishing never steer training: early stopping watches the others.
-        var (test, validation) = o.EarlyStoppingPatience > 0
-            ? InteractionSplitter.PartitionUsers(split.Test, o.MaxEvaluationUsers, o.Seed)
-            : (InteractionSplitter.SampleUsers(split.Test, o.MaxEvaluationUsers, o.Seed), null);
-        var result = trainer.Train(split.Train, ffm, currentModel, progress, validation, cancellationToken);
+        // The held-out users that judge publishing never steer training: the pipeline tunes and ranks on its own split of the training part.
+        var test = InteractionSplitter.SampleUsers(split.Test, o.MaxEvaluationUsers, o.Seed);
+        var trained = new PipelineTrainer(trainer, timeProvider).Train(split.Train, pipelineOptions, RecentPopularity(events, split.Train), status, cancellationToken);
+        var result = trained.Ffm;
 
-        var candidate = Evaluate("candidate", result.Model, split.Train, test, cancellationToken);
+        var candidate = RankingEvaluator.Evaluate("candidate", split.Train, test, trained.Model.Scorer(split.Train, K), K, timeProvider, cancellationToken: cancellationToken);
         var popularity = RankingEvaluator.Evaluate("most popular", split.Train, test, MostPopular.Fit(split.Train), K, timeProvider, cancellationToken: cancellationToken);
-        double? current = currentModel is null ? null : Evaluate("current", currentModel, split.Train, test, cancellationToken).Ndcg;
+        double? current = currentModel is null
+            ? null
+            : currentPipeline is not null
+                ? RankingEvaluator.Evaluate("current", split.Train, test, currentPipeline.Scorer(split.Train, K), K, timeProvider, cancellationToken: cancellationToken).Ndcg
+                : Evaluate("current", currentModel, split.Train, test, cancellationToken).Ndcg;
 
         var published = current is null || candidate.Ndcg >= current.Value - o.PublishTolerance;
         var reason = current is null
@@ -146,6 +155,7 @@ public sealed class TrainingService(
                 ? $"candidate is within {o.PublishTolerance} of the current model or better"
                 : $"candidate is worse than the current model by {current.Value - candidate.Ndcg:F4}, more than the tolerance {o.PublishTolerance}";
         var factors = FactorModelSerializer.ToBytes(result.Model);
+        var pipeline = PipelineSerializer.ToBytes(trained.Model);
         byte[]? mlNetModel = null;
         if (result.HasMlNetModel)
         {
@@ -158,28 +168,30 @@ public sealed class TrainingService(
             store.NewVersion(),
             timeProvider.GetUtcNow(),
             new DataWindow(events.Count, users, songs, weights.Count, events.Min(e => e.OccurredAt), events.Max(e => e.OccurredAt)),
-            new Dictionary<string, string>
+            new Dictionary<string, string>(trained.Parameters)
             {
-                ["latentDimension"] = ffm.LatentDimension.ToString(CultureInfo.InvariantCulture),
-                ["epochs"] = ffm.Epochs.ToString(CultureInfo.InvariantCulture),
+                ["latentDimension"] = o.LatentDimension.ToString(CultureInfo.InvariantCulture),
+                ["epochs"] = o.Epochs.ToString(CultureInfo.InvariantCulture),
                 ["epochsRun"] = result.Epochs.ToString(CultureInfo.InvariantCulture),
                 ["bestEpoch"] = result.BestEpoch.ToString(CultureInfo.InvariantCulture),
-                ["earlyStoppingPatience"] = ffm.EarlyStoppingPatience.ToString(CultureInfo.InvariantCulture),
-                ["learningRate"] = ffm.LearningRate.ToString(CultureInfo.InvariantCulture),
-                ["lambdaLatent"] = ffm.LambdaLatent.ToString(CultureInfo.InvariantCulture),
-                ["negativesPerPositive"] = ffm.NegativesPerPositive.ToString(CultureInfo.InvariantCulture),
-                ["negativeSamplingExponent"] = ffm.NegativeSamplingExponent.ToString(CultureInfo.InvariantCulture),
+                ["earlyStoppingPatience"] = o.EarlyStoppingPatience.ToString(CultureInfo.InvariantCulture),
                 ["recencyHalfLifeDays"] = o.RecencyHalfLifeDays.ToString(CultureInfo.InvariantCulture),
                 ["holdoutFraction"] = o.HoldoutFraction.ToString(CultureInfo.InvariantCulture),
                 ["seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
+                ["stages"] = string.Join(", ", trained.Stages.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Name} {s.TrainTime.TotalSeconds:F1} s"))),
+                ["validation"] = string.Join("; ", trained.Trials.Select(t =>
+                    string.Create(CultureInfo.InvariantCulture, $"{t.Component} {t.Setting} {t.Ndcg:F4}{(t.Chosen ? " (chosen)" : "")}"))),
             },
-            result.WarmStarted,
-            result.Elapsed.TotalSeconds,
+            false,
+            trained.Elapsed.TotalSeconds,
             new ModelMetrics(K, candidate.Users, candidate.Ndcg, candidate.Precision, candidate.Recall, candidate.Coverage, popularity.Ndcg),
             new PublishDecision(published, candidate.Ndcg, currentManifest?.Version, current, o.PublishTolerance, reason),
             Convert.ToHexStringLower(SHA256.HashData(factors)),
-            trigger);
-        return (manifest, factors, mlNetModel);
+            trigger)
+        {
+            PipelineSha256 = Convert.ToHexStringLower(SHA256.HashData(pipeline)),
+        };
+        return (manifest, factors, mlNetModel, pipeline);
     }
 
     /// <summary>Ranks held-out users with <paramref name="model"/>, each folded in from their training songs, as serving does.</summary>
@@ -225,26 +237,57 @@ public sealed class TrainingService(
         return RankingEvaluator.Evaluate(method, train, test, Score, K, timeProvider, cancellationToken: cancellationToken);
     }
 
-    private async Task<(ModelManifest?, FactorModel?)> LoadCurrentAsync(CancellationToken cancellationToken)
+    private async Task<(ModelManifest?, FactorModel?, PipelineModel?)> LoadCurrentAsync(CancellationToken cancellationToken)
     {
         string? version = null;
         try
         {
             if (await store.GetCurrentAsync(cancellationToken) is not { } current)
             {
-                return (null, null);
+                return (null, null, null);
             }
 
             version = current.Pointer.Version;
             var manifest = await store.GetManifestAsync(version, cancellationToken);
-            return (manifest, await store.LoadFactorsAsync(manifest, cancellationToken));
+            var factors = await store.LoadFactorsAsync(manifest, cancellationToken);
+            return (manifest, factors, await store.LoadPipelineAsync(manifest, factors, cancellationToken));
         }
         catch (InvalidDataException ex)
         {
             // Publishing the candidate then replaces what cannot be read, the pointer included.
             Log.CurrentModelUnreadable(logger, ex, version ?? "(unreadable current.json)");
-            return (null, null);
+            return (null, null, null);
         }
+    }
+
+    /// <summary>log(1 + listeners) of each song in the last week of the events (the newest event is "now").</summary>
+    private static float[] RecentPopularity(List<SongUsedEvent> events, InteractionData data)
+    {
+        var newest = events.Max(e => e.OccurredAt);
+        var listeners = new HashSet<(string, string)>();
+        foreach (var e in events)
+        {
+            if (e.OccurredAt > newest.AddDays(-7))
+            {
+                listeners.Add((e.SongId, e.UserId));
+            }
+        }
+
+        var counts = new float[data.ItemCount];
+        foreach (var (song, _) in listeners)
+        {
+            if (data.Items.TryGetIndex(song, out var item))
+            {
+                counts[item]++;
+            }
+        }
+
+        for (var i = 0; i < counts.Length; i++)
+        {
+            counts[i] = MathF.Log(1 + counts[i]);
+        }
+
+        return counts;
     }
 
     private TrainingOutcome Skip(string trigger, string reason)

@@ -269,34 +269,49 @@ public sealed class PipelineModel
         return [.. result];
     }
 
-    /// <summary>A scorer for the offline evaluator: each user's songs in <paramref name="train"/> rank the rest.</summary>
+    /// <summary>
+    /// A scorer for the offline evaluator: each user's songs in <paramref name="train"/> rank the rest. The two id spaces
+    /// must share a prefix (a model ranked on data that has gained songs since, or the reverse); songs beyond it are ignored.
+    /// </summary>
     public UserScorer Scorer(InteractionData train, int k)
     {
         ArgumentNullException.ThrowIfNull(train);
-        if (!ReferenceEquals(train.Items, Items) && !train.Items.IsPrefixOf(Items))
+        if (!ReferenceEquals(train.Items, Items) && !train.Items.IsPrefixOf(Items) && !Items.IsPrefixOf(train.Items))
         {
             throw new ArgumentException("The pipeline must be evaluated over the songs it was trained on.", nameof(train));
         }
 
+        var known = Math.Min(Items.Count, train.ItemCount);
         return (user, scores) =>
         {
             scores.Fill(float.NegativeInfinity);
-            var items = train.ItemsOf(user);
-            if (items.IsEmpty)
+            var items = new List<int>();
+            var weights = new List<float>();
+            var trainItems = train.ItemsOf(user);
+            var trainWeights = train.WeightsOf(user);
+            for (var i = 0; i < trainItems.Length; i++)
+            {
+                if (trainItems[i] < known)
+                {
+                    items.Add(trainItems[i]);
+                    weights.Add(trainWeights[i]);
+                }
+            }
+
+            if (items.Count == 0)
             {
                 return;
             }
 
-            var exclude = new ItemBitSet(Items.Count);
-            foreach (var item in items)
-            {
-                exclude.Add(item);
-            }
-
-            var top = Recommend(items, train.WeightsOf(user), k, exclude);
+            var exclude = new ItemBitSet(Items.Count, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(items));
+            var top = Recommend(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(items), System.Runtime.InteropServices.CollectionsMarshal.AsSpan(weights),
+                k, exclude);
             for (var r = 0; r < top.Length; r++)
             {
-                scores[top[r].Item] = top.Length - r;
+                if (top[r].Item < scores.Length)
+                {
+                    scores[top[r].Item] = top.Length - r;
+                }
             }
         };
     }

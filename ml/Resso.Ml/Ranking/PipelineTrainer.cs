@@ -55,7 +55,7 @@ public sealed record PipelineTrainingOptions
     public RankerTrainingOptions Ranker { get; init; } = new();
 
     /// <summary>Tree counts compared on validation (the ranker may serve with fewer trees than it trained).</summary>
-    public IReadOnlyList<int> TreeCounts { get; init; } = [25, 50, 100];
+    public IReadOnlyList<int> TreeCounts { get; init; } = [15, 30, 60];
 
     /// <summary>The validation metric's cut-off.</summary>
     /// <value>10.</value>
@@ -75,11 +75,11 @@ public sealed record TuningTrial(string Component, string Setting, double Ndcg, 
 
 /// <summary>A trained pipeline and how it was chosen.</summary>
 /// <param name="Model">The pipeline, its generators refitted on all the training data.</param>
-/// <param name="FfmEpochs">Epochs of the served FFM model.</param>
+/// <param name="Ffm">The served FFM model's training (its ML.NET model, epochs).</param>
 /// <param name="Parameters">The chosen settings, for the model manifest.</param>
 /// <param name="Stages">Wall time of each stage.</param>
 /// <param name="Trials">Every setting tried and its validation NDCG.</param>
-public sealed record PipelineTrainingResult(PipelineModel Model, int FfmEpochs, IReadOnlyDictionary<string, string> Parameters,
+public sealed record PipelineTrainingResult(PipelineModel Model, FfmTrainingResult Ffm, IReadOnlyDictionary<string, string> Parameters,
     IReadOnlyList<StageTime> Stages, IReadOnlyList<TuningTrial> Trials)
 {
     /// <summary>Total training time.</summary>
@@ -128,13 +128,16 @@ public sealed class PipelineTrainer(FfmTrainer ffmTrainer, TimeProvider timeProv
         var popularity = Popularity(fit);
         Stage("split");
 
-        // Generators on the fitting part, settings chosen on the tuning half.
+        // Generators on the fitting part, settings chosen on the tuning half. FFM's fits are mostly single-threaded, so they
+        // run beside each other and beside EASE and ALS.
+        var ffmTrials = new List<TuningTrial>();
+        var ffmTask = Task.Run(() => TuneFfm(fit, tuningSample, o, ffmTrials, cancellationToken), cancellationToken);
         var (ease, easeLambda) = TuneEase(fit, tuningSample, o, trials, cancellationToken);
-        Stage("ease");
         var (als, alsOptions) = TuneAls(fit, tuningSample, o, trials, cancellationToken);
-        Stage("als");
-        var (ffm, ffmOptions, ffmEpochs) = TuneFfm(fit, tuningSample, o, trials, cancellationToken);
-        Stage("ffm");
+        var (ffmResult, ffmOptions, ffmEpochs) = ffmTask.GetAwaiter().GetResult();
+        var ffm = ffmResult.Model;
+        trials.AddRange(ffmTrials);
+        Stage("tune generators");
 
         var stage1 = new PipelineModel(train.Items, PipelineMode.Ffm, ffm, als, alsOptions, ease, popularity, recentPopularity, null, o.CandidatesPerGenerator);
         var rows = new List<RankerRow>();
@@ -212,7 +215,7 @@ public sealed class PipelineTrainer(FfmTrainer ffmTrainer, TimeProvider timeProv
         parameters["ffmLambdaLatent"] = ffmOptions.LambdaLatent.ToString(CultureInfo.InvariantCulture);
         parameters["ffmEpochs"] = ffmEpochs.ToString(CultureInfo.InvariantCulture);
         parameters["candidatesPerGenerator"] = o.CandidatesPerGenerator.ToString(CultureInfo.InvariantCulture);
-        return new PipelineTrainingResult(model, ffmEpochs, parameters, stages, trials);
+        return new PipelineTrainingResult(model, ffmResult, parameters, stages, trials);
     }
 
     /// <summary>log(1 + listeners) per song.</summary>
@@ -273,17 +276,17 @@ public sealed class PipelineTrainer(FfmTrainer ffmTrainer, TimeProvider timeProv
         return (best.Model, best.Options);
     }
 
-    private (FactorModel Model, FfmTrainingOptions Options, int Epochs) TuneFfm(InteractionData fit, InteractionData validation, PipelineTrainingOptions o,
+    private (FfmTrainingResult Model, FfmTrainingOptions Options, int Epochs) TuneFfm(InteractionData fit, InteractionData validation, PipelineTrainingOptions o,
         List<TuningTrial> trials, CancellationToken cancellationToken)
     {
-        var results = o.FfmGrid.Select(setting =>
+        var results = o.FfmGrid.AsParallel().AsOrdered().WithDegreeOfParallelism(2).WithCancellation(cancellationToken).Select(setting =>
         {
             var options = o.Ffm with { NegativeSamplingExponent = setting.Exponent, LambdaLatent = setting.Lambda, Seed = o.Seed, AllowWarmStart = false };
             var trained = ffmTrainer.Train(fit, options, previous: null, progress: null, validation: o.Ffm.EarlyStoppingPatience > 0 ? validation : null, cancellationToken);
             var model = trained.Model;
             var foldIn = new UserFoldIn(model);
             var epochs = trained.BestEpoch > 0 ? trained.BestEpoch : trained.Epochs;
-            return (Model: model, Options: options, Epochs: epochs, Ndcg: Ndcg(fit, validation, o.K, (user, scores) =>
+            return (Model: trained, Options: options, Epochs: epochs, Ndcg: Ndcg(fit, validation, o.K, (user, scores) =>
                 TopKScorer.ScoreAll(model, foldIn.FoldIn(fit.ItemsOf(user), fit.WeightsOf(user)).Vector, scores), cancellationToken));
         }).ToList();
         var best = results.MaxBy(r => r.Ndcg);

@@ -22,8 +22,8 @@ public sealed class RankerRow
 public sealed record RankerTrainingOptions
 {
     /// <summary>Boosting rounds (the served model may use fewer: the count is chosen on validation).</summary>
-    /// <value>100.</value>
-    public int Iterations { get; init; } = 100;
+    /// <value>60.</value>
+    public int Iterations { get; init; } = 60;
 
     /// <summary>Shrinkage per round.</summary>
     /// <value>0.1.</value>

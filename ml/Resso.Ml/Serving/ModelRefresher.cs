@@ -173,9 +173,10 @@ public sealed class ModelRefresher(
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(LoadTimeout);
         var factors = await store.LoadFactorsAsync(manifest, timeout.Token);
+        var pipeline = await store.LoadPipelineAsync(manifest, factors, timeout.Token);
         var restrictions = await catalog.ReadRegionRestrictionsAsync(timeout.Token);
         var previous = holder.Current?.Version;
-        holder.Swap(new ServingModel(manifest, factors, restrictions, timeProvider.GetUtcNow()));
+        holder.Swap(new ServingModel(manifest, factors, restrictions, timeProvider.GetUtcNow(), pipeline));
         Log.ModelSwapped(logger, manifest.Version, previous ?? "none", factors.UserCount, factors.ItemCount);
     }
 

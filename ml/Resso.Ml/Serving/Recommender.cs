@@ -17,8 +17,10 @@ public sealed record UserRecommendations(string ModelVersion, IReadOnlyList<Reco
 /// <summary>
 /// Ranks songs for a user against the served model: the user's vector is their stored fold-in when
 /// it reflects all their events under this model, else folded in now from their events (and
-/// stored), else the model's own trained vector; every song is scored with SIMD and the top K kept
-/// by a heap, leaving out the user's songs on request and songs not playable in the region.
+/// stored), else the model's own trained vector. With a two-stage pipeline (every model trained
+/// since it exists) the generators propose candidates from the user's songs and the ranker orders
+/// them; otherwise every song is scored with SIMD and the top K kept by a heap. Either way the
+/// user's songs are left out on request and songs not playable in the region never appear.
 /// </summary>
 public sealed class Recommender(ModelHolder holder, UserVectors vectors, InteractionStore interactions)
 {
@@ -70,7 +72,19 @@ public sealed class Recommender(ModelHolder holder, UserVectors vectors, Interac
             }
         }
 
-        var top = TopKScorer.Recommend(model.Factors, vector, count, exclude, region is null ? null : model.AllowedIn(region), userBias: bias);
+        var allowed = region is null ? null : model.AllowedIn(region);
+        if (model.Pipeline is { } pipeline)
+        {
+            // Two stages: the generators' candidates from the listener's songs, ordered by the ranker.
+            var (items, weights) = vectors.History(events, model);
+            if (items.Length > 0)
+            {
+                var ranked = pipeline.Recommend(items, weights, count, exclude, allowed, vector);
+                return new UserRecommendations(model.Version, [.. ranked.Select(s => new RecommendedSong(model.Factors.Items[s.Item], s.Score))], used);
+            }
+        }
+
+        var top = TopKScorer.Recommend(model.Factors, vector, count, exclude, allowed, userBias: bias);
         return new UserRecommendations(model.Version, [.. top.Select(s => new RecommendedSong(model.Factors.Items[s.Item], s.Score))], used);
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Resso.Ml.Model;
+using Resso.Ml.Ranking;
 using Resso.Ml.Scoring;
 using Resso.Ml.Store;
 
@@ -19,8 +20,16 @@ public sealed class ServingModel
     /// <param name="factors">The model's factors.</param>
     /// <param name="regionRestrictions">Songs playable only in the listed regions (all others play everywhere).</param>
     /// <param name="loadedAt">When this instance loaded it.</param>
-    public ServingModel(ModelManifest manifest, FactorModel factors, IReadOnlyDictionary<string, IReadOnlyList<string>> regionRestrictions, DateTimeOffset loadedAt)
+    /// <param name="pipeline">The two-stage ranking pipeline over <paramref name="factors"/>, when the version has one.</param>
+    public ServingModel(ModelManifest manifest, FactorModel factors, IReadOnlyDictionary<string, IReadOnlyList<string>> regionRestrictions, DateTimeOffset loadedAt,
+        PipelineModel? pipeline = null)
     {
+        if (pipeline is not null && !ReferenceEquals(pipeline.Ffm, factors))
+        {
+            throw new ArgumentException("The pipeline must rank over the served factors.", nameof(pipeline));
+        }
+
+        Pipeline = pipeline;
         Manifest = manifest;
         Factors = factors;
         LoadedAt = loadedAt;
@@ -32,6 +41,9 @@ public sealed class ServingModel
             _ = factors.QuantizedItems;
         }
     }
+
+    /// <summary>The two-stage pipeline that ranks recommendations; null for a version without one (the factors rank alone).</summary>
+    public PipelineModel? Pipeline { get; }
 
     /// <summary>The model's version.</summary>
     public string Version => Manifest.Version;

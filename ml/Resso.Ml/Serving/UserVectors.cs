@@ -48,8 +48,22 @@ public sealed class UserVectors(
     /// <summary>Folds <paramref name="events"/> of the user into <paramref name="model"/>; null when none of their songs is in the model.</summary>
     public UserVector? Compute(string userId, IReadOnlyList<SongUsedEvent> events, ServingModel model)
     {
-        var now = timeProvider.GetUtcNow();
-        var weights = InteractionWeighting.Weigh(events, ingestion.Value.Weights, options.Value.RecencyHalfLifeDays, now);
+        var (items, itemWeights) = History(events, model);
+        if (items.Length == 0)
+        {
+            return null;
+        }
+
+        var result = model.FoldIn.FoldIn(items, itemWeights);
+        return new UserVector(userId, model.Version, result.Vector, result.Bias, events.Count, timeProvider.GetUtcNow());
+    }
+
+    /// <summary>The listener's songs the model knows (its indices) and their weights, as training weighs them.</summary>
+    public (int[] Items, float[] Weights) History(IReadOnlyList<SongUsedEvent> events, ServingModel model)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(model);
+        var weights = InteractionWeighting.Weigh(events, ingestion.Value.Weights, options.Value.RecencyHalfLifeDays, timeProvider.GetUtcNow());
         var items = new List<int>(weights.Count);
         var itemWeights = new List<float>(weights.Count);
         foreach (var ((_, songId), weight) in weights)
@@ -61,13 +75,7 @@ public sealed class UserVectors(
             }
         }
 
-        if (items.Count == 0)
-        {
-            return null;
-        }
-
-        var result = model.FoldIn.FoldIn(CollectionsMarshal.AsSpan(items), CollectionsMarshal.AsSpan(itemWeights));
-        return new UserVector(userId, model.Version, result.Vector, result.Bias, events.Count, now);
+        return ([.. items], [.. itemWeights]);
     }
 
     /// <summary>Reads the user's events, folds them in and stores the vector; returns it (null when nothing to fold).</summary>

@@ -52,7 +52,11 @@ public sealed record ModelManifest(
     ModelMetrics Metrics,
     PublishDecision Decision,
     string FactorsSha256,
-    string Trigger);
+    string Trigger)
+{
+    /// <summary>Checksum of the ranking pipeline blob (<c>pipeline.bin</c>), hex; null for a model without one (FFM alone).</summary>
+    public string? PipelineSha256 { get; init; }
+}
 
 /// <summary>The <c>current</c> pointer.</summary>
 /// <param name="Version">The published version.</param>

@@ -8,6 +8,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Resso.Ml.Model;
+using Resso.Ml.Ranking;
 using Resso.Shared.Storage;
 
 namespace Resso.Ml.Store;
@@ -31,10 +32,21 @@ public sealed class ModelStore(BlobServiceClient blobs, StorageNames names, Time
     public string NewVersion() =>
         string.Create(CultureInfo.InvariantCulture, $"{timeProvider.GetUtcNow().UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-{RandomNumberGenerator.GetHexString(4, lowercase: true)}");
 
-    /// <summary>Writes a version: factors, the ML.NET model if any, then the manifest; and the last-decision copy.</summary>
-    public async Task SaveAsync(ModelManifest manifest, byte[] factors, byte[]? mlNetModel, CancellationToken cancellationToken = default)
+    /// <summary>Writes a version: factors, the ranking pipeline and the ML.NET model if any, then the manifest; and the last-decision copy.</summary>
+    public async Task SaveAsync(ModelManifest manifest, byte[] factors, byte[]? mlNetModel, byte[]? pipeline = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(manifest);
+        if ((pipeline is null) != (manifest.PipelineSha256 is null))
+        {
+            throw new ArgumentException("A pipeline blob and its manifest checksum come together.", nameof(pipeline));
+        }
+
         await UploadAsync($"{manifest.Version}/factors.bin", factors, "application/octet-stream", cancellationToken);
+        if (pipeline is not null)
+        {
+            await UploadAsync($"{manifest.Version}/pipeline.bin", pipeline, "application/octet-stream", cancellationToken);
+        }
+
         if (mlNetModel is not null)
         {
             await UploadAsync($"{manifest.Version}/model.zip", mlNetModel, "application/zip", cancellationToken);
@@ -140,6 +152,34 @@ public sealed class ModelStore(BlobServiceClient blobs, StorageNames names, Time
         }
 
         return FactorModelSerializer.FromBytes(bytes);
+    }
+
+    /// <summary>Loads the ranking pipeline of a version over its factors; null when the version has none.</summary>
+    /// <exception cref="InvalidDataException">The blob is missing, corrupt, or not the one the manifest names.</exception>
+    public async Task<PipelineModel?> LoadPipelineAsync(ModelManifest manifest, FactorModel factors, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        if (manifest.PipelineSha256 is null)
+        {
+            return null;
+        }
+
+        byte[] bytes;
+        try
+        {
+            bytes = (await _container.GetBlobClient($"{manifest.Version}/pipeline.bin").DownloadContentAsync(cancellationToken)).Value.Content.ToArray();
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            throw new InvalidDataException($"Model {manifest.Version} has no pipeline blob.", ex);
+        }
+
+        if (!string.Equals(Convert.ToHexStringLower(SHA256.HashData(bytes)), manifest.PipelineSha256, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"Model {manifest.Version}: the pipeline blob does not match the manifest's checksum.");
+        }
+
+        return PipelineSerializer.FromBytes(bytes, factors);
     }
 
     /// <summary>
