@@ -256,7 +256,9 @@ public sealed class OfflineEvaluator(TimeProvider timeProvider)
         var trainer = new PipelineTrainer(new FfmTrainer(timeProvider, Microsoft.Extensions.Logging.Abstractions.NullLogger<FfmTrainer>.Instance), timeProvider);
         var trained = trainer.Train(train, pipelineOptions, recentPopularity: null, status, cancellationToken);
         var model = trained.Model;
-        results.Add(RankingEvaluator.Evaluate($"product pipeline ({model.Mode.ToString().ToLowerInvariant()})", train, test, model.Scorer(train, k), k,
+        notes.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"Product pipeline: serves in {model.Mode.ToString().ToLowerInvariant()} mode; EASE λ {trained.Parameters["easeLambda"]}, ALS λ {trained.Parameters["alsLambda"]} α {trained.Parameters["alsAlpha"]}, ranker trees {trained.Parameters["rankerTrees"]}."));
+        results.Add(RankingEvaluator.Evaluate("product pipeline", train, test, model.Scorer(train, k), k,
             timeProvider, trained.Elapsed, cancellationToken) with { Role = MethodRole.Product, Stages = trained.Stages });
         status?.Report(Describe(results[^1]));
         notes.Add("Product pipeline validation: " + string.Join("; ", trained.Trials.Select(t =>
@@ -267,7 +269,7 @@ public sealed class OfflineEvaluator(TimeProvider timeProvider)
         {
             var start = timeProvider.GetTimestamp();
             var ease = Ease.Fit(train, lambda, cancellationToken: cancellationToken);
-            results.Add(RankingEvaluator.Evaluate($"EASE tuned (λ {lambda} chosen on validation)", train, test, ease.Scorer, k, timeProvider,
+            results.Add(RankingEvaluator.Evaluate("EASE tuned (λ chosen on validation)", train, test, ease.Scorer, k, timeProvider,
                 timeProvider.GetElapsedTime(start), cancellationToken));
             status?.Report(Describe(results[^1]));
         }
@@ -276,8 +278,7 @@ public sealed class OfflineEvaluator(TimeProvider timeProvider)
         var alsStart = timeProvider.GetTimestamp();
         var als = ImplicitAls.Fit(train, alsOptions, cancellationToken);
         results.Add(RankingEvaluator.Evaluate(
-            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"implicit ALS tuned (λ {alsOptions.Regularization}, α {alsOptions.Alpha} chosen on validation)"),
-            train, test, FactorScorer(als), k, timeProvider, timeProvider.GetElapsedTime(alsStart), cancellationToken));
+            "implicit ALS tuned (λ, α chosen on validation)", train, test, FactorScorer(als), k, timeProvider, timeProvider.GetElapsedTime(alsStart), cancellationToken));
         status?.Report(Describe(results[^1]));
     }
 

@@ -167,9 +167,21 @@ public sealed class PipelineTrainer(FfmTrainer ffmTrainer, TimeProvider timeProv
 
         Stage("candidates");
         RankerModel? ranker = null;
-        if (group >= 2)
+        if (group >= 2 && rows.Count >= 4 * o.Ranker.MinimumRowsPerLeaf)
         {
-            ranker = RankerTrainer.Train(rows, o.Ranker with { Seed = o.Seed }).Model;
+            try
+            {
+                ranker = RankerTrainer.Train(rows, o.Ranker with { Seed = o.Seed }).Model;
+            }
+            catch (ArgumentNullException ex)
+            {
+                // ML.NET cannot copy out a tree without a split, which LightGBM grows when nothing separates the rows.
+                trials.Add(new TuningTrial("ranker", $"not trained: {ex.Message}", double.NaN, false));
+            }
+        }
+        else
+        {
+            trials.Add(new TuningTrial("ranker", $"not trained: {rows.Count} rows from {group} listeners, fewer than the ranker needs", double.NaN, false));
         }
 
         Stage("ranker");
