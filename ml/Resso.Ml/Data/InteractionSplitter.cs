@@ -5,7 +5,7 @@ namespace Resso.Ml.Data;
 /// <param name="Test">Held-out interactions to evaluate against.</param>
 public sealed record TrainTestSplit(InteractionData Train, InteractionData Test);
 
-/// <summary>Splits interactions per user for offline evaluation.</summary>
+/// <summary>Splits interactions into a training and a held-out part.</summary>
 public static class InteractionSplitter
 {
     /// <summary>
@@ -75,6 +75,74 @@ public static class InteractionSplitter
     }
 
     /// <summary>
+    /// Holds out each interaction whose seeded hash of its user id and item id falls below <paramref name="testFraction"/>,
+    /// so the split of an interaction depends only on its ids and <paramref name="seed"/>: not on the other interactions,
+    /// their order or the index spaces. An interaction held out from data D is held out from every data set that contains
+    /// it (D plus new events, users or songs), so a model trained on an earlier split's training part never saw a later
+    /// split's held-out interactions. Held-out interactions of a user with no training interaction (nothing to rank them
+    /// from) are in neither part.
+    /// </summary>
+    /// <remarks>
+    /// Unlike <see cref="SplitPerUser"/>, each user holds out about, not exactly, <paramref name="testFraction"/> of their
+    /// interactions, and users with few interactions are held out from too.
+    /// </remarks>
+    /// <param name="data">All interactions.</param>
+    /// <param name="testFraction">The expected fraction of interactions to hold out, in (0, 1).</param>
+    /// <param name="seed">Seeds the hash.</param>
+    public static TrainTestSplit SplitStable(InteractionData data, double testFraction = 0.2, int seed = 42)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (!(testFraction > 0 && testFraction < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(testFraction), testFraction, "Must be in (0, 1).");
+        }
+
+        var itemHashes = new ulong[data.ItemCount];
+        for (var i = 0; i < itemHashes.Length; i++)
+        {
+            itemHashes[i] = StableHash(data.Items[i], (ulong)seed);
+        }
+
+        var (trainUsers, trainItems, trainWeights) = (new List<int>(data.Count), new List<int>(data.Count), new List<float>(data.Count));
+        var (testUsers, testItems, testWeights) = (new List<int>(), new List<int>(), new List<float>());
+        var heldOut = new List<int>();
+        for (var u = 0; u < data.UserCount; u++)
+        {
+            var items = data.ItemsOf(u);
+            var weights = data.WeightsOf(u);
+            var userHash = StableHash(data.Users[u], ~(ulong)seed);
+            heldOut.Clear();
+            for (var k = 0; k < items.Length; k++)
+            {
+                if (UnitInterval(Mix(userHash ^ itemHashes[items[k]])) < testFraction)
+                {
+                    heldOut.Add(k);
+                }
+                else
+                {
+                    trainUsers.Add(u);
+                    trainItems.Add(items[k]);
+                    trainWeights.Add(weights[k]);
+                }
+            }
+
+            if (heldOut.Count < items.Length)
+            {
+                foreach (var k in heldOut)
+                {
+                    testUsers.Add(u);
+                    testItems.Add(items[k]);
+                    testWeights.Add(weights[k]);
+                }
+            }
+        }
+
+        return new TrainTestSplit(
+            InteractionData.Create(data.Users, data.Items, [.. trainUsers], [.. trainItems], [.. trainWeights]),
+            InteractionData.Create(data.Users, data.Items, [.. testUsers], [.. testItems], [.. testWeights]));
+    }
+
+    /// <summary>
     /// The interactions of at most <paramref name="maxUsers"/> users (a random sample of those with any, seeded), over the
     /// same id spaces; <paramref name="data"/> itself when it has no more users than that.
     /// </summary>
@@ -111,6 +179,29 @@ public static class InteractionSplitter
         new Random(seed).Shuffle(users);
         return users;
     }
+
+    /// <summary>FNV-1a over the id's UTF-16 code units, from a seeded basis, then mixed: the same on every machine and run.</summary>
+    private static ulong StableHash(string id, ulong seed)
+    {
+        var hash = 14_695_981_039_346_656_037UL ^ Mix(seed);
+        foreach (var c in id)
+        {
+            hash = (hash ^ c) * 1_099_511_628_211UL;
+        }
+
+        return Mix(hash);
+    }
+
+    /// <summary>SplitMix64's finaliser: every input bit moves every output bit.</summary>
+    private static ulong Mix(ulong x)
+    {
+        x = (x ^ (x >> 30)) * 0xBF58_476D_1CE4_E5B9UL;
+        x = (x ^ (x >> 27)) * 0x94D0_49BB_1331_11EBUL;
+        return x ^ (x >> 31);
+    }
+
+    /// <summary>The top 53 bits as a double in [0, 1).</summary>
+    private static double UnitInterval(ulong x) => (x >> 11) * (1.0 / (1UL << 53));
 
     private static InteractionData Subset(InteractionData data, IEnumerable<int> users)
     {
