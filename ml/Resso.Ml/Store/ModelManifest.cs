@@ -22,14 +22,30 @@ public sealed record DataWindow(long Events, int Users, int Songs, int Interacti
 /// <param name="PopularityNdcg">NDCG@K of the most-popular baseline on the same slice.</param>
 public sealed record ModelMetrics(int K, int Users, double Ndcg, double Precision, double Recall, double Coverage, double PopularityNdcg);
 
+/// <summary>The candidate's NDCG@10 minus the current model's, user by user on the same held-out users, with a bootstrap interval.</summary>
+/// <param name="Mean">The mean of the per-user differences.</param>
+/// <param name="Lower">The interval's lower bound.</param>
+/// <param name="Upper">The interval's upper bound.</param>
+/// <param name="Pairs">Users ranked by both models.</param>
+/// <param name="Confidence">The interval's confidence level (0.95).</param>
+public sealed record NdcgDifference(double Mean, double Lower, double Upper, int Pairs, double Confidence);
+
 /// <summary>Whether a candidate replaced the current model, and why.</summary>
 /// <param name="Published">It became <c>current</c>.</param>
 /// <param name="CandidateNdcg">The candidate's NDCG@10 on the held-out slice.</param>
 /// <param name="CurrentVersion">The model it was compared with, if any.</param>
 /// <param name="CurrentNdcg">That model's NDCG@10 on the same slice.</param>
-/// <param name="Tolerance">How much worse the candidate was allowed to be.</param>
-/// <param name="Reason">In words.</param>
-public sealed record PublishDecision(bool Published, double CandidateNdcg, string? CurrentVersion, double? CurrentNdcg, double Tolerance, string Reason);
+/// <param name="Tolerance">
+/// The practical margin: a candidate significantly worse than the current model is still published when its mean
+/// NDCG@10 is lower by no more than this.
+/// </param>
+/// <param name="Reason">In words, with the figures.</param>
+/// <param name="Difference">
+/// The paired difference the decision rests on; null when there was no current model to compare with, and in
+/// manifests written before it was recorded.
+/// </param>
+public sealed record PublishDecision(bool Published, double CandidateNdcg, string? CurrentVersion, double? CurrentNdcg, double Tolerance, string Reason,
+    NdcgDifference? Difference = null);
 
 /// <summary>The JSON manifest kept next to every model version.</summary>
 /// <param name="Version">The version (sortable by time).</param>
