@@ -49,7 +49,7 @@ public static class PublishGuard
         }
 
         var figures = string.Create(CultureInfo.InvariantCulture,
-            $"NDCG@10 candidate − current {paired} over {paired.Pairs} held-out users ({Confidence:P0} paired bootstrap interval)");
+            $"NDCG@10 candidate − current {Signed(paired.Mean)} [{Signed(paired.Lower)}, {Signed(paired.Upper)}] over {paired.Pairs} held-out users ({Confidence:P0} paired bootstrap interval)");
         var worseByMoreThanTolerance = -paired.Mean > tolerance;
         var (published, verdict) = (paired.SignificantlyBelow, worseByMoreThanTolerance) switch
         {
@@ -59,4 +59,7 @@ public static class PublishGuard
         };
         return new PublishDecision(published, candidate.Ndcg, currentVersion, current.Ndcg, tolerance, $"{figures}: {verdict}", difference);
     }
+
+    /// <summary>Four decimals with a sign; what rounds to zero reads 0.0000 (not -0.0000).</summary>
+    private static string Signed(double value) => value.ToString("+0.0000;-0.0000;0.0000", CultureInfo.InvariantCulture);
 }

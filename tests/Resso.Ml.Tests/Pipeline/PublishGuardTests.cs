@@ -39,7 +39,7 @@ public sealed class PublishGuardTests
     private static RecommenderOptions Options(double tolerance = 0.01) => new() { PublishTolerance = tolerance };
 
     private static string Figures(NdcgDifference d) =>
-        string.Create(CultureInfo.InvariantCulture, $"{d.Mean:+0.0000;-0.0000} [{d.Lower:+0.0000;-0.0000}, {d.Upper:+0.0000;-0.0000}] over {d.Pairs} held-out users");
+        string.Create(CultureInfo.InvariantCulture, $"{d.Mean:+0.0000;-0.0000;0.0000} [{d.Lower:+0.0000;-0.0000;0.0000}, {d.Upper:+0.0000;-0.0000;0.0000}] over {d.Pairs} held-out users");
 
     [Fact]
     public void Decide_NoCurrentModel_Publishes()
@@ -93,7 +93,7 @@ public sealed class PublishGuardTests
 
         Assert.True(decision.Published);
         Assert.Equal(new NdcgDifference(0, 0, 0, Users, 0.95), decision.Difference);
-        Assert.StartsWith("NDCG@10 candidate − current +0.0000 [+0.0000, +0.0000] over 400 held-out users", decision.Reason, StringComparison.Ordinal);
+        Assert.StartsWith("NDCG@10 candidate − current 0.0000 [0.0000, 0.0000] over 400 held-out users", decision.Reason, StringComparison.Ordinal);
     }
 
     [Theory]
