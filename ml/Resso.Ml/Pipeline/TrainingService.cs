@@ -24,11 +24,12 @@ public sealed record TrainingOutcome(bool Trained, string Reason, ModelManifest?
 
 /// <summary>
 /// Trains a candidate from the counted events and publishes it if it holds up: one instance at a
-/// time (a blob lease); events weighed by action and recency; a per-user held-out slice; the
-/// candidate warm-started from the current model when the id space allows; candidate and current
-/// model ranked on the same slice (users folded in from their training songs, as serving does);
-/// published unless the candidate's NDCG@10 is worse by more than the tolerance. Either way the
-/// version, its manifest and the decision are kept.
+/// time (a blob lease); events weighed by action and recency; a held-out slice that is stable across
+/// retrains (<see cref="InteractionSplitter.SplitStable"/>); the two-stage pipeline trained from
+/// scratch on the rest (<see cref="PipelineTrainer"/>); candidate and current model ranked on the same
+/// slice as serving ranks (listeners placed from their training songs); published unless
+/// <see cref="PublishGuard"/> finds it significantly worse. Either way the version, its manifest and
+/// the decision are kept.
 /// </summary>
 public sealed class TrainingService(
     InteractionStore interactions,
@@ -118,7 +119,8 @@ public sealed class TrainingService(
         var songs = events.Select(e => e.SongId).Distinct(StringComparer.Ordinal).Count();
         Log.TrainingData(logger, trigger, events.Count, users, songs, weights.Count);
 
-        var split = InteractionSplitter.SplitPerUser(data, o.HoldoutFraction, o.Seed);
+        // Held out by a hash of (user, song): the current model never trained on this slice, so the comparison is fair.
+        var split = InteractionSplitter.SplitStable(data, o.HoldoutFraction, o.Seed);
         var pipelineOptions = new PipelineTrainingOptions
         {
             Ffm = new FfmTrainingOptions
@@ -142,18 +144,12 @@ public sealed class TrainingService(
 
         var candidate = RankingEvaluator.Evaluate("candidate", split.Train, test, trained.Model.Scorer(split.Train, K), K, timeProvider, cancellationToken: cancellationToken);
         var popularity = RankingEvaluator.Evaluate("most popular", split.Train, test, MostPopular.Fit(split.Train), K, timeProvider, cancellationToken: cancellationToken);
-        double? current = currentModel is null
+        var current = currentModel is null
             ? null
             : currentPipeline is not null
-                ? RankingEvaluator.Evaluate("current", split.Train, test, currentPipeline.Scorer(split.Train, K), K, timeProvider, cancellationToken: cancellationToken).Ndcg
-                : Evaluate("current", currentModel, split.Train, test, cancellationToken).Ndcg;
-
-        var published = current is null || candidate.Ndcg >= current.Value - o.PublishTolerance;
-        var reason = current is null
-            ? "no model is published yet"
-            : published
-                ? $"candidate is within {o.PublishTolerance} of the current model or better"
-                : $"candidate is worse than the current model by {current.Value - candidate.Ndcg:F4}, more than the tolerance {o.PublishTolerance}";
+                ? RankingEvaluator.Evaluate("current", split.Train, test, currentPipeline.Scorer(split.Train, K), K, timeProvider, cancellationToken: cancellationToken)
+                : Evaluate("current", currentModel, split.Train, test, cancellationToken);
+        var decision = PublishGuard.Decide(candidate, current, currentManifest?.Version, o);
         var factors = FactorModelSerializer.ToBytes(result.Model);
         var pipeline = PipelineSerializer.ToBytes(trained.Model);
         byte[]? mlNetModel = null;
@@ -185,7 +181,7 @@ public sealed class TrainingService(
             false,
             trained.Elapsed.TotalSeconds,
             new ModelMetrics(K, candidate.Users, candidate.Ndcg, candidate.Precision, candidate.Recall, candidate.Coverage, popularity.Ndcg),
-            new PublishDecision(published, candidate.Ndcg, currentManifest?.Version, current, o.PublishTolerance, reason),
+            decision,
             Convert.ToHexStringLower(SHA256.HashData(factors)),
             trigger)
         {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Resso.Shared.Events;
 using Resso.Shared.Ingestion;
 using Resso.Shared.Storage;
 using Resso.Testing;
@@ -27,14 +28,20 @@ internal static class RecommenderHarness
         var host = await SelfHostServer.StartAsync(azurite.ConnectionString, settings ?? FastTraining, services => services.AddSingleton(FastQueues), storagePrefix: prefix);
         var traffic = new TrafficGenerator(World, TimeProvider.System);
         var events = traffic.Generate().Select(g => g.Event).ToList();
+        await SendAsync(azurite, host, events, events.Select(e => (e.UserId, e.EventId)).Distinct().Count());
+        return (host, traffic);
+    }
+
+    /// <summary>Posts <paramref name="events"/> in batches and waits until <paramref name="counted"/> distinct events are counted in all.</summary>
+    public static async Task SendAsync(AzuriteFixture azurite, SelfHostServer host, IEnumerable<SongUsedEvent> events, long counted)
+    {
         foreach (var batch in events.Chunk(500))
         {
             using var response = await PostAsync(host, Batch(batch));
             response.EnsureSuccessStatusCode();
         }
 
-        await WaitUntilCountedAsync(azurite, new StorageNames(host.StoragePrefix), host.Get<InteractionStore>(), events.Select(e => (e.UserId, e.EventId)).Distinct().Count());
-        return (host, traffic);
+        await WaitUntilCountedAsync(azurite, new StorageNames(host.StoragePrefix), host.Get<InteractionStore>(), counted);
     }
 
     public static async Task<JsonElement> RetrainAndWaitAsync(SelfHostServer host, string? previousDecision = null)
