@@ -61,9 +61,9 @@ public sealed class RecommenderOptions
     /// epoch's model; 0 always runs <see cref="Epochs"/>. Validation uses held-out users beyond the
     /// <see cref="MaxEvaluationUsers"/> that judge publishing (so small data sets, with none left over, run every epoch).
     /// </summary>
-    /// <value>1.</value>
+    /// <value>3 (FFM's first epochs are flat: a patience of 1 stops them at a popularity-level model).</value>
     [Range(0, 200)]
-    public int EarlyStoppingPatience { get; set; } = 1;
+    public int EarlyStoppingPatience { get; set; } = 3;
 
     /// <summary>At most this many held-out users are ranked after each epoch for early stopping.</summary>
     /// <value>2,000.</value>

@@ -11,7 +11,7 @@ namespace Resso.Ml.Ranking;
 public sealed record PipelineTrainingOptions
 {
     /// <summary>FFM settings other than those searched (dimension, epochs, early stopping).</summary>
-    public FfmTrainingOptions Ffm { get; init; } = new() { EarlyStoppingPatience = 2 };
+    public FfmTrainingOptions Ffm { get; init; } = new() { EarlyStoppingPatience = 3 };
 
     /// <summary>FFM (negative-sampling exponent, latent λ) pairs tried.</summary>
     /// <value>Uniform and popularity-weighted (0.25) negatives, λ 0.003.</value>
@@ -75,7 +75,7 @@ public sealed record TuningTrial(string Component, string Setting, double Ndcg, 
 
 /// <summary>A trained pipeline and how it was chosen.</summary>
 /// <param name="Model">The pipeline, its generators refitted on all the training data.</param>
-/// <param name="Ffm">The served FFM model's training (its ML.NET model, epochs).</param>
+/// <param name="Ffm">The served FFM model (its ML.NET model), with the epochs its early-stopped tuning run took and found best.</param>
 /// <param name="Parameters">The chosen settings, for the model manifest.</param>
 /// <param name="Stages">Wall time of each stage.</param>
 /// <param name="Trials">Every setting tried and its validation NDCG.</param>
@@ -93,7 +93,7 @@ public sealed record PipelineTrainingResult(PipelineModel Model, FfmTrainingResu
 /// first half's held-out songs; the ranker learns from the first half's candidates (label: the
 /// candidate is held out); the second half chooses the ranker's tree count and whether the ranker or a
 /// single generator serves. The generators are then refitted on all the training data with the chosen
-/// settings, except FFM (the costliest; it serves as fitted, listeners folded in from all their songs), and the ranker kept as trained.
+/// settings (FFM for the epoch count early stopping found best), and the ranker kept as trained.
 /// </summary>
 public sealed class PipelineTrainer(FfmTrainer ffmTrainer, TimeProvider timeProvider)
 {
@@ -210,10 +210,13 @@ public sealed class PipelineTrainer(FfmTrainer ffmTrainer, TimeProvider timeProv
         // Refit on all the training data with the chosen settings.
         var finalEase = ease is null ? null : EaseNeighbours.Fit(train, easeLambda, o.EaseNeighbours, cancellationToken);
         var finalAls = ImplicitAls.Fit(train, alsOptions, cancellationToken);
-        Stage("refit");
+        Stage("refit ease, als");
 
-        // FFM is the costliest learner: it serves as fitted on the fitting part (its listeners are folded in from all their songs).
-        var model = new PipelineModel(train.Items, best.Mode, ffm, finalAls, alsOptions, finalEase, Popularity(train), recentPopularity,
+        // FFM again on all of it for the epochs validation found best: it also serves similar songs and mixes.
+        var finalFfm = ffmTrainer.Train(train, ffmOptions with { Epochs = ffmEpochs, EarlyStoppingPatience = 0 }, previous: null, progress: null,
+            validation: null, cancellationToken);
+        Stage("refit ffm");
+        var model = new PipelineModel(train.Items, best.Mode, finalFfm.Model, finalAls, alsOptions, finalEase, Popularity(train), recentPopularity,
             best.Ranker, o.CandidatesPerGenerator);
         parameters["mode"] = best.Mode.ToString().ToLowerInvariant();
         parameters["rankerTrees"] = (best.Ranker?.TreeCount ?? 0).ToString(CultureInfo.InvariantCulture);
@@ -227,7 +230,7 @@ public sealed class PipelineTrainer(FfmTrainer ffmTrainer, TimeProvider timeProv
         parameters["ffmLambdaLatent"] = ffmOptions.LambdaLatent.ToString(CultureInfo.InvariantCulture);
         parameters["ffmEpochs"] = ffmEpochs.ToString(CultureInfo.InvariantCulture);
         parameters["candidatesPerGenerator"] = o.CandidatesPerGenerator.ToString(CultureInfo.InvariantCulture);
-        return new PipelineTrainingResult(model, ffmResult, parameters, stages, trials);
+        return new PipelineTrainingResult(model, finalFfm with { Epochs = ffmResult.Epochs, BestEpoch = ffmResult.BestEpoch, ValidationNdcg = ffmResult.ValidationNdcg }, parameters, stages, trials);
     }
 
     /// <summary>log(1 + listeners) per song.</summary>
