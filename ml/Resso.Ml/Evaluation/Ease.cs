@@ -44,45 +44,7 @@ public static class Ease
     private static EaseModel FitDual(InteractionData train, double lambda, int[] users, CancellationToken cancellationToken)
     {
         var n = users.Length;
-        var position = new int[train.UserCount];
-        Array.Fill(position, -1);
-        for (var a = 0; a < n; a++)
-        {
-            position[users[a]] = a;
-        }
-
-        // Item → users (positions), to build XXᵀ and the diagonal of P.
-        var itemUsers = new List<int>[train.ItemCount];
-        for (var a = 0; a < n; a++)
-        {
-            foreach (var item in train.ItemsOf(users[a]))
-            {
-                (itemUsers[item] ??= []).Add(a);
-            }
-        }
-
-        var k = new double[(long)n * n];
-        foreach (var list in itemUsers)
-        {
-            if (list is null)
-            {
-                continue;
-            }
-
-            foreach (var a in list)
-            {
-                foreach (var b in list)
-                {
-                    k[(a * n) + b] += 1;
-                }
-            }
-        }
-
-        for (var a = 0; a < n; a++)
-        {
-            k[(a * n) + a] += lambda;
-        }
-
+        var (position, itemUsers, k) = DualGram(train, users, lambda);
         cancellationToken.ThrowIfCancellationRequested();
         var m = DenseCholesky.Invert(k, n, cancellationToken);
         var inverseDiagonal = new float[train.ItemCount];
@@ -134,6 +96,55 @@ public static class Ease
                 scores[item] += 1;
             }
         }, $"dual (users {n}, all {itemUsers.Count(l => l is not null)} items with training interactions)", false);
+    }
+
+    /// <summary>
+    /// The listener side of EASE's dual: each listener's position, each item's listeners (positions) and XXᵀ + λI over
+    /// <paramref name="users"/> (binary interactions, row-major).
+    /// </summary>
+    internal static (int[] Position, List<int>[] ItemUsers, double[] Gram) DualGram(InteractionData train, int[] users, double lambda)
+    {
+        var n = users.Length;
+        var position = new int[train.UserCount];
+        Array.Fill(position, -1);
+        for (var a = 0; a < n; a++)
+        {
+            position[users[a]] = a;
+        }
+
+        // Item → users (positions), to build XXᵀ and the diagonal of P.
+        var itemUsers = new List<int>[train.ItemCount];
+        for (var a = 0; a < n; a++)
+        {
+            foreach (var item in train.ItemsOf(users[a]))
+            {
+                (itemUsers[item] ??= []).Add(a);
+            }
+        }
+
+        var k = new double[(long)n * n];
+        foreach (var list in itemUsers)
+        {
+            if (list is null)
+            {
+                continue;
+            }
+
+            foreach (var a in list)
+            {
+                foreach (var b in list)
+                {
+                    k[(a * n) + b] += 1;
+                }
+            }
+        }
+
+        for (var a = 0; a < n; a++)
+        {
+            k[(a * n) + a] += lambda;
+        }
+
+        return (position, itemUsers, k);
     }
 
     private static EaseModel FitPrimal(InteractionData train, double lambda, int[] items, bool restricted, CancellationToken cancellationToken)

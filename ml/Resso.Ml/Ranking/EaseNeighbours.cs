@@ -128,44 +128,7 @@ public static class EaseNeighbours
     {
         var users = Enumerable.Range(0, train.UserCount).Where(u => train.CountOf(u) > 0).ToArray();
         var n = users.Length;
-        var position = new int[train.UserCount];
-        Array.Fill(position, -1);
-        for (var a = 0; a < n; a++)
-        {
-            position[users[a]] = a;
-        }
-
-        var itemUsers = new List<int>[train.ItemCount];
-        for (var a = 0; a < n; a++)
-        {
-            foreach (var item in train.ItemsOf(users[a]))
-            {
-                (itemUsers[item] ??= []).Add(a);
-            }
-        }
-
-        var k = new double[(long)n * n];
-        foreach (var list in itemUsers)
-        {
-            if (list is null)
-            {
-                continue;
-            }
-
-            foreach (var a in list)
-            {
-                foreach (var b in list)
-                {
-                    k[((long)a * n) + b] += 1;
-                }
-            }
-        }
-
-        for (var a = 0; a < n; a++)
-        {
-            k[((long)a * n) + a] += lambda;
-        }
-
+        var (_, itemUsers, k) = Evaluation.Ease.DualGram(train, users, lambda);
         cancellationToken.ThrowIfCancellationRequested();
         var m = DenseCholesky.Invert(k, n, cancellationToken);
         var mf = new float[(long)n * n];

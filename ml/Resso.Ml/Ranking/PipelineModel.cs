@@ -172,7 +172,9 @@ public sealed class PipelineModel
 
             if (mode == PipelineMode.Ease)
             {
-                return easeTop;
+                // A listener whose songs have no EASE neighbours still gets a full list: the most popular songs after them.
+                return easeTop.Length == count ? easeTop : [.. easeTop, .. Popular(count, exclude, allowed).Where(p => !easeTop.Any(e => e.Item == p.Item))
+                    .Take(count - easeTop.Length).Select(p => p with { Score = 0 })];
             }
 
             var ffmTop = TopKScorer.Recommend(Ffm, ffm, n, exclude, allowed);

@@ -51,6 +51,13 @@ public sealed record PipelineTrainingOptions
     /// <value>50.</value>
     public int CandidatesPerGenerator { get; init; } = 50;
 
+    /// <summary>
+    /// Above this many training interactions, settings are chosen and the ranker trained on a seeded sample of listeners
+    /// holding about this many (the final generators still fit all the data): bounds the cost of the grids.
+    /// </summary>
+    /// <value>1,000,000.</value>
+    public int MaxTuningInteractions { get; init; } = 1_000_000;
+
     /// <summary>LightGBM settings.</summary>
     public RankerTrainingOptions Ranker { get; init; } = new();
 
@@ -94,6 +101,8 @@ public sealed record PipelineTrainingResult(PipelineModel Model, FfmTrainingResu
 /// candidate is held out); the second half chooses the ranker's tree count and whether the ranker or a
 /// single generator serves. The generators are then refitted on all the training data with the chosen
 /// settings (FFM for the epoch count early stopping found best), and the ranker kept as trained.
+/// Above <see cref="PipelineTrainingOptions.MaxTuningInteractions"/> the choosing and the ranker use a
+/// seeded sample of listeners; the final fits use everything.
 /// </summary>
 public sealed class PipelineTrainer(FfmTrainer ffmTrainer, TimeProvider timeProvider)
 {
@@ -119,7 +128,12 @@ public sealed class PipelineTrainer(FfmTrainer ffmTrainer, TimeProvider timeProv
             clock = timeProvider.GetTimestamp();
         }
 
-        var inner = InteractionSplitter.SplitPerUser(train, o.RankerFraction, o.Seed + 7);
+        var active = Enumerable.Range(0, train.UserCount).Count(u => train.CountOf(u) > 0);
+        var tuningData = train.Count <= o.MaxTuningInteractions || active == 0
+            ? train
+            : InteractionSplitter.SampleUsers(train, Math.Max(1, (int)((long)o.MaxTuningInteractions * active / train.Count)), o.Seed + 5);
+        parameters["tuningInteractions"] = tuningData.Count.ToString(CultureInfo.InvariantCulture);
+        var inner = InteractionSplitter.SplitPerUser(tuningData, o.RankerFraction, o.Seed + 7);
         var fit = inner.Train;
         var heldOutUsers = Enumerable.Range(0, inner.Test.UserCount).Count(u => inner.Test.CountOf(u) > 0);
         var (tuning, choosing) = InteractionSplitter.PartitionUsers(inner.Test, Math.Min(o.MaxRankerUsers, Math.Max(1, heldOutUsers / 2)), o.Seed + 11);
@@ -186,23 +200,45 @@ public sealed class PipelineTrainer(FfmTrainer ffmTrainer, TimeProvider timeProv
 
         Stage("ranker");
 
-        // The mode and the ranker's size, on listeners the ranker never saw.
-        var modes = new List<(string Setting, PipelineMode Mode, RankerModel? Ranker)>();
+        // The mode and the ranker's size, on listeners the ranker never saw. Every mode's top K lies within the candidates
+        // (each generator's list is one of them), so one pass of candidate generation serves every mode.
+        var validation = new List<RankerRow>();
+        var validationGroups = new List<(int Start, int Count, int HeldOut)>();
+        for (var user = 0; user < choosing.UserCount; user++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var heldOut = choosing.ItemsOf(user);
+            if (heldOut.IsEmpty || fit.CountOf(user) == 0)
+            {
+                continue;
+            }
+
+            var positives = new HashSet<int>(heldOut.ToArray());
+            var start = validation.Count;
+            stage1.CollectRows(fit.ItemsOf(user), fit.WeightsOf(user), new ItemBitSet(train.ItemCount, fit.ItemsOf(user)), positives.Contains,
+                (uint)validationGroups.Count, validation);
+            validationGroups.Add((start, validation.Count - start, heldOut.Length));
+        }
+
+        var modes = new List<(string Setting, PipelineMode Mode, RankerModel? Ranker, Func<float[], double> Order)>();
         if (ranker is not null)
         {
-            modes.AddRange(o.TreeCounts.Where(t => t <= ranker.TrainedTrees).Select(t => ($"ranker, {t} trees", PipelineMode.Ranker, (RankerModel?)ranker.Truncate(t))));
+            foreach (var trees in o.TreeCounts.Where(t => t <= ranker.TrainedTrees))
+            {
+                var truncated = ranker.Truncate(trees);
+                modes.Add(($"ranker, {trees} trees", PipelineMode.Ranker, truncated, f => truncated.Score(f)));
+            }
         }
 
         if (ease is not null)
         {
-            modes.Add(("ease", PipelineMode.Ease, null));
+            modes.Add(("ease", PipelineMode.Ease, null, f => -f[CandidateFeatures.EaseRank]));
         }
 
-        modes.Add(("als", PipelineMode.Als, null));
-        modes.Add(("ffm", PipelineMode.Ffm, null));
-        modes.Add(("popularity", PipelineMode.Popularity, null));
-        var scored = modes.Select(m =>
-            (m.Setting, m.Mode, m.Ranker, Ndcg: Ndcg(stage1.WithMode(m.Mode, m.Ranker), fit, choosing, o.K, cancellationToken))).ToList();
+        modes.Add(("als", PipelineMode.Als, null, f => -f[CandidateFeatures.AlsRank]));
+        modes.Add(("ffm", PipelineMode.Ffm, null, f => -f[CandidateFeatures.FfmRank]));
+        modes.Add(("popularity", PipelineMode.Popularity, null, f => f[CandidateFeatures.Popularity]));
+        var scored = modes.Select(m => (m.Setting, m.Mode, m.Ranker, Ndcg: Ndcg(validation, validationGroups, m.Order, o.K))).ToList();
         var best = scored.MaxBy(m => m.Ndcg);
         trials.AddRange(scored.Select(m => new TuningTrial("mode", m.Setting, m.Ndcg, m.Setting == best.Setting)));
         Stage("choose");
@@ -314,6 +350,33 @@ public sealed class PipelineTrainer(FfmTrainer ffmTrainer, TimeProvider timeProv
     private double Ndcg(InteractionData fit, InteractionData validation, int k, UserScorer scorer, CancellationToken cancellationToken) =>
         RankingEvaluator.Evaluate("validation", fit, validation, scorer, k, timeProvider, cancellationToken: cancellationToken).Ndcg;
 
-    private double Ndcg(PipelineModel model, InteractionData fit, InteractionData validation, int k, CancellationToken cancellationToken) =>
-        Ndcg(fit, validation, k, model.Scorer(fit, k), cancellationToken);
+    /// <summary>Mean NDCG@K over listeners of their candidates ordered by <paramref name="order"/> (binary gains, ideal from all held-out songs).</summary>
+    private static double Ndcg(List<RankerRow> rows, List<(int Start, int Count, int HeldOut)> groups, Func<float[], double> order, int k)
+    {
+        if (groups.Count == 0)
+        {
+            return 0;
+        }
+
+        var total = 0.0;
+        foreach (var (start, count, heldOut) in groups)
+        {
+            var ranked = Enumerable.Range(start, count).OrderByDescending(r => order(rows[r].Features)).ThenBy(r => r).Take(k).ToArray();
+            var dcg = 0.0;
+            for (var r = 0; r < ranked.Length; r++)
+            {
+                dcg += rows[ranked[r]].Label / Math.Log2(r + 2);
+            }
+
+            var ideal = 0.0;
+            for (var r = 0; r < Math.Min(k, heldOut); r++)
+            {
+                ideal += 1 / Math.Log2(r + 2);
+            }
+
+            total += dcg / ideal;
+        }
+
+        return total / groups.Count;
+    }
 }

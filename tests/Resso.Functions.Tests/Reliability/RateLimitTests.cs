@@ -81,9 +81,11 @@ public sealed class RateLimitTests(AzuriteFixture azurite)
         // What a client writes itself comes before what the proxy appends: only the proxy's entry counts.
         var spoofing = await StatusesAsync(host, 3, i => $"198.51.100.{i + 1}, 203.0.113.1");
 
-        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], first);
+        // The bucket gains a token every second on a timer, so one tick may land among these requests: at most one more passes.
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK], first[..3]);
+        Assert.Contains(HttpStatusCode.TooManyRequests, first[3..]);
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK], second);
-        Assert.All(spoofing, status => Assert.Equal(HttpStatusCode.TooManyRequests, status));
+        Assert.True(spoofing.Count(status => status == HttpStatusCode.TooManyRequests) >= 2, string.Join(",", spoofing));
     }
 
     [Theory]
