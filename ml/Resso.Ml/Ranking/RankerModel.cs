@@ -20,7 +20,7 @@ public sealed class RankerModel
     private readonly double[] _weights;
 
     /// <summary>Builds the model from flattened trees.</summary>
-    /// <exception cref="ArgumentException">The arrays disagree.</exception>
+    /// <exception cref="ArgumentException">The arrays disagree, or a tree's children do not form a tree from its root.</exception>
     public RankerModel(int featureCount, double bias, double[] weights, int[] nodeOffsets, int[] leafOffsets, int[] features, float[] thresholds,
         int[] left, int[] right, double[] leaves)
     {
@@ -33,7 +33,7 @@ public sealed class RankerModel
         ArgumentNullException.ThrowIfNull(right);
         ArgumentNullException.ThrowIfNull(leaves);
         var trees = weights.Length;
-        if (nodeOffsets.Length != trees + 1 || leafOffsets.Length != trees + 1 || nodeOffsets[^1] != features.Length
+        if (nodeOffsets.Length != trees + 1 || leafOffsets.Length != trees + 1 || nodeOffsets[0] != 0 || leafOffsets[0] != 0 || nodeOffsets[^1] != features.Length
             || features.Length != thresholds.Length || features.Length != left.Length || features.Length != right.Length || leafOffsets[^1] != leaves.Length)
         {
             throw new ArgumentException("The ranker's tree arrays do not agree.");
@@ -43,18 +43,17 @@ public sealed class RankerModel
         {
             var nodes = nodeOffsets[t + 1] - nodeOffsets[t];
             var leafCount = leafOffsets[t + 1] - leafOffsets[t];
-            if (leafCount != nodes + 1 || nodes < 0)
+            if (nodes < 0 || leafCount != nodes + 1)
             {
                 throw new ArgumentException($"Tree {t} has {nodes} nodes and {leafCount} leaves.");
             }
+        }
 
-            for (var n = nodeOffsets[t]; n < nodeOffsets[t + 1]; n++)
-            {
-                if ((uint)features[n] >= (uint)featureCount || !Valid(left[n], nodes, leafCount) || !Valid(right[n], nodes, leafCount))
-                {
-                    throw new ArgumentException($"Tree {t} node {n - nodeOffsets[t]} points outside the tree or the features.");
-                }
-            }
+        // The offsets now rise from 0 to the arrays' ends, so every tree's slice is inside them.
+        for (var t = 0; t < trees; t++)
+        {
+            var nodes = nodeOffsets[t + 1] - nodeOffsets[t];
+            CheckTree(t, featureCount, features.AsSpan(nodeOffsets[t], nodes), left.AsSpan(nodeOffsets[t], nodes), right.AsSpan(nodeOffsets[t], nodes));
         }
 
         (FeatureCount, Bias, _weights, _nodeOffsets, _leafOffsets, _features, _thresholds, _left, _right, _leaves) =
@@ -162,5 +161,50 @@ public sealed class RankerModel
         return score;
     }
 
-    private static bool Valid(int child, int nodes, int leaves) => child >= 0 ? child < nodes : ~child < leaves;
+    /// <summary>
+    /// Throws unless tree <paramref name="t"/> is a binary tree rooted at node 0: every split node and every leaf reached from the
+    /// root exactly once, so that a walk always ends at a leaf (a child pointing back up would make <see cref="Score"/> loop forever).
+    /// </summary>
+    private static void CheckTree(int t, int featureCount, ReadOnlySpan<int> features, ReadOnlySpan<int> left, ReadOnlySpan<int> right)
+    {
+        var nodes = features.Length;
+        if (nodes == 0)
+        {
+            return;
+        }
+
+        var reachedNodes = new bool[nodes];
+        var reachedLeaves = new bool[nodes + 1];
+        var pending = new Stack<int>();
+        reachedNodes[0] = true;
+        pending.Push(0);
+        while (pending.TryPop(out var node))
+        {
+            if ((uint)features[node] >= (uint)featureCount)
+            {
+                throw new ArgumentException($"Tree {t} node {node} splits on feature {features[node]}, outside the {featureCount} features.");
+            }
+
+            foreach (var child in (ReadOnlySpan<int>)[left[node], right[node]])
+            {
+                var (reached, index) = child >= 0 ? (reachedNodes, child) : (reachedLeaves, ~child);
+                if (index >= reached.Length || reached[index])
+                {
+                    throw new ArgumentException(
+                        $"Tree {t} node {node} points to {(child >= 0 ? "node" : "leaf")} {index}, which is outside the tree or already has a parent.");
+                }
+
+                reached[index] = true;
+                if (child >= 0)
+                {
+                    pending.Push(child);
+                }
+            }
+        }
+
+        if (Array.IndexOf(reachedNodes, false) >= 0 || Array.IndexOf(reachedLeaves, false) >= 0)
+        {
+            throw new ArgumentException($"Tree {t} has a node or leaf that the root does not reach.");
+        }
+    }
 }

@@ -155,7 +155,8 @@ public sealed class RankerModelTests(TrainedRankerFixture fixture) : IClassFixtu
         Assert.Throws<ArgumentException>(() => model.Score([0f, 0.6f]));
     }
 
-    public static TheoryData<string> Corruptions => ["feature", "left child", "right leaf", "leaf count", "node offsets", "thresholds", "weights"];
+    public static TheoryData<string> Corruptions => ["feature", "left child", "right leaf", "leaf count", "node offsets", "thresholds",
+        "weights", "decreasing offsets", "cycle", "shared child", "unreachable leaf"];
 
     [Theory]
     [MemberData(nameof(Corruptions))]
@@ -186,6 +187,10 @@ public sealed class RankerModelTests(TrainedRankerFixture fixture) : IClassFixtu
             case "node offsets": nodeOffsets = [0, 2]; break;
             case "thresholds": thresholds = [0.5f]; break;
             case "weights": weights = [1]; break;
+            case "decreasing offsets": (nodeOffsets, leafOffsets, leaves) = ([0, 3, 2], [0, 4, 3], [1, 2, 3]); break; // tree 0 runs past the arrays
+            case "cycle": right[1] = 1; break; // node 1 is its own right child: a walk right from it never ends
+            case "shared child": right[1] = ~0; break; // leaf 0 has two parents, leaf 2 none
+            case "unreachable leaf": (left[0], right[1]) = (~1, ~1); break;
             default: break;
         }
 
