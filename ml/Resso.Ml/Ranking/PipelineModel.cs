@@ -268,7 +268,11 @@ public sealed class PipelineModel
             }
         }
 
-        return [.. result];
+        // The precomputed order holds only the most popular songs: when the filters leave fewer than count of them
+        // (an allowed set of less popular songs, or a long list), every song is ranked, in the same order.
+        return result.Count < count && _popularOrder.Length < _popularity.Length
+            ? TopKSelector.Select(_popularity, count, exclude, allowed)
+            : [.. result];
     }
 
     /// <summary>
