@@ -275,49 +275,42 @@ public sealed class PipelineModel
             : [.. result];
     }
 
-    /// <summary>
-    /// A scorer for the offline evaluator: each user's songs in <paramref name="train"/> rank the rest. The two id spaces
-    /// must share a prefix (a model ranked on data that has gained songs since, or the reverse); songs beyond it are ignored.
-    /// </summary>
+    /// <summary>A scorer for the offline evaluator: each user's songs in <paramref name="train"/> rank the rest.</summary>
+    /// <remarks>
+    /// <paramref name="train"/>'s songs must start with the pipeline's (the scores have a slot for every song it returns);
+    /// songs appended after it was trained are ignored in a listener's history and never returned.
+    /// </remarks>
+    /// <exception cref="ArgumentException">The pipeline has songs that <paramref name="train"/> lacks or orders differently.</exception>
     public UserScorer Scorer(InteractionData train, int k)
     {
         ArgumentNullException.ThrowIfNull(train);
-        if (!ReferenceEquals(train.Items, Items) && !train.Items.IsPrefixOf(Items) && !Items.IsPrefixOf(train.Items))
+        if (!ReferenceEquals(train.Items, Items) && !Items.IsPrefixOf(train.Items))
         {
-            throw new ArgumentException("The pipeline must be evaluated over the songs it was trained on.", nameof(train));
+            throw new ArgumentException("The pipeline must be evaluated over data whose songs start with the songs it was trained on.", nameof(train));
         }
 
-        var known = Math.Min(Items.Count, train.ItemCount);
         return (user, scores) =>
         {
             scores.Fill(float.NegativeInfinity);
-            var items = new List<int>();
-            var weights = new List<float>();
-            var trainItems = train.ItemsOf(user);
-            var trainWeights = train.WeightsOf(user);
-            for (var i = 0; i < trainItems.Length; i++)
-            {
-                if (trainItems[i] < known)
-                {
-                    items.Add(trainItems[i]);
-                    weights.Add(trainWeights[i]);
-                }
-            }
-
-            if (items.Count == 0)
+            var items = train.ItemsOf(user);
+            if (items.IsEmpty)
             {
                 return;
             }
 
-            var exclude = new ItemBitSet(Items.Count, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(items));
-            var top = Recommend(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(items), System.Runtime.InteropServices.CollectionsMarshal.AsSpan(weights),
-                k, exclude);
+            // Songs appended after training are left out of the history (the generators do not know them).
+            var weights = train.WeightsOf(user);
+            var known = 0;
+            while (known < items.Length && items[known] < Items.Count)
+            {
+                known++;
+            }
+
+            var exclude = new ItemBitSet(Items.Count, items[..known]);
+            var top = Recommend(items[..known], weights[..known], k, exclude);
             for (var r = 0; r < top.Length; r++)
             {
-                if (top[r].Item < scores.Length)
-                {
-                    scores[top[r].Item] = top.Length - r;
-                }
+                scores[top[r].Item] = top.Length - r;
             }
         };
     }

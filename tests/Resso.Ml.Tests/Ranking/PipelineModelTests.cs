@@ -1,3 +1,4 @@
+using Resso.Ml.Data;
 using Resso.Ml.Ranking;
 using Resso.Ml.Scoring;
 
@@ -19,10 +20,36 @@ public sealed class PipelineModelTests
         Assert.Equal(1_200, model.Recommend([3], [], 1_200).Length);
     }
 
+    [Fact]
+    public void Scorer_DataWithSongsTheModelLacks_IsRefused()
+    {
+        // The model knows four songs, the data only the first three: a recommended fourth song has no slot in the data's scores.
+        var model = Build(4, PipelineMode.Popularity, [1, 2, 3, 4]);
+        var data = Data(model.Items.Take(3), [0], [0]);
+
+        Assert.Throws<ArgumentException>(() => model.Scorer(data, 2));
+    }
+
+    [Fact]
+    public void Scorer_DataWithMoreSongsThanTheModel_ScoresTheModelsSongsAndIgnoresTheOthers()
+    {
+        // The data has a fifth song the model never saw (appended after training); the listener has it and song 0.
+        var model = Build(4, PipelineMode.Popularity, [4, 3, 2, 1]);
+        var data = Data(model.Items.Append("new-song"), [0, 0], [0, 4]);
+        var scores = new float[5];
+
+        model.Scorer(data, 2)(0, scores);
+
+        Assert.Equal([float.NegativeInfinity, 2, 1, float.NegativeInfinity, float.NegativeInfinity], scores);
+    }
+
     private static PipelineModel Build(int songs, PipelineMode mode, float[] popularity)
     {
         var ffm = ModelBuilder.Random(users: 2, items: songs, dimension: 4);
         return new PipelineModel(ffm.Items, mode, ffm, als: null, alsOptions: null, ease: null, popularity, recentPopularity: null, ranker: null,
             candidatesPerGenerator: 5);
     }
+
+    private static InteractionData Data(IEnumerable<string> items, int[] users, int[] songs) =>
+        InteractionData.Create(new IdMap(["listener"]), new IdMap(items), users, songs, [.. Enumerable.Repeat(1f, users.Length)]);
 }
