@@ -181,21 +181,22 @@ public sealed class PipelineTrainer(FfmTrainer ffmTrainer, TimeProvider timeProv
 
         Stage("candidates");
         RankerModel? ranker = null;
-        if (group >= 2 && rows.Count >= 4 * o.Ranker.MinimumRowsPerLeaf)
+        var notTrained = group < 2 ? "fewer than two listeners with a held-out song among their candidates" : null;
+        if (notTrained is null)
         {
             try
             {
                 ranker = RankerTrainer.Train(rows, o.Ranker with { Seed = o.Seed }).Model;
             }
-            catch (ArgumentNullException ex)
+            catch (InvalidOperationException exception)
             {
-                // ML.NET cannot copy out a tree without a split, which LightGBM grows when nothing separates the rows.
-                trials.Add(new TuningTrial("ranker", $"not trained: {ex.Message}", double.NaN, false));
+                notTrained = exception.Message;
             }
         }
-        else
+
+        if (notTrained is not null)
         {
-            trials.Add(new TuningTrial("ranker", $"not trained: {rows.Count} rows from {group} listeners, fewer than the ranker needs", double.NaN, false));
+            trials.Add(new TuningTrial("ranker", $"not trained: {notTrained}", double.NaN, false));
         }
 
         Stage("ranker");

@@ -47,6 +47,8 @@ public static class RankerTrainer
 {
     /// <summary>Trains on <paramref name="rows"/> (grouped by <see cref="RankerRow.Group"/>, groups contiguous).</summary>
     /// <returns>The trees, and the ML.NET transformer for checking them.</returns>
+    /// <exception cref="InvalidOperationException">LightGBM found no split that the settings allow (too few rows for two leaves of
+    /// <see cref="RankerTrainingOptions.MinimumRowsPerLeaf"/>, or no feature that separates the labels).</exception>
     public static (RankerModel Model, ITransformer Transformer, MLContext Context) Train(IReadOnlyList<RankerRow> rows, RankerTrainingOptions options)
     {
         ArgumentNullException.ThrowIfNull(rows);
@@ -72,7 +74,19 @@ public static class RankerTrainer
             Silent = true,
         });
         var estimator = context.Transforms.Conversion.MapValueToKey("GroupKey", nameof(RankerRow.Group)).Append(trainer);
-        var transformer = estimator.Fit(data);
+        TransformerChain<RankingPredictionTransformer<LightGbmRankingModelParameters>> transformer;
+        try
+        {
+            transformer = estimator.Fit(data);
+        }
+        catch (ArgumentNullException exception) when (exception.ParamName == "items")
+        {
+            // ML.NET cannot wrap a LightGBM tree that is a single leaf (dotnet/machinelearning#5022), which LightGBM returns when no split
+            // meets the settings.
+            throw new InvalidOperationException(
+                $"LightGBM found no split in {rows.Count} rows with at least {options.MinimumRowsPerLeaf} rows a leaf.", exception);
+        }
+
         var ensemble = transformer.LastTransformer.Model.TrainedTreeEnsemble;
         return (RankerModel.FromEnsemble(ensemble, CandidateFeatures.Count), transformer, context);
     }
