@@ -194,7 +194,7 @@ public static class EaseNeighbours
                 }
 
                 TensorPrimitives.Multiply(sum, inverse, sum);
-                var selector = selectors[i] ??= new TopKSelector(neighbours);
+                var selector = selectors[i] ??= new TopKSelector(Math.Min(neighbours, train.ItemCount));
                 for (var j = 0; j < width; j++)
                 {
                     if (start + j != i && sum[j] > 0)

@@ -101,6 +101,21 @@ public sealed class EaseNeighboursTests
         Assert.True(pruned.Count < full.Count);
     }
 
+    [Theory]
+    [InlineData(30, 12)]
+    [InlineData(12, 30)]
+    public void Fit_MoreNeighboursThanSongs_KeepsEveryPositiveWeight(int users, int items)
+    {
+        var data = RandomData(users, items, perUser: 5, seed: 10);
+        var all = EaseNeighbours.Fit(data, 2, neighbours: items);
+
+        var unbounded = EaseNeighbours.Fit(data, 2, neighbours: int.MaxValue);
+
+        Assert.Equal(all.Offsets.ToArray(), unbounded.Offsets.ToArray());
+        Assert.Equal(all.Targets.ToArray(), unbounded.Targets.ToArray());
+        Assert.Equal(all.Weights.ToArray(), unbounded.Weights.ToArray());
+    }
+
     [Fact]
     public void Fit_DualAcrossTargetBlocks_RowsMatchExactScorerOfSingleSongListeners()
     {
