@@ -48,6 +48,9 @@ public class RankingBenchmarks
         // Builds the 8-bit copies of both factor sets, as a loaded serving model has them.
         _ = _ranker.Recommend(_songs, [], 20, _exclude);
         _ = _ffm.Recommend(_songs, [], 20, _exclude);
+        var candidates = new List<RankerRow>();
+        _ranker.CollectRows(_songs, [], _exclude, _ => false, 0, candidates);
+        Console.WriteLine($"// Ranker mode scores {candidates.Count} candidates for this listener (4 generators × 50, merged)");
     }
 
     [Benchmark(Baseline = true, Description = "PipelineModel.Recommend, Ffm mode, 20 songs → top 20")]
