@@ -104,11 +104,12 @@ public sealed class PipelineTests(TrainedPipelineFixture fixture) : IClassFixtur
         Assert.Equal(model.AlsOptions!.Regularization.ToString(CultureInfo.InvariantCulture), result.Parameters["alsLambda"]);
         Assert.Equal(model.AlsOptions.Alpha.ToString(CultureInfo.InvariantCulture), result.Parameters["alsAlpha"]);
         Assert.Equal($"λ {result.Parameters["alsLambda"]}, α {result.Parameters["alsAlpha"]}", result.Trials.Single(t => t.Component == "als" && t.Chosen).Setting);
-        Assert.Equal(result.FfmEpochs.ToString(CultureInfo.InvariantCulture), result.Parameters["ffmEpochs"]);
+        var ffmEpochs = result.Ffm.BestEpoch > 0 ? result.Ffm.BestEpoch : result.Ffm.Epochs;
+        Assert.Equal(ffmEpochs.ToString(CultureInfo.InvariantCulture), result.Parameters["ffmEpochs"]);
         Assert.Equal("20", result.Parameters["candidatesPerGenerator"]);
         Assert.Equal(20, model.CandidatesPerGenerator);
         Assert.NotNull(model.Ease);
-        Assert.Equal(["split", "ease", "als", "ffm", "candidates", "ranker", "choose", "refit"], result.Stages.Select(s => s.Name));
+        Assert.Equal(["split", "tune generators", "candidates", "ranker", "choose", "refit ease, als", "refit ffm"], result.Stages.Select(s => s.Name));
     }
 
     [Fact]
