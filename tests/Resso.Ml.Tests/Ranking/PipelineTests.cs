@@ -109,7 +109,7 @@ public sealed class PipelineTests(TrainedPipelineFixture fixture) : IClassFixtur
         Assert.Equal("20", result.Parameters["candidatesPerGenerator"]);
         Assert.Equal(20, model.CandidatesPerGenerator);
         Assert.NotNull(model.Ease);
-        Assert.Equal(["split", "tune generators", "candidates", "ranker", "choose", "refit ease, als", "refit ffm"], result.Stages.Select(s => s.Name));
+        Assert.Equal(["split", "tune generators", "candidates", "ranker", "choose", "refit ease, als", "waiting for the ffm refit", "refit ffm (beside the stages above)"], result.Stages.Select(s => s.Name));
     }
 
     [Fact]
