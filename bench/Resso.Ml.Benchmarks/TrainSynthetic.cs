@@ -1,17 +1,18 @@
 using System.Diagnostics;
 using System.Globalization;
 using Resso.Ml.Data;
+using Resso.Ml.Ranking;
 using Resso.Ml.Training;
 
 namespace Resso.Ml.Benchmarks;
 
 /// <summary>
-/// <c>train-synthetic</c>: trains <see cref="FfmTrainer"/> on a synthetic data set of the production's shape and reports
-/// wall time, peak working set and epochs. A single long run, so not a BenchmarkDotNet job.
+/// <c>train-synthetic</c>: trains <see cref="FfmTrainer"/> (or, with <c>--pipeline</c>, every stage of the product's
+/// training) on a synthetic data set of the production's shape and reports wall time, peak working set and epochs. A single long run, so not a BenchmarkDotNet job.
 /// </summary>
 internal static class TrainSynthetic
 {
-    public const string Usage = "usage: Resso.Ml.Benchmarks train-synthetic [--interactions 10000000] [--users 200000] [--songs 100000] [--epochs n] [--dim n] [--seed 42] [--validate] [--patience n] [--live-heap]";
+    public const string Usage = "usage: Resso.Ml.Benchmarks train-synthetic [--interactions 10000000] [--users 200000] [--songs 100000] [--epochs n] [--dim n] [--seed 42] [--validate] [--patience n] [--live-heap] [--pipeline]";
 
     public static int Run(IReadOnlyList<string> args)
     {
@@ -21,6 +22,7 @@ internal static class TrainSynthetic
         var seed = 42;
         var options = new FfmTrainingOptions();
         var liveHeap = false;
+        var pipeline = false;
         var validate = false;
         for (var index = 1; index < args.Count; index++)
         {
@@ -38,6 +40,7 @@ internal static class TrainSynthetic
                 case "--validate": validate = true; break;
                 case "--patience": options = options with { EarlyStoppingPatience = Next() }; validate = true; break;
                 case "--live-heap": liveHeap = true; break;
+                case "--pipeline": pipeline = true; break;
                 default: throw new ArgumentException($"Unknown argument '{args[index]}'. {Usage}");
             }
         }
@@ -67,8 +70,13 @@ internal static class TrainSynthetic
         GC.Collect();
         var baseline = WorkingSet();
 
-        var progress = new SyncProgress(p => Console.WriteLine(string.Create(invariant,
+        var progress = new SyncProgress<TrainingProgress>(p => Console.WriteLine(string.Create(invariant,
             $"  epoch {p.Epoch}/{p.TotalEpochs}  {p.Elapsed.TotalSeconds:F1} s  working set {WorkingSet() / (double)(1 << 30):F2} GiB  GC heap {GC.GetGCMemoryInfo().HeapSizeBytes / (double)(1 << 30):F2} GiB{LiveHeap(liveHeap)}  load {LoadAverage()}{Ndcg(p.ValidationNdcg)}")));
+        if (pipeline)
+        {
+            return RunPipeline(data, options, watch, invariant);
+        }
+
         var result = new FfmTrainer().Train(data, options, progress: progress, validation: split?.Test);
 
         using var process = Process.GetCurrentProcess();
@@ -96,6 +104,28 @@ internal static class TrainSynthetic
         return 0;
     }
 
+    /// <summary>With --pipeline: every stage of the product's training (<see cref="PipelineTrainer"/>), its stage times and peak memory.</summary>
+    private static int RunPipeline(InteractionData data, FfmTrainingOptions options, Stopwatch watch, CultureInfo invariant)
+    {
+        var status = new SyncProgress<string>(line => Console.WriteLine(string.Create(invariant,
+            $"  {line}  working set {WorkingSet() / (double)(1 << 30):F2} GiB  load {LoadAverage()}")));
+        var started = watch.Elapsed;
+        var result = new PipelineTrainer(new FfmTrainer(), TimeProvider.System)
+            .Train(data, new PipelineTrainingOptions { Ffm = options with { EarlyStoppingPatience = Math.Max(options.EarlyStoppingPatience, 3) } }, status: status);
+        using var process = Process.GetCurrentProcess();
+        process.Refresh();
+        Console.WriteLine();
+        Console.WriteLine("| measure | value |");
+        Console.WriteLine("| --- | --- |");
+        Console.WriteLine(string.Create(invariant, $"| interactions / users / songs | {data.Count:N0} / {data.UserCount:N0} / {data.ItemCount:N0} |"));
+        Console.WriteLine(string.Create(invariant, $"| mode, settings | {string.Join(", ", result.Parameters.Select(p => $"{p.Key} {p.Value}"))} |"));
+        Console.WriteLine(string.Create(invariant, $"| stages | {string.Join(", ", result.Stages.Select(s => $"{s.Name} {s.TrainTime.TotalSeconds:F1} s"))} |"));
+        Console.WriteLine(string.Create(invariant, $"| training wall time, all stages | {result.Elapsed.TotalSeconds:F1} s ({result.Elapsed.TotalMinutes:F2} min; generation excluded: {(watch.Elapsed - started).TotalSeconds:F1} s) |"));
+        Console.WriteLine(string.Create(invariant, $"| peak working set (process) | {process.PeakWorkingSet64 / (double)(1 << 30):F2} GiB |"));
+        Console.WriteLine(string.Create(invariant, $"| load average at the end (1 min) | {LoadAverage()} |"));
+        return 0;
+    }
+
     /// <summary>With --live-heap, what survives a full blocking collection: tells garbage not yet collected from memory still held.</summary>
     private static string LiveHeap(bool enabled) =>
         enabled ? string.Create(CultureInfo.InvariantCulture, $"  live {GC.GetTotalMemory(forceFullCollection: true) / (double)(1 << 30):F2} GiB") : "";
@@ -118,8 +148,8 @@ internal static class TrainSynthetic
     private static string RuntimeInformationText() =>
         System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription + " " + System.Runtime.InteropServices.RuntimeInformation.OSDescription;
 
-    private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
     {
-        public void Report(TrainingProgress value) => report(value);
+        public void Report(T value) => report(value);
     }
 }
