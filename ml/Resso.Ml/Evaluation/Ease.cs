@@ -147,16 +147,9 @@ public static class Ease
         return (position, itemUsers, k);
     }
 
-    private static EaseModel FitPrimal(InteractionData train, double lambda, int[] items, bool restricted, CancellationToken cancellationToken)
+    /// <summary>XᵀX + λI over the <paramref name="n"/> items with a position (binary interactions, row-major); items at −1 are left out.</summary>
+    internal static double[] PrimalGram(InteractionData train, int[] position, int n, double lambda)
     {
-        var n = items.Length;
-        var position = new int[train.ItemCount];
-        Array.Fill(position, -1);
-        for (var a = 0; a < n; a++)
-        {
-            position[items[a]] = a;
-        }
-
         var g = new double[(long)n * n];
         var local = new List<int>();
         for (var u = 0; u < train.UserCount; u++)
@@ -184,6 +177,20 @@ public static class Ease
             g[((long)a * n) + a] += lambda;
         }
 
+        return g;
+    }
+
+    private static EaseModel FitPrimal(InteractionData train, double lambda, int[] items, bool restricted, CancellationToken cancellationToken)
+    {
+        var n = items.Length;
+        var position = new int[train.ItemCount];
+        Array.Fill(position, -1);
+        for (var a = 0; a < n; a++)
+        {
+            position[items[a]] = a;
+        }
+
+        var g = PrimalGram(train, position, n, lambda);
         cancellationToken.ThrowIfCancellationRequested();
         var p = DenseCholesky.Invert(g, n, cancellationToken);
 

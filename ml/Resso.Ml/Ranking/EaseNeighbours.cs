@@ -76,30 +76,7 @@ public static class EaseNeighbours
             position[active[a]] = a;
         }
 
-        var g = new double[(long)n * n];
-        var local = new List<int>();
-        for (var u = 0; u < train.UserCount; u++)
-        {
-            local.Clear();
-            foreach (var item in train.ItemsOf(u))
-            {
-                local.Add(position[item]);
-            }
-
-            foreach (var a in local)
-            {
-                foreach (var c in local)
-                {
-                    g[((long)a * n) + c] += 1;
-                }
-            }
-        }
-
-        for (var a = 0; a < n; a++)
-        {
-            g[((long)a * n) + a] += lambda;
-        }
-
+        var g = Evaluation.Ease.PrimalGram(train, position, n, lambda);
         cancellationToken.ThrowIfCancellationRequested();
         var p = DenseCholesky.Invert(g, n, cancellationToken);
         var rows = new ScoredItem[train.ItemCount][];
