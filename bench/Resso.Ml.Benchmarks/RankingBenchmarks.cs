@@ -8,7 +8,7 @@ namespace Resso.Ml.Benchmarks;
 /// <summary>
 /// What the LambdaRank stage adds to a recommendation: <see cref="PipelineModel.Recommend"/> for one listener with 20 songs
 /// over 100,000 songs (FFM and ALS factors of dimension 64, EASE rows of 200 neighbours, all random) in Ranker mode (four
-/// generators of 50 candidates each, features, 100 trees of up to 31 leaves) against the same model in Ffm mode (fold-in and
+/// generators of 50 candidates each, features, 60 trees of up to 31 leaves) against the same model in Ffm mode (fold-in and
 /// top 20 of the FFM factors alone); and <see cref="RankerModel.Score"/> of 100 candidates by itself.
 /// </summary>
 [MemoryDiagnoser]
@@ -33,9 +33,9 @@ public class RankingBenchmarks
         var ease = RandomNeighbours(random, Songs, neighbours: 200);
         var popularity = Enumerable.Range(0, Songs).Select(_ => MathF.Log(1 + random.Next(10_000))).ToArray();
 
-        // The product's LightGBM settings (100 rounds, 31 leaves, ≥ 50 rows a leaf) on 10,000 synthetic candidate rows.
-        _trees = RankerTrainer.Train(CandidateRows(random, groups: 200, perGroup: 50), new RankerTrainingOptions()).Model;
-        _candidates = [.. CandidateRows(random, groups: 2, perGroup: 50).Select(r => r.Features)];
+        // The product's LightGBM settings (RankerTrainingOptions: 60 rounds, 31 leaves, ≥ 50 rows a leaf) on 10,000 synthetic candidate rows.
+        _trees = RankerTrainer.Train(SyntheticRanker.CandidateRows(random, groups: 200, perGroup: 50), new RankerTrainingOptions()).Model;
+        _candidates = [.. SyntheticRanker.CandidateRows(random, groups: 2, perGroup: 50).Select(r => r.Features)];
         var (leaves, depth) = Shape(_trees);
         Console.WriteLine($"// ranker: {_trees.TreeCount} trees, {leaves:F1} leaves and {depth:F1} splits from root to leaf on average");
 
@@ -69,34 +69,6 @@ public class RankingBenchmarks
         }
 
         return sum;
-    }
-
-    /// <summary>Candidates whose label depends on several features with noise, so that the trees keep splitting.</summary>
-    private static List<RankerRow> CandidateRows(Random random, int groups, int perGroup)
-    {
-        var rows = new List<RankerRow>(groups * perGroup);
-        for (var g = 0; g < groups; g++)
-        {
-            for (var r = 0; r < perGroup; r++)
-            {
-                var features = new float[CandidateFeatures.Count];
-                for (var f = 0; f < features.Length; f++)
-                {
-                    features[f] = random.NextSingle() * 2 - 1;
-                }
-
-                foreach (var rank in new[] { CandidateFeatures.FfmRank, CandidateFeatures.AlsRank, CandidateFeatures.EaseRank })
-                {
-                    features[rank] = 1 + random.Next(51);
-                }
-
-                var signal = features[CandidateFeatures.FfmScore] + (0.5f * features[CandidateFeatures.AlsScore]) + (0.5f * features[CandidateFeatures.EaseScore])
-                    + (features[CandidateFeatures.FfmRank] <= 5 ? 0.5f : 0f) + (0.3f * features[CandidateFeatures.Popularity]) + (random.NextSingle() - 0.5f);
-                rows.Add(new RankerRow { Group = (uint)g, Label = signal > 1.2f ? 2 : signal > 0.5f ? 1 : 0, Features = features });
-            }
-        }
-
-        return rows;
     }
 
     /// <summary>Leaves per tree and the mean depth of a leaf, on average over the trees.</summary>
