@@ -3,10 +3,13 @@ using Resso.Benchmarks;
 
 // Usage:
 //   dotnet run --project bench/Resso.Benchmarks -c Release -- ingestion [events] [users] [songs] [concurrency] [rounds]
-//   dotnet run --project bench/Resso.Benchmarks -c Release -- serving-model [songs] [users] [dimension]
-//     (publishes into AzureWebJobsStorage / Resso__Storage__Prefix from the environment, default Azurite)
-int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
-switch (args.FirstOrDefault())
+//   dotnet run --project bench/Resso.Benchmarks -c Release -- serving-model [songs] [users] [dimension] [--ffm-only]
+//     (publishes into AzureWebJobsStorage / Resso__Storage__Prefix from the environment, default Azurite; with the
+//     two-stage pipeline a training of that size produces, or with --ffm-only the FFM factors alone)
+var flags = args.Where(a => a.StartsWith("--", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal);
+var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+int Arg(int index, int fallback) => positional.Length > index ? int.Parse(positional[index], CultureInfo.InvariantCulture) : fallback;
+switch (positional.FirstOrDefault())
 {
     case "ingestion":
         return await IngestionBenchmark.RunAsync(Arg(1, 20_000), Arg(2, 5_000), Arg(3, 2_000), Arg(4, 4), Arg(5, 3));
@@ -14,9 +17,9 @@ switch (args.FirstOrDefault())
         return await ServingModel.PublishAsync(
             Environment.GetEnvironmentVariable("AzureWebJobsStorage") ?? "UseDevelopmentStorage=true",
             Environment.GetEnvironmentVariable("Resso__Storage__Prefix") ?? "",
-            Arg(1, 100_000), Arg(2, 20_000), Arg(3, 128));
+            Arg(1, 100_000), Arg(2, 20_000), Arg(3, 128), flags.Contains("--ffm-only"));
     default:
         Console.Error.WriteLine("usage: Resso.Benchmarks ingestion [events=20000] [users=5000] [songs=2000] [concurrency=4] [rounds=3]");
-        Console.Error.WriteLine("       Resso.Benchmarks serving-model [songs=100000] [users=20000] [dimension=128]");
+        Console.Error.WriteLine("       Resso.Benchmarks serving-model [songs=100000] [users=20000] [dimension=128] [--ffm-only]");
         return 2;
 }
