@@ -264,8 +264,7 @@ public sealed class OfflineEvaluator(TimeProvider timeProvider)
         notes.Add("Product pipeline validation: " + string.Join("; ", trained.Trials.Select(t =>
             string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{t.Component} {t.Setting} {t.Ndcg:F4}{(t.Chosen ? " (chosen)" : "")}"))) + ".");
 
-        var parameters = trained.Parameters;
-        if (double.TryParse(parameters["easeLambda"], System.Globalization.CultureInfo.InvariantCulture, out var lambda))
+        if (trained.EaseLambda is { } lambda)
         {
             var start = timeProvider.GetTimestamp();
             var ease = Ease.Fit(train, lambda, cancellationToken: cancellationToken);

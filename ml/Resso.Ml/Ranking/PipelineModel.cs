@@ -59,24 +59,22 @@ public sealed class PipelineModel
             throw new ArgumentException("ALS factors need the options they were trained with.");
         }
 
-        var missing = mode switch
-        {
-            PipelineMode.Ranker when ranker is null => "the ranker",
-            PipelineMode.Als when als is null => "ALS",
-            PipelineMode.Ease when ease is null => "EASE",
-            _ => null,
-        };
-        if (missing is not null)
-        {
-            throw new ArgumentException($"Mode {mode} needs {missing}.");
-        }
-
+        CheckMode(mode, ranker, als, ease);
         (Items, Mode, Ffm, Als, AlsOptions, Ease, Ranker, CandidatesPerGenerator) = (items, mode, ffm, als, alsOptions, ease, ranker, candidatesPerGenerator);
         _popularity = popularity;
         _recent = recentPopularity ?? new float[items.Count];
         _popularOrder = [.. Enumerable.Range(0, items.Count).OrderByDescending(i => popularity[i]).ThenBy(i => i).Take(Math.Max(1_000, candidatesPerGenerator * 4))];
         FfmFoldIn = new UserFoldIn(ffm);
         AlsFoldIn = als is null ? null : new AlsFoldIn(als, alsOptions!);
+    }
+
+    // Another mode over the same parts: the fold-ins (ALS's gram) and the popular order are shared, not built again.
+    private PipelineModel(PipelineModel source, PipelineMode mode, RankerModel? ranker)
+    {
+        CheckMode(mode, ranker, source.Als, source.Ease);
+        (Items, Mode, Ffm, Als, AlsOptions, Ease, Ranker, CandidatesPerGenerator) =
+            (source.Items, mode, source.Ffm, source.Als, source.AlsOptions, source.Ease, ranker, source.CandidatesPerGenerator);
+        (_popularity, _recent, _popularOrder, FfmFoldIn, AlsFoldIn) = (source._popularity, source._recent, source._popularOrder, source.FfmFoldIn, source.AlsFoldIn);
     }
 
     /// <summary>The songs.</summary>
@@ -116,8 +114,22 @@ public sealed class PipelineModel
     public ReadOnlySpan<float> RecentPopularity => _recent;
 
     /// <summary>The same components ranked by another mode (validation compares modes on one trained set).</summary>
-    public PipelineModel WithMode(PipelineMode mode, RankerModel? ranker = null) =>
-        new(Items, mode, Ffm, Als, AlsOptions, Ease, _popularity, _recent, ranker ?? Ranker, CandidatesPerGenerator);
+    public PipelineModel WithMode(PipelineMode mode, RankerModel? ranker = null) => new(this, mode, ranker ?? Ranker);
+
+    private static void CheckMode(PipelineMode mode, RankerModel? ranker, FactorModel? als, ItemNeighbours? ease)
+    {
+        var missing = mode switch
+        {
+            PipelineMode.Ranker when ranker is null => "the ranker",
+            PipelineMode.Als when als is null => "ALS",
+            PipelineMode.Ease when ease is null => "EASE",
+            _ => null,
+        };
+        if (missing is not null)
+        {
+            throw new ArgumentException($"Mode {mode} needs {missing}.");
+        }
+    }
 
     /// <summary>The best <paramref name="count"/> songs for a listener with these songs (indices into <see cref="Items"/>) and weights.</summary>
     /// <param name="items">The listener's songs.</param>
@@ -141,32 +153,35 @@ public sealed class PipelineModel
         var collecting = rows is not null;
         var mode = collecting ? PipelineMode.Ranker : Mode;
         var n = CandidatesPerGenerator;
-        var ffm = ffmVector.IsEmpty ? FfmFoldIn.FoldIn(items, weights).Vector : ffmVector.ToArray();
-        if (mode == PipelineMode.Ffm)
-        {
-            return TopKScorer.Recommend(Ffm, ffm, count, exclude, allowed);
-        }
-
-        var als = AlsFoldIn?.FoldIn(items, weights);
-        if (mode == PipelineMode.Als)
-        {
-            return TopKScorer.Recommend(Als!, als, count, exclude, allowed);
-        }
-
+        // Each generator runs only when the mode needs it; the ranker needs them all.
         if (mode == PipelineMode.Popularity)
         {
             return Popular(count, exclude, allowed);
         }
 
-        var scratch = ArrayPool<float>.Shared.Rent(Items.Count);
+        if (mode == PipelineMode.Als)
+        {
+            return TopKScorer.Recommend(Als!, AlsFoldIn!.FoldIn(items, weights), count, exclude, allowed);
+        }
+
+        float[] FfmVector(ReadOnlySpan<int> items, ReadOnlySpan<float> weights, ReadOnlySpan<float> known) =>
+            known.IsEmpty ? FfmFoldIn.FoldIn(items, weights).Vector : known.ToArray();
+
+        if (mode == PipelineMode.Ffm)
+        {
+            return TopKScorer.Recommend(Ffm, FfmVector(items, weights, ffmVector), count, exclude, allowed);
+        }
+
+        // EASE scores need a slot per song: rented only when the model has EASE.
+        var scratch = Ease is null ? null : ArrayPool<float>.Shared.Rent(Items.Count);
         try
         {
-            var easeScores = scratch.AsSpan(0, Items.Count);
-            easeScores.Clear();
             ScoredItem[] easeTop = [];
-            if (Ease is not null)
+            if (scratch is not null)
             {
-                Ease.Accumulate(items, easeScores);
+                var easeScores = scratch.AsSpan(0, Items.Count);
+                easeScores.Clear();
+                Ease!.Accumulate(items, easeScores);
                 easeTop = TopKSelector.Select(easeScores, mode == PipelineMode.Ease ? count : n, exclude, allowed, item => scratch[item] > 0);
             }
 
@@ -177,6 +192,8 @@ public sealed class PipelineModel
                     .Take(count - easeTop.Length).Select(p => p with { Score = 0 })];
             }
 
+            var ffm = FfmVector(items, weights, ffmVector);
+            var als = AlsFoldIn?.FoldIn(items, weights);
             var ffmTop = TopKScorer.Recommend(Ffm, ffm, n, exclude, allowed);
             var alsTop = als is null ? [] : TopKScorer.Recommend(Als!, als, n, exclude, allowed);
             var popularTop = Popular(n, exclude, allowed);
@@ -229,9 +246,10 @@ public sealed class PipelineModel
                 features[CandidateFeatures.AlsScore] = alsScore;
                 features[CandidateFeatures.AlsRank] = ranks[c].Als;
                 features[CandidateFeatures.AlsGap] = alsScore - alsBest;
-                features[CandidateFeatures.EaseScore] = easeScores[item];
+                var easeScore = scratch is null ? 0f : scratch[item];
+                features[CandidateFeatures.EaseScore] = easeScore;
                 features[CandidateFeatures.EaseRank] = ranks[c].Ease;
-                features[CandidateFeatures.EaseGap] = easeScores[item] - easeBest;
+                features[CandidateFeatures.EaseGap] = easeScore - easeBest;
                 features[CandidateFeatures.Popularity] = _popularity[item];
                 features[CandidateFeatures.RecentPopularity] = _recent[item];
                 features[CandidateFeatures.History] = history;
@@ -249,7 +267,10 @@ public sealed class PipelineModel
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(scratch);
+            if (scratch is not null)
+            {
+                ArrayPool<float>.Shared.Return(scratch);
+            }
         }
     }
 

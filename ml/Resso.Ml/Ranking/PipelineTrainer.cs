@@ -91,6 +91,9 @@ public sealed record PipelineTrainingResult(PipelineModel Model, FfmTrainingResu
 {
     /// <summary>Total training time (wall clock; the FFM refit runs beside the ranker's stages).</summary>
     public TimeSpan Elapsed { get; init; }
+
+    /// <summary>EASE's chosen λ; null when EASE was not trained.</summary>
+    public double? EaseLambda { get; init; }
 }
 
 /// <summary>
@@ -287,6 +290,7 @@ public sealed class PipelineTrainer(FfmTrainer ffmTrainer, TimeProvider timeProv
         return new PipelineTrainingResult(model, finalFfm with { Epochs = ffmResult.Epochs, BestEpoch = ffmResult.BestEpoch, ValidationNdcg = ffmResult.ValidationNdcg }, parameters, stages, trials)
         {
             Elapsed = timeProvider.GetElapsedTime(begin),
+            EaseLambda = ease is null ? null : easeLambda,
         };
     }
 

@@ -37,13 +37,15 @@ public sealed class Recommender(ModelHolder holder, UserVectors vectors, Interac
         var events = await eventsTask;
         var stored = await storedTask;
 
+        // Weighed once: the fold-in and the pipeline's generators read the same history.
+        var history = vectors.History(events, model);
         float[]? vector;
         float bias = 0;
         if (stored is not null && stored.ModelVersion == model.Version && stored.Events == events.Count)
         {
             (vector, bias) = (stored.Vector, stored.Bias);
         }
-        else if (vectors.Compute(userId, events, model) is { } folded)
+        else if (vectors.Compute(userId, events.Count, history, model) is { } folded)
         {
             (vector, bias) = (folded.Vector, folded.Bias);
             await vectors.SaveAsync(folded, cancellationToken);
@@ -76,10 +78,9 @@ public sealed class Recommender(ModelHolder holder, UserVectors vectors, Interac
         if (model.Pipeline is { } pipeline)
         {
             // Two stages: the generators' candidates from the listener's songs, ordered by the ranker.
-            var (items, weights) = vectors.History(events, model);
-            if (items.Length > 0)
+            if (history.Items.Length > 0)
             {
-                var ranked = pipeline.Recommend(items, weights, count, exclude, allowed, vector);
+                var ranked = pipeline.Recommend(history.Items, history.Weights, count, exclude, allowed, vector);
                 return new UserRecommendations(model.Version, [.. ranked.Select(s => new RecommendedSong(model.Factors.Items[s.Item], s.Score))], used);
             }
         }

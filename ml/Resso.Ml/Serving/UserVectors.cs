@@ -46,16 +46,20 @@ public sealed class UserVectors(
     }
 
     /// <summary>Folds <paramref name="events"/> of the user into <paramref name="model"/>; null when none of their songs is in the model.</summary>
-    public UserVector? Compute(string userId, IReadOnlyList<SongUsedEvent> events, ServingModel model)
+    public UserVector? Compute(string userId, IReadOnlyList<SongUsedEvent> events, ServingModel model) =>
+        Compute(userId, events.Count, History(events, model), model);
+
+    /// <summary>Folds a history already weighed by <see cref="History"/> (of <paramref name="events"/> events) into <paramref name="model"/>.</summary>
+    public UserVector? Compute(string userId, int events, (int[] Items, float[] Weights) history, ServingModel model)
     {
-        var (items, itemWeights) = History(events, model);
-        if (items.Length == 0)
+        ArgumentNullException.ThrowIfNull(model);
+        if (history.Items.Length == 0)
         {
             return null;
         }
 
-        var result = model.FoldIn.FoldIn(items, itemWeights);
-        return new UserVector(userId, model.Version, result.Vector, result.Bias, events.Count, timeProvider.GetUtcNow());
+        var result = model.FoldIn.FoldIn(history.Items, history.Weights);
+        return new UserVector(userId, model.Version, result.Vector, result.Bias, events, timeProvider.GetUtcNow());
     }
 
     /// <summary>The listener's songs the model knows (its indices) and their weights, as training weighs them.</summary>
