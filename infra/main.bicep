@@ -461,8 +461,12 @@ var servingFunctions = [
   'RedeemClaim'
   'RecordConversion'
   'AttributionReport'
+  'GetMyRecommendations'
+  'GetMyMixes'
+  'GetMyHistory'
   'GetRecommendations'
   'GetMixes'
+  'GetHistory'
   'GetSimilarSongs'
   'GetTrending'
 ]

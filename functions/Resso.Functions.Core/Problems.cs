@@ -23,6 +23,9 @@ public static class Problems
     /// <summary>401: no key or a wrong one.</summary>
     public static ProblemHttpResult Unauthorized(string detail) => Problem(StatusCodes.Status401Unauthorized, "unauthorized", "A valid key is required.", detail);
 
+    /// <summary>403: the caller is known but may not do this.</summary>
+    public static ProblemHttpResult Forbidden(string detail) => Problem(StatusCodes.Status403Forbidden, "forbidden", "Not allowed for this caller.", detail);
+
     /// <summary>404: the thing does not exist.</summary>
     public static ProblemHttpResult NotFound(string what, string detail) => Problem(StatusCodes.Status404NotFound, what + "-not-found", "Not found.", detail);
 

@@ -37,6 +37,7 @@ public static class RessoHostBuilderExtensions
         builder.Services.AddRessoStorage(builder.Configuration);
         builder.Services.AddRessoIngestion();
         builder.Services.AddSingleton(ApiKeys.FromConfiguration(builder.Configuration, builder.Environment));
+        builder.Services.AddListenerAuthentication();
         builder.Services.AddSingleton<SongUsedHandler>();
         builder.Services.AddSingleton<IQueueHandler>(static sp => sp.GetRequiredService<SongUsedHandler>());
         builder.Services.AddRessoRecommender();

@@ -78,6 +78,7 @@ public static class SelfHostApp
             await next(context);
         });
         app.MapRessoApi();
+        app.MapDevelopmentTokens();
         return app;
     }
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Resso.Functions.Core.Hosting;
 using Resso.Functions.SelfHost;
 using Resso.Shared.Storage;
 
@@ -23,6 +24,8 @@ public sealed class SelfHostServer : IAsyncDisposable
         BaseAddress = baseAddress;
         StoragePrefix = storagePrefix;
         Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        KeyedClient = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        KeyedClient.DefaultRequestHeaders.Add("x-functions-key", TestKey);
     }
 
     /// <summary>The write key every test host accepts.</summary>
@@ -33,6 +36,17 @@ public sealed class SelfHostServer : IAsyncDisposable
     public string StoragePrefix { get; }
 
     public HttpClient Client { get; }
+
+    /// <summary>A client that sends <see cref="TestKey"/> with every request: the streaming app's backend, or an operator.</summary>
+    public HttpClient KeyedClient { get; }
+
+    /// <summary>A client that sends a development access token naming <paramref name="userId"/> (the caller disposes it).</summary>
+    public HttpClient ListenerClient(string userId)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", ListenerAuthentication.CreateDevelopmentToken(userId, DateTimeOffset.UtcNow, TimeSpan.FromHours(1)));
+        return client;
+    }
 
     public IServiceProvider Services => _app.Services;
 
@@ -80,6 +94,7 @@ public sealed class SelfHostServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
+        KeyedClient.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
     }

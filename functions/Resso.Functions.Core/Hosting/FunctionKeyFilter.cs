@@ -48,6 +48,14 @@ public static class FunctionAuthorizationExtensions
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(FunctionAuthorization.Function).AddEndpointFilter<TBuilder, FunctionKeyFilter>();
 
+    /// <summary>
+    /// No key at the host (<c>AuthorizationLevel.Anonymous</c>); the route itself requires the
+    /// listener's bearer token (<see cref="ListenerAuthentication"/>), under both hosts.
+    /// </summary>
+    public static TBuilder RequireListener<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(FunctionAuthorization.Anonymous, ListenerAuthenticationMetadata.Instance);
+
     /// <summary>No key, as <c>AuthorizationLevel.Anonymous</c>.</summary>
     public static TBuilder AllowAnonymousFunction<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>

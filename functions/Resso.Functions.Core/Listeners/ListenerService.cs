@@ -6,6 +6,7 @@ using Resso.Ml.Mixes;
 using Resso.Ml.Scoring;
 using Resso.Ml.Serving;
 using Resso.Shared.Ingestion;
+using Resso.Shared.Events;
 
 namespace Resso.Functions.Core.Listeners;
 
@@ -40,6 +41,23 @@ public sealed record SimilarResponse(string SongId, string Source, string? Model
 
 /// <summary><c>GET /api/trending</c>.</summary>
 public sealed record TrendingResponse(string? Region, string Window, IReadOnlyList<SongItem> Items);
+
+/// <summary>A user's counted events, newest first: <c>GET /api/me/history</c>.</summary>
+/// <param name="UserId">The user.</param>
+/// <param name="Total">How many events are counted for the user, of which <paramref name="Items"/> are the newest.</param>
+/// <param name="Items">The events.</param>
+public sealed record HistoryResponse(string UserId, int Total, IReadOnlyList<HistoryItem> Items);
+
+/// <summary>One counted event of a user's history.</summary>
+/// <param name="EventId">The event's id.</param>
+/// <param name="SongId">The song.</param>
+/// <param name="Title">Its title, when the catalog has it.</param>
+/// <param name="Artist">Its artist, when the catalog has it.</param>
+/// <param name="VideoId">The video.</param>
+/// <param name="Action">create, view, like, share or favorite.</param>
+/// <param name="Region">Where it happened.</param>
+/// <param name="OccurredAt">When.</param>
+public sealed record HistoryItem(string EventId, string SongId, string? Title, string? Artist, string VideoId, string Action, string Region, DateTimeOffset OccurredAt);
 
 /// <summary>
 /// What listeners see: recommendations with reasons, mixes, similar songs and trending charts.
@@ -131,6 +149,29 @@ public sealed class ListenerService : IUserActivityObserver
             return new MixesResponse(userId, model?.Version, region,
                 [.. mixes.Select(m => new MixView(m.Id, m.Kind, m.Title, m.Description, [.. m.Tracks.Select(t => Item(t.SongId, t.Score, t.Reason))]))]);
         });
+
+    /// <summary>The user's counted events, newest first, at most <paramref name="count"/>, with each song's title and artist.</summary>
+    public async Task<HistoryResponse> HistoryAsync(string userId, int count, CancellationToken cancellationToken = default)
+    {
+        var events = await _interactions.GetUserEventsAsync(userId, cancellationToken);
+        return new HistoryResponse(userId, events.Count,
+        [
+            .. events.OrderByDescending(e => e.OccurredAt).ThenBy(e => e.EventId, StringComparer.Ordinal).Take(count).Select(e =>
+            {
+                var details = _catalog.Details(e.SongId);
+                return new HistoryItem(e.EventId, e.SongId, details?.Title, details?.Artist, e.VideoId, ActionName(e.Action), e.Region, e.OccurredAt);
+            }),
+        ]);
+    }
+
+    private static string ActionName(SongAction action) => action switch
+    {
+        SongAction.Create => "create",
+        SongAction.View => "view",
+        SongAction.Like => "like",
+        SongAction.Share => "share",
+        _ => "favorite",
+    };
 
     /// <summary>
     /// Neighbours by song-factor cosine, or by co-occurrence for songs the model does not know; null for

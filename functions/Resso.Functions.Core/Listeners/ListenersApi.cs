@@ -13,24 +13,71 @@ using Resso.Shared.Telemetry;
 namespace Resso.Functions.Core.Listeners;
 
 /// <summary>
-/// What listeners see: <c>GET /api/users/{userId}/recommendations?count&amp;region&amp;excludeUsed</c>,
-/// <c>GET /api/users/{userId}/mixes?region</c>, <c>GET /api/songs/{songId}/similar?count</c> and
-/// <c>GET /api/trending?region&amp;window&amp;count</c>. Anonymous; answers carry an ETag and
-/// <c>Cache-Control</c>, and a matching <c>If-None-Match</c> gets 304.
+/// What listeners see. A listener's own data, for the listener named by a bearer token
+/// (<see cref="ListenerAuthentication"/>): <c>GET /api/me/recommendations?count&amp;region&amp;excludeUsed</c>,
+/// <c>GET /api/me/mixes?region</c>, <c>GET /api/me/history?count</c>. The same for the streaming
+/// app's backend acting for a user, with a key: <c>GET /api/users/{userId}/…</c>. Anonymous:
+/// <c>GET /api/songs/{songId}/similar?count</c> and <c>GET /api/trending?region&amp;window&amp;count</c>.
+/// Answers carry an ETag and <c>Cache-Control</c>, and a matching <c>If-None-Match</c> gets 304.
 /// </summary>
 public static class ListenersApi
 {
     /// <summary>The default and largest <c>count</c>.</summary>
     public const int DefaultCount = 20, MaxCount = 100;
 
-    /// <summary>Maps the four routes.</summary>
+    /// <summary>Maps the routes.</summary>
     public static IEndpointRouteBuilder MapListenersApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/users/{userId}/recommendations", RecommendationsAsync).WithName("GetRecommendations").AllowAnonymousFunction();
-        routes.MapGet("/users/{userId}/mixes", MixesAsync).WithName("GetMixes").AllowAnonymousFunction();
+        routes.MapGet("/me/recommendations", MyRecommendationsAsync).WithName("GetMyRecommendations").RequireListener();
+        routes.MapGet("/me/mixes", MyMixesAsync).WithName("GetMyMixes").RequireListener();
+        routes.MapGet("/me/history", MyHistoryAsync).WithName("GetMyHistory").RequireListener();
+        routes.MapGet("/users/{userId}/recommendations", RecommendationsAsync).WithName("GetRecommendations").RequireFunctionKey();
+        routes.MapGet("/users/{userId}/mixes", MixesAsync).WithName("GetMixes").RequireFunctionKey();
+        routes.MapGet("/users/{userId}/history", HistoryAsync).WithName("GetHistory").RequireFunctionKey();
         routes.MapGet("/songs/{songId}/similar", Similar).WithName("GetSimilarSongs").AllowAnonymousFunction();
         routes.MapGet("/trending", TrendingAsync).WithName("GetTrending").AllowAnonymousFunction();
         return routes;
+    }
+
+    /// <summary>The caller's recommendations (<see cref="RecommendationsAsync"/> for the listener the token names).</summary>
+    public static Task<IResult> MyRecommendationsAsync(HttpRequest request, ListenerService listeners, CancellationToken cancellationToken) =>
+        ForListenerAsync(request, userId => RecommendationsAsync(userId, request, listeners, cancellationToken));
+
+    /// <summary>The caller's mixes (<see cref="MixesAsync"/> for the listener the token names).</summary>
+    public static Task<IResult> MyMixesAsync(HttpRequest request, ListenerService listeners, CancellationToken cancellationToken) =>
+        ForListenerAsync(request, userId => MixesAsync(userId, request, listeners, cancellationToken));
+
+    /// <summary>The caller's history (<see cref="HistoryAsync"/> for the listener the token names).</summary>
+    public static Task<IResult> MyHistoryAsync(HttpRequest request, ListenerService listeners, CancellationToken cancellationToken) =>
+        ForListenerAsync(request, userId => HistoryAsync(userId, request, listeners, cancellationToken));
+
+    /// <summary>
+    /// Runs <paramref name="answer"/> for the listener the request's bearer token names; 401 without
+    /// a valid token. The answer varies by token, so shared caches must not serve it to anyone else.
+    /// </summary>
+    public static async Task<IResult> ForListenerAsync(HttpRequest request, Func<string, Task<IResult>> answer)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(answer);
+        var caller = await ListenerAuthentication.AuthenticateAsync(request.HttpContext);
+        if (caller.UserId is not { } userId)
+        {
+            return caller.Refusal ?? ListenerAuthentication.Required(request.HttpContext);
+        }
+
+        request.HttpContext.Response.Headers.Vary = "Authorization";
+        return await answer(userId);
+    }
+
+    /// <summary>The user's counted events, newest first (<c>count</c> of them, default 20, at most 100), with the total.</summary>
+    public static async Task<IResult> HistoryAsync(string userId, HttpRequest request, ListenerService listeners, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        Id(userId, "userId", errors);
+        var count = Count(request, errors);
+        return errors.Count > 0
+            ? Problems.Validation(errors)
+            : await AnswerAsync(request, route: null, ct => listeners.HistoryAsync(userId, count, ct), isPrivate: true, cancellationToken);
     }
 
     /// <summary>Top songs for the user; an unknown user gets trending in their region, marked as not personalised.</summary>
@@ -98,10 +145,11 @@ public static class ListenersApi
             : await AnswerAsync(request, "trending", ct => listeners.TrendingAsync(region, window, count, ct), isPrivate: false, cancellationToken);
     }
 
+    // A null route is not a ranking (history), so it is not timed as one.
     // The answer's storage calls run under the guard's deadline: compute must use the token it is
     // handed (the guard cancels it at the deadline), not the request's, or a storage account that
     // never answers holds the request for the storage client's two minutes of timeouts and retries.
-    private static async Task<IResult> AnswerAsync<T>(HttpRequest request, string route, Func<CancellationToken, Task<T>> compute, bool isPrivate, CancellationToken cancellationToken)
+    private static async Task<IResult> AnswerAsync<T>(HttpRequest request, string? route, Func<CancellationToken, Task<T>> compute, bool isPrivate, CancellationToken cancellationToken)
         where T : notnull
     {
         var guard = request.HttpContext.RequestServices.GetRequiredService<StorageGuard>();
@@ -109,7 +157,11 @@ public static class ListenersApi
         {
             var started = Clock(request).GetTimestamp();
             var answer = await guard.ExecuteAsync(static (c, ct) => new ValueTask<T>(c(ct)), compute, cancellationToken);
-            RecordRanking(request, route, started);
+            if (route is not null)
+            {
+                RecordRanking(request, route, started);
+            }
+
             return new CachedJson(answer, ListenerService.CacheFor, isPrivate);
         }
         catch (Exception ex) when (StorageGuard.IsStorageFailure(ex, cancellationToken))

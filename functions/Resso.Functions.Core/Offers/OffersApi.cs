@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Resso.Functions.Core.Hosting;
 using Resso.Shared;
 using Resso.Shared.Events;
@@ -20,7 +21,13 @@ public static class OffersApi
         return routes;
     }
 
-    /// <summary>Validates the query, then decides, signs and records the offer; 404 for a song the catalog has never heard of.</summary>
+    /// <summary>
+    /// Validates the query, then decides, signs and records the offer; 404 for a song the catalog has
+    /// never heard of. The offer is personal (the user's subscription decides its kind, and the user's
+    /// later conversion is attributed to it) only for an authenticated caller: a listener's bearer
+    /// token names the user; the short-video app's backend names one with <c>userId</c> and its key in
+    /// <c>x-functions-key</c>. Anyone else gets an anonymous offer and may not name a user (401).
+    /// </summary>
     public static async Task<Results<Ok<OfferResponse>, ValidationProblem, ProblemHttpResult>> GetOfferAsync(
         string songId, HttpRequest request, OfferService offers, StorageGuard guard, CancellationToken cancellationToken)
     {
@@ -65,6 +72,26 @@ public static class OffersApi
             return Problems.Validation(errors);
         }
 
+        var caller = await ListenerAuthentication.AuthenticateAsync(request.HttpContext);
+        if (caller.Refusal is { } refused)
+        {
+            return refused;
+        }
+
+        if (caller.UserId is { } listener)
+        {
+            if (userId is not null && userId != listener)
+            {
+                return Problems.Forbidden("userId names another user than the access token; leave it out (the token names the listener).");
+            }
+
+            userId = listener;
+        }
+        else if (userId is not null && !IsKeyed(request))
+        {
+            return AnonymousUser(request.HttpContext);
+        }
+
         try
         {
             var offer = await guard.ExecuteAsync(ct => new ValueTask<OfferResponse?>(offers.GetOfferAsync(new OfferRequest(songId, userId, videoId, region, platform, startMs), ct)), cancellationToken);
@@ -76,6 +103,21 @@ public static class OffersApi
         {
             return Problems.StorageUnavailable(request.HttpContext.Response, ex, Problems.ReadOnly);
         }
+    }
+
+    // The backend of the short-video app names the viewer with its key, checked here on both hosts
+    // (the route is anonymous at the Functions host, so the host does not check it).
+    private static bool IsKeyed(HttpRequest request) =>
+        request.Headers.TryGetValue(ApiKeys.HeaderName, out var key) && request.HttpContext.RequestServices.GetRequiredService<ApiKeys>().IsValid(key.ToString());
+
+    private static ProblemHttpResult AnonymousUser(HttpContext context)
+    {
+        context.Response.Headers.WWWAuthenticate = "Bearer realm=\"resso\"";
+        return TypedResults.Problem(
+            "userId is honoured only from an authenticated caller: the listener's access token in 'Authorization: Bearer', or the app backend's key in x-functions-key. Leave userId out for an anonymous offer.",
+            statusCode: StatusCodes.Status401Unauthorized,
+            title: "Naming a user needs authentication.",
+            type: Problems.TypePrefix + "unauthenticated");
     }
 
     /// <summary>The platform a browser's User-Agent says: web when it names neither iOS nor Android; null without a User-Agent.</summary>

@@ -30,7 +30,7 @@ public sealed class ConversionTests(AzuriteFixture azurite)
     /// <summary>The kind of offer the user is shown for the song in Indonesia: free_trial until they subscribe, open_in_app after.</summary>
     private static async Task<string?> OfferKindAsync(SelfHostServer host, string userId)
     {
-        using var response = await host.Client.GetAsync(new Uri($"/api/songs/{Song}/offer?userId={userId}&region=ID&platform=ios", UriKind.Relative));
+        using var response = await host.KeyedClient.GetAsync(new Uri($"/api/songs/{Song}/offer?userId={userId}&region=ID&platform=ios", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (await JsonAsync(response)).GetProperty("offer").GetProperty("kind").GetString();
     }

@@ -52,7 +52,7 @@ public sealed class FunnelTests(AzuriteFixture azurite)
         await host.Get<SegmentRollup>().RunAsync();
 
         // A viewer taps the song: the offer opens the song at its most used segment.
-        using var offerResponse = await host.Client.GetAsync(new Uri("/api/songs/s_hit/offer?userId=u_viewer&videoId=v_dance&region=ID&platform=android", UriKind.Relative));
+        using var offerResponse = await host.KeyedClient.GetAsync(new Uri("/api/songs/s_hit/offer?userId=u_viewer&videoId=v_dance&region=ID&platform=android", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, offerResponse.StatusCode);
         var offer = await JsonAsync(offerResponse);
         Assert.Equal("free_trial", offer.GetProperty("offer").GetProperty("kind").GetString());
@@ -94,7 +94,7 @@ public sealed class FunnelTests(AzuriteFixture azurite)
         Assert.Equal("last_click", (await JsonAsync(paid)).GetProperty("attribution").GetProperty("method").GetString());
 
         // The next offer to the viewer knows they subscribed.
-        using var next = await host.Client.GetAsync(new Uri("/api/songs/s_hit/offer?userId=u_viewer&region=ID&platform=ios", UriKind.Relative));
+        using var next = await host.KeyedClient.GetAsync(new Uri("/api/songs/s_hit/offer?userId=u_viewer&region=ID&platform=ios", UriKind.Relative));
         Assert.Equal("open_in_app", (await JsonAsync(next)).GetProperty("offer").GetProperty("kind").GetString());
 
         await host.Get<AnalyticsWriter>().FlushAsync();
@@ -125,7 +125,7 @@ public sealed class FunnelTests(AzuriteFixture azurite)
         (await PutSongAsync(billing, "s_hit", "Aurora Records")).EnsureSuccessStatusCode();
         async Task<string?> OfferKindAsync()
         {
-            using var response = await viewer.Client.GetAsync(new Uri("/api/songs/s_hit/offer?userId=u_converts&region=ID&platform=ios", UriKind.Relative));
+            using var response = await viewer.KeyedClient.GetAsync(new Uri("/api/songs/s_hit/offer?userId=u_converts&region=ID&platform=ios", UriKind.Relative));
             return (await JsonAsync(response)).GetProperty("offer").GetProperty("kind").GetString();
         }
 

@@ -214,7 +214,7 @@ public sealed class LinkSecurityTests(LinkHost fixture) : IClassFixture<LinkHost
             put.EnsureSuccessStatusCode();
         }
 
-        using var response = await fixture.Host.Client.GetAsync(new Uri("/api/songs/s_nostore/offer?userId=u_1&region=ID&platform=android", UriKind.Relative));
+        using var response = await fixture.Host.KeyedClient.GetAsync(new Uri("/api/songs/s_nostore/offer?userId=u_1&region=ID&platform=android", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True(response.Headers.CacheControl?.NoStore, $"Cache-Control: {response.Headers.CacheControl}");

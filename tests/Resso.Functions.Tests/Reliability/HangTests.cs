@@ -76,7 +76,7 @@ public sealed class HangTests(AzuriteFixture azurite)
         faults.Hang = TableReads(names);
 
         var took = Stopwatch.StartNew();
-        using var response = await host.Client.GetAsync(new Uri(path, UriKind.Relative), TestContext.Current.CancellationToken);
+        using var response = await host.KeyedClient.GetAsync(new Uri(path, UriKind.Relative), TestContext.Current.CancellationToken);
         took.Stop();
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
@@ -98,7 +98,7 @@ public sealed class HangTests(AzuriteFixture azurite)
         faults.Hang = TableReads(names);
 
         var took = Stopwatch.StartNew();
-        using var response = await host.Client.GetAsync(new Uri("/api/users/u_hang/recommendations", UriKind.Relative), TestContext.Current.CancellationToken);
+        using var response = await host.KeyedClient.GetAsync(new Uri("/api/users/u_hang/recommendations", UriKind.Relative), TestContext.Current.CancellationToken);
         took.Stop();
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
@@ -146,12 +146,12 @@ public sealed class HangTests(AzuriteFixture azurite)
         {
             using var impatient = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
             impatient.CancelAfter(TimeSpan.FromMilliseconds(300));
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => host.Client.GetAsync(new Uri($"/api/users/u_gone{i}/recommendations", UriKind.Relative), impatient.Token));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => host.KeyedClient.GetAsync(new Uri($"/api/users/u_gone{i}/recommendations", UriKind.Relative), impatient.Token));
         }
 
         await Task.Delay(Deadline, TestContext.Current.CancellationToken);
         faults.Hang = null;
-        using var response = await host.Client.GetAsync(new Uri("/api/users/u_back/recommendations", UriKind.Relative), TestContext.Current.CancellationToken);
+        using var response = await host.KeyedClient.GetAsync(new Uri("/api/users/u_back/recommendations", UriKind.Relative), TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.DoesNotContain(logs.Collector.GetSnapshot(), r => r.Level >= LogLevel.Error);

@@ -95,6 +95,13 @@ public sealed class IdRuleTests(AzuriteFixture azurite, UnlimitedHost refusing) 
 
         static HttpRequestMessage Get(string path) => new(HttpMethod.Get, path);
 
+        static HttpRequestMessage GetWithKey(string path)
+        {
+            var request = Get(path);
+            request.Headers.Add("x-functions-key", SelfHostServer.TestKey);
+            return request;
+        }
+
         static string Path(string id) => Uri.EscapeDataString(id);
 
         yield return new("POST /api/events eventId", "eventId", id => Event(Events.Valid(eventId: id)));
@@ -107,10 +114,10 @@ public sealed class IdRuleTests(AzuriteFixture azurite, UnlimitedHost refusing) 
         yield return new("POST /api/conversions clickId", "clickId", id => WithKey(HttpMethod.Post, "/api/conversions", Conversions.Valid() with { ClickId = id }));
         yield return new("PUT /api/songs/{songId}", "songId", id => WithKey(HttpMethod.Put, $"/api/songs/{Path(id)}", Song), InPath: true);
         yield return new("GET /api/songs/{songId}/offer", "songId", id => Get($"/api/songs/{Path(id)}/offer?region=ID"), InPath: true);
-        yield return new("GET /api/songs/s_1/offer?userId", "userId", id => Get($"/api/songs/s_1/offer?region=ID&userId={Path(id)}"), InQuery: true);
+        yield return new("GET /api/songs/s_1/offer?userId", "userId", id => GetWithKey($"/api/songs/s_1/offer?region=ID&userId={Path(id)}"), InQuery: true);
         yield return new("GET /api/songs/s_1/offer?videoId", "videoId", id => Get($"/api/songs/s_1/offer?region=ID&videoId={Path(id)}"), InQuery: true);
-        yield return new("GET /api/users/{userId}/recommendations", "userId", id => Get($"/api/users/{Path(id)}/recommendations"), InPath: true);
-        yield return new("GET /api/users/{userId}/mixes", "userId", id => Get($"/api/users/{Path(id)}/mixes"), InPath: true);
+        yield return new("GET /api/users/{userId}/recommendations", "userId", id => GetWithKey($"/api/users/{Path(id)}/recommendations"), InPath: true);
+        yield return new("GET /api/users/{userId}/mixes", "userId", id => GetWithKey($"/api/users/{Path(id)}/mixes"), InPath: true);
         yield return new("GET /api/songs/{songId}/similar", "songId", id => Get($"/api/songs/{Path(id)}/similar"), InPath: true);
     }
 
@@ -155,7 +162,7 @@ public sealed class IdRuleTests(AzuriteFixture azurite, UnlimitedHost refusing) 
         foreach (var id in ids)
         {
             var path = Uri.EscapeDataString(id);
-            using var offer = await host.Client.GetAsync(new Uri($"/api/songs/{path}/offer?userId={path}&videoId={path}&region=ID&platform=ios", UriKind.Relative), TestContext.Current.CancellationToken);
+            using var offer = await host.KeyedClient.GetAsync(new Uri($"/api/songs/{path}/offer?userId={path}&videoId={path}&region=ID&platform=ios", UriKind.Relative), TestContext.Current.CancellationToken);
             await ExpectAsync($"GET offer '{id}'", offer, HttpStatusCode.OK);
             if (offer.IsSuccessStatusCode)
             {
@@ -175,9 +182,9 @@ public sealed class IdRuleTests(AzuriteFixture azurite, UnlimitedHost refusing) 
                 }
             }
 
-            foreach (var read in new[] { $"/api/users/{path}/recommendations", $"/api/users/{path}/mixes", $"/api/songs/{path}/similar" })
+            foreach (var read in new[] { $"/api/users/{path}/recommendations", $"/api/users/{path}/mixes", $"/api/users/{path}/history", $"/api/songs/{path}/similar" })
             {
-                using var response = await host.Client.GetAsync(new Uri(read, UriKind.Relative), TestContext.Current.CancellationToken);
+                using var response = await host.KeyedClient.GetAsync(new Uri(read, UriKind.Relative), TestContext.Current.CancellationToken);
                 await ExpectAsync($"GET {read}", response, HttpStatusCode.OK);
             }
         }

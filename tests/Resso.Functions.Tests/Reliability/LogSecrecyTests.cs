@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Resso.Functions.Tests.EndToEnd;
 using Resso.Shared.Attribution;
+using Resso.Functions.Core.Hosting;
 using Resso.Testing;
 
 namespace Resso.Functions.Tests.Reliability;
@@ -60,7 +61,12 @@ public sealed class LogSecrecyTests(AzuriteFixture azurite)
         }
 
         // A signed link, followed, its claim code redeemed twice, then used in a conversion with the token.
-        using var offerResponse = await client.GetAsync(new Uri("/api/songs/s_log/offer?userId=u_log&region=ID&platform=android", UriKind.Relative), TestContext.Current.CancellationToken);
+        // The viewer is named by an access token, a secret too.
+        var accessToken = ListenerAuthentication.CreateDevelopmentToken("u_log", DateTimeOffset.UtcNow, TimeSpan.FromHours(1));
+        secrets.Add(accessToken);
+        using var offerRequest = new HttpRequestMessage(HttpMethod.Get, "/api/songs/s_log/offer?region=ID&platform=android");
+        offerRequest.Headers.Authorization = new("Bearer", accessToken);
+        using var offerResponse = await client.SendAsync(offerRequest, TestContext.Current.CancellationToken);
         var offer = JsonDocument.Parse(await offerResponse.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
         var universal = new Uri(offer.GetProperty("links").GetProperty("universal").GetString()!);
         var token = universal.AbsolutePath.Split('/').Last();

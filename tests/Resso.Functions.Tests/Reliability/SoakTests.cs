@@ -110,7 +110,7 @@ public sealed class SoakTests(AzuriteFixture azurite)
                 }
                 else if (roll < 70)
                 {
-                    using var response = await host.Client.GetAsync(new Uri($"/api/songs/s_{random.Next(Songs)}/offer?userId=u_{random.Next(Users)}&videoId=v_{random.Next(100)}&region=ID&platform=android", UriKind.Relative));
+                    using var response = await host.KeyedClient.GetAsync(new Uri($"/api/songs/s_{random.Next(Songs)}/offer?userId=u_{random.Next(Users)}&videoId=v_{random.Next(100)}&region=ID&platform=android", UriKind.Relative));
                     routes[1].Record(response.StatusCode, took.Elapsed);
                     if (response.IsSuccessStatusCode && links.Count < 1000)
                     {
@@ -120,7 +120,7 @@ public sealed class SoakTests(AzuriteFixture azurite)
                 }
                 else if (roll < 85)
                 {
-                    using var response = await host.Client.GetAsync(new Uri($"/api/users/u_{random.Next(Users)}/recommendations?count=20", UriKind.Relative));
+                    using var response = await host.KeyedClient.GetAsync(new Uri($"/api/users/u_{random.Next(Users)}/recommendations?count=20", UriKind.Relative));
                     routes[2].Record(response.StatusCode, took.Elapsed);
                 }
                 else if (links.TryDequeue(out var link))

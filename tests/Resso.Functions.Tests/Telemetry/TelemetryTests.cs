@@ -71,8 +71,8 @@ public sealed class TelemetryTests(AzuriteFixture azurite)
         await host.Get<TrainingService>().TrainAsync("timer", onlyIfNewEvents: false);
 
         // Two kinds of offer: a trial where a plan is sold, listening free where none is.
-        using var trial = await host.Client.GetAsync(new Uri($"/api/songs/s_tel/offer?userId={Viewer}&videoId={Video}&region=ID&platform=android", UriKind.Relative));
-        using var free = await host.Client.GetAsync(new Uri($"/api/songs/s_tel/offer?userId={Viewer}&region=FR&platform=ios", UriKind.Relative));
+        using var trial = await host.KeyedClient.GetAsync(new Uri($"/api/songs/s_tel/offer?userId={Viewer}&videoId={Video}&region=ID&platform=android", UriKind.Relative));
+        using var free = await host.KeyedClient.GetAsync(new Uri($"/api/songs/s_tel/offer?userId={Viewer}&region=FR&platform=ios", UriKind.Relative));
         var trialLink = new Uri((await JsonAsync(trial)).GetProperty("links").GetProperty("universal").GetString()!);
         var freeLink = new Uri((await JsonAsync(free)).GetProperty("links").GetProperty("universal").GetString()!);
         secrets.Add(trialLink.Segments[^1]);
@@ -108,7 +108,7 @@ public sealed class TelemetryTests(AzuriteFixture azurite)
         // The three ranking routes.
         foreach (var path in new[] { $"/api/users/{Users[0]}/recommendations?region=ID", $"/api/users/{Users[0]}/mixes?region=ID", "/api/songs/s_tel/similar" })
         {
-            using var ranked = await host.Client.GetAsync(new Uri(path, UriKind.Relative));
+            using var ranked = await host.KeyedClient.GetAsync(new Uri(path, UriKind.Relative));
             Assert.Equal(HttpStatusCode.OK, ranked.StatusCode);
         }
 

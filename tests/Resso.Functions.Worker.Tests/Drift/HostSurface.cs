@@ -66,6 +66,12 @@ internal sealed record HostSurface(IReadOnlySet<string> Routes, IReadOnlySet<str
         var routes = new HashSet<string>();
         foreach (var endpoint in ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>())
         {
+            // The development token issuer is the self-host's alone, and only in Development.
+            if (endpoint.RoutePattern.RawText!.StartsWith("/api/dev/", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
             var level = endpoint.Metadata.OfType<FunctionAuthorization>().Select(l => l.ToString()).LastOrDefault() ?? "none";
             foreach (var verb in endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? [])
             {

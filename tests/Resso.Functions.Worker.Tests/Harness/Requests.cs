@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Resso.Functions.Core.Hosting;
 using Resso.Shared.Events;
 using Resso.Testing;
 
@@ -15,6 +16,14 @@ internal static class Requests
 
     public static HttpRequestMessage Raw(HttpMethod method, string path, string body, string? key = SelfHostServer.TestKey) =>
         With(new HttpRequestMessage(method, path) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") }, key);
+
+    /// <summary>A GET carrying a development access token naming <paramref name="userId"/>.</summary>
+    public static HttpRequestMessage AsListener(string path, string userId)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new("Bearer", ListenerAuthentication.CreateDevelopmentToken(userId, DateTimeOffset.UtcNow, TimeSpan.FromHours(1)));
+        return request;
+    }
 
     public static object Batch(IEnumerable<SongUsedEvent> events) =>
         new { events = events.Select(e => JsonSerializer.SerializeToElement(e, EventJsonContext.Default.SongUsedEvent)).ToList() };
