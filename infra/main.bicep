@@ -149,6 +149,27 @@ param linkVerificationKeyIds string[] = []
 @description('Host name of universal links, https://{linkHost}/api/l/{token} (Resso__Links__LinkHost): a bare DNS name routed to the Function App.')
 param linkHost string
 
+@description('Issuer (iss) of listeners\' access tokens from the streaming app\'s identity provider (Resso__Auth__Issuer). Empty: the listener routes refuse every token.')
+param listenerTokenIssuer string = ''
+
+@description('Audience (aud) of those tokens: this API\'s identifier at the provider (Resso__Auth__Audience).')
+param listenerTokenAudience string = ''
+
+@description('The provider\'s https OpenID Connect issuer URL, where the signing keys are read (Resso__Auth__Authority).')
+param listenerTokenAuthority string = ''
+
+@description('Key Vault secret id (versionless) of a certificate for linkHost, used by Front Door; empty: Front Door manages one (prove the domain with the TXT record in the output domainValidationToken). Front Door needs read access to that vault.')
+param linkHostCertificateId string = ''
+
+@description('iOS app ids allowed to open links, {TeamId}.{BundleId} (Resso__AppLinks__AppleAppIds, comma-separated), served in /.well-known/apple-app-site-association.')
+param appleAppIds string = ''
+
+@description('Android packages allowed to open links (Resso__AppLinks__AndroidPackages, comma-separated), served in /.well-known/assetlinks.json.')
+param androidPackages string = ''
+
+@description('SHA-256 fingerprints of the Android signing certificates (Resso__AppLinks__AndroidCertFingerprints, comma-separated, upper-case hex pairs joined by colons).')
+param androidCertFingerprints string = ''
+
 @description('App Store page of the streaming app (Resso__Links__IosStoreUrl).')
 param iosStoreUrl string = 'https://apps.apple.com/app/resso/id1482906000'
 
@@ -374,6 +395,12 @@ var linkKeySettings = reduce(
   verificationKeyIds,
   {
     Resso__Links__SigningKeyId: linkSigningKeyId
+    Resso__Auth__Issuer: listenerTokenIssuer
+    Resso__Auth__Audience: listenerTokenAudience
+    Resso__Auth__Authority: listenerTokenAuthority
+    Resso__AppLinks__AppleAppIds: appleAppIds
+    Resso__AppLinks__AndroidPackages: androidPackages
+    Resso__AppLinks__AndroidCertFingerprints: androidCertFingerprints
     'Resso__Links__Keys__${linkSigningKeyId}': '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.signingSecretUri})'
   },
   (settings, id) =>
@@ -458,6 +485,8 @@ var servingFunctions = [
   'RetrainModel'
   'GetOffer'
   'FollowLink'
+  'AppleAppSiteAssociation'
+  'AndroidAssetLinks'
   'RedeemClaim'
   'RecordConversion'
   'AttributionReport'
@@ -514,6 +543,19 @@ module trainerApp 'modules/functionapp.bicep' = {
   }
 }
 
+// The link host: Front Door binds linkHost with its certificate, forwards the links and rewrites
+// /.well-known/* to the app-association functions under /api/well-known/.
+module frontDoor 'modules/frontdoor.bicep' = {
+  name: 'frontdoor'
+  params: {
+    profileName: '${baseName}-fd'
+    tags: allTags
+    linkHost: linkHost
+    originHostName: functionApp.outputs.defaultHostName
+    certificateId: linkHostCertificateId
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Outputs
 // ---------------------------------------------------------------------------------------------
@@ -526,6 +568,12 @@ output trainerAppName string = trainerApp.outputs.name
 
 @description('Default host name of the Function App.')
 output defaultHostName string = functionApp.outputs.defaultHostName
+
+@description('Point linkHost here: a CNAME from linkHost to this Front Door endpoint.')
+output linkHostCname string = frontDoor.outputs.endpointHostName
+
+@description('With a Front Door managed certificate: the TXT record _dnsauth.{linkHost} that proves the domain.')
+output linkHostValidationToken string = frontDoor.outputs.domainValidationToken
 
 @description('Storage account name.')
 output storageAccountName string = storage.outputs.name

@@ -29,6 +29,7 @@ public static class RessoApi
         api.MapModelApi();
         api.MapOffersApi();
         api.MapLinksApi();
+        api.MapAppAssociationApi();
         api.MapClaimsApi();
         api.MapConversionsApi();
         api.MapReportsApi();

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Resso.Functions.Core.Events;
 using Resso.Functions.Core.Hosting;
+using Resso.Functions.Core.Links;
 using Resso.Functions.Core.Model;
 using Resso.Ml;
 using Resso.Functions.Core.Listeners;
@@ -51,6 +52,8 @@ public static class RessoHostBuilderExtensions
         builder.Services.AddMemoryCache(o => o.SizeLimit = CacheEntryLimit);
         builder.Services.AddRessoLinks(builder.Environment.IsDevelopment());
         builder.Services.AddRessoOffers();
+        builder.Services.AddOptionsWithValidateOnStart<AppAssociationOptions>().BindConfiguration(AppAssociationOptions.SectionName);
+        builder.Services.AddSingleton<IValidateOptions<AppAssociationOptions>, AppAssociationOptionsValidator>();
         builder.Services.AddOptionsWithValidateOnStart<DeepLinkOptions>().BindConfiguration(DeepLinkOptions.SectionName);
         builder.Services.AddSingleton<IValidateOptions<DeepLinkOptions>, DeepLinkOptionsValidator>();
         builder.Services.AddSingleton<RefreshingCache>();

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Resso.Functions.Core;
 using Resso.Functions.Core.Hosting;
+using Resso.Functions.Core.Links;
 using Resso.Functions.SelfHost.Configuration;
 using Resso.Functions.SelfHost.Queues;
 using Resso.Functions.SelfHost.Timers;
@@ -78,6 +79,7 @@ public static class SelfHostApp
             await next(context);
         });
         app.MapRessoApi();
+        app.MapAppAssociationAtRoot();
         app.MapDevelopmentTokens();
         return app;
     }

@@ -17,8 +17,8 @@ internal static class IngestionHarness
     /// <summary>Fast polling and immediate retries, so that redeliveries happen within a test.</summary>
     public static readonly QueuesHostOptions FastQueues = new(16, 8, TimeSpan.FromMilliseconds(200), TimeSpan.Zero, 5);
 
-    public static Task<SelfHostServer> StartAsync(AzuriteFixture azurite, StorageFaults? faults = null, string? prefix = null) =>
-        SelfHostServer.StartAsync(azurite.ConnectionString, services: services =>
+    public static Task<SelfHostServer> StartAsync(AzuriteFixture azurite, StorageFaults? faults = null, string? prefix = null, IDictionary<string, string?>? settings = null) =>
+        SelfHostServer.StartAsync(azurite.ConnectionString, settings, services: services =>
         {
             services.AddSingleton(FastQueues);
             faults?.AddTo(services);

@@ -66,8 +66,9 @@ internal sealed record HostSurface(IReadOnlySet<string> Routes, IReadOnlySet<str
         var routes = new HashSet<string>();
         foreach (var endpoint in ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>())
         {
-            // The development token issuer is the self-host's alone, and only in Development.
-            if (endpoint.RoutePattern.RawText!.StartsWith("/api/dev/", StringComparison.Ordinal))
+            // The development token issuer is the self-host's alone, and only in Development; the
+            // app-association files at the root are Front Door's rewrite to /api/well-known on Azure.
+            if (endpoint.RoutePattern.RawText!.StartsWith("/api/dev/", StringComparison.Ordinal) || !endpoint.RoutePattern.RawText.StartsWith("/api/", StringComparison.Ordinal))
             {
                 continue;
             }
