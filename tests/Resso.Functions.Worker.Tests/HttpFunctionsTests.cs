@@ -47,6 +47,8 @@ public sealed partial class HttpFunctionsTests(AzuriteFixture azurite)
         yield return ("offer, anonymous naming a user", _ => Requests.Get("/api/songs/s_1/offer?userId=u_9&region=ID&platform=ios"));
         yield return ("offer, anonymous", _ => Requests.Get("/api/songs/s_1/offer?region=ID&platform=ios"));
         yield return ("follow link", answers => Requests.Get("/api/l/" + FirstToken(answers["offer"])));
+        yield return ("apple-app-site-association", _ => Requests.Get("/api/well-known/apple-app-site-association"));
+        yield return ("assetlinks.json", _ => Requests.Get("/api/well-known/assetlinks.json"));
         yield return ("follow link, forged", _ => Requests.Get("/api/l/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
         yield return ("claim, unknown code", _ => Requests.Json(HttpMethod.Post, "/api/claims/ABCDEFGHJK", new { }, key: null));
         yield return ("claim, bad code", _ => Requests.Json(HttpMethod.Post, "/api/claims/x", new { }, key: null));
