@@ -26,14 +26,30 @@ public sealed class LinkKeyRing
     /// <summary>The longest key id.</summary>
     public const int MaxKeyIdLength = 16;
 
+    /// <summary>The HKDF info of the AES-256-GCM key that encrypts format version 2 tokens.</summary>
+    private static readonly byte[] TokenEncryptionPurpose = "resso/links/v2/token-aes-gcm"u8.ToArray();
+
+    /// <summary>The HKDF info of the HMAC key that turns device identifiers into click de-duplication keys.</summary>
+    private static readonly byte[] DevicePurpose = "resso/links/device-hmac"u8.ToArray();
+
     private readonly FrozenDictionary<string, byte[]> _keys;
     private readonly FrozenDictionary<string, byte[]>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private readonly FrozenDictionary<string, byte[]>.AlternateLookup<ReadOnlySpan<char>> _encryptionLookup;
+    private readonly byte[] _signingEncryptionKey;
+    private readonly byte[] _deviceKey;
 
     private LinkKeyRing(string signingKeyId, FrozenDictionary<string, byte[]> keys)
     {
         SigningKeyId = signingKeyId;
         _keys = keys;
         _lookup = keys.GetAlternateLookup<ReadOnlySpan<char>>();
+
+        // Each purpose gets its own key (HKDF-SHA256, RFC 5869) from the configured secret, so that
+        // the HMAC of version 1, the cipher of version 2 and the device hash never share a key.
+        var encryption = keys.ToFrozenDictionary(k => k.Key, k => Derive(k.Value, TokenEncryptionPurpose), StringComparer.Ordinal);
+        _encryptionLookup = encryption.GetAlternateLookup<ReadOnlySpan<char>>();
+        _signingEncryptionKey = encryption[signingKeyId];
+        _deviceKey = Derive(keys[signingKeyId], DevicePurpose);
     }
 
     /// <summary>The id of the key that signs new links.</summary>
@@ -43,6 +59,22 @@ public sealed class LinkKeyRing
     public IReadOnlyCollection<string> KeyIds => _keys.Keys;
 
     internal ReadOnlySpan<byte> SigningKey => _keys[SigningKeyId];
+
+    internal byte[] SigningEncryptionKey => _signingEncryptionKey;
+
+    /// <summary>
+    /// A keyed hash of a device identifier (a cookie value, or a client address and User-Agent), for
+    /// de-duplicating clicks without storing the identifier: HMAC-SHA256 with a key derived from the
+    /// signing key for this purpose alone, truncated to 16 bytes, as 32 lower-case hex characters.
+    /// All instances with the same signing key agree; after a rotation, devices without a cookie
+    /// hash differently (a repeat follow then counts as a new click once).
+    /// </summary>
+    public string DeviceHash(ReadOnlySpan<byte> deviceIdentifier)
+    {
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(_deviceKey, deviceIdentifier, mac);
+        return Convert.ToHexStringLower(mac[..16]);
+    }
 
     /// <summary>
     /// Checks the keys of <paramref name="options"/> and builds the ring.
@@ -130,4 +162,9 @@ public sealed class LinkKeyRing
     }
 
     internal bool TryGetKey(ReadOnlySpan<char> keyId, out byte[] key) => _lookup.TryGetValue(keyId, out key!);
+
+    internal bool TryGetEncryptionKey(ReadOnlySpan<char> keyId, out byte[] key) => _encryptionLookup.TryGetValue(keyId, out key!);
+
+    private static byte[] Derive(byte[] secret, byte[] purpose) =>
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, 32, salt: [], info: purpose);
 }

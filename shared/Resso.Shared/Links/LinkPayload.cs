@@ -3,7 +3,7 @@ using System.Text;
 namespace Resso.Shared.Links;
 
 /// <summary>
-/// The binary payload of a link token (format version 1). Every field is bounded and every byte
+/// The binary payload of a link token: readable in format version 1, encrypted in version 2. Every field is bounded and every byte
 /// is checked on the way in, so that a payload decodes to exactly one set of claims or to nothing.
 /// </summary>
 /// <remarks>

@@ -5,15 +5,30 @@ using System.Text;
 namespace Resso.Shared.Links;
 
 /// <summary>
-/// Makes and checks link tokens: <c>1.{keyId}.{base64url(payload)}.{base64url(mac)}</c>, where the
-/// MAC is HMAC-SHA256 over the ASCII text before the last dot, truncated to its first 16 bytes
-/// (128 bits). See <c>Links/README.md</c> for the format and key rotation.
+/// Makes and checks link tokens. New tokens are format version 2,
+/// <c>2.{keyId}.{base64url(nonce ‖ ciphertext ‖ tag)}</c>: the payload encrypted and authenticated
+/// with AES-256-GCM under a key derived (HKDF-SHA256) from the configured secret, so that nothing
+/// of it is readable. Version 1 tokens, <c>1.{keyId}.{base64url(payload)}.{base64url(mac)}</c> with
+/// a readable payload and a truncated HMAC-SHA256, still verify until they expire. See
+/// <c>Links/README.md</c> for the formats and key rotation.
 /// </summary>
 /// <param name="keys">Signs with <see cref="LinkKeyRing.SigningKeyId"/>; verifies with any key of the ring.</param>
 public sealed class LinkSigner(LinkKeyRing keys)
 {
-    /// <summary>The token format version, the first segment.</summary>
-    public const string Version = "1";
+    /// <summary>The format version of the tokens <see cref="Sign"/> makes, the first segment.</summary>
+    public const string Version = "2";
+
+    /// <summary>The format version with a readable payload and an HMAC, still verified.</summary>
+    public const string Version1 = "1";
+
+    /// <summary>Bytes of the AES-GCM nonce that starts a version 2 token's body (random per token).</summary>
+    public const int NonceLength = 12;
+
+    /// <summary>Bytes of the AES-GCM tag that ends a version 2 token's body.</summary>
+    public const int TagLength = 16;
+
+    /// <summary>The fewest payload bytes claims encode to: flags, two one-character ids, a region, three one-byte varints.</summary>
+    private const int MinPayloadLength = 1 + 2 + 2 + 2 + 3;
 
     /// <summary>The longest token <see cref="Verify"/> looks at; longer ones are malformed without further work.</summary>
     public const int MaxTokenLength = 512;
@@ -38,6 +53,20 @@ public sealed class LinkSigner(LinkKeyRing keys)
 
         Span<byte> payload = stackalloc byte[LinkPayload.MaxLength];
         var length = LinkPayload.Write(normalized, payload);
+        return SealPayload(keys.SigningKeyId, keys.SigningEncryptionKey, payload[..length]);
+    }
+
+    /// <summary>Signs <paramref name="claims"/> in format version 1 (readable payload), as releases before version 2 did; for tests of the tokens they handed out.</summary>
+    internal string SignVersion1(LinkClaims claims)
+    {
+        var normalized = claims with { IssuedAt = WholeSeconds(claims.IssuedAt), ExpiresAt = WholeSeconds(claims.ExpiresAt) };
+        if (normalized.Problem() is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(claims));
+        }
+
+        Span<byte> payload = stackalloc byte[LinkPayload.MaxLength];
+        var length = LinkPayload.Write(normalized, payload);
         return SignPayload(keys.SigningKeyId, keys.SigningKey, payload[..length]);
     }
 
@@ -45,10 +74,54 @@ public sealed class LinkSigner(LinkKeyRing keys)
     /// Checks <paramref name="token"/> at <paramref name="now"/>. Never throws: anything that is not a
     /// token this service made is <see cref="LinkVerificationStatus.Malformed"/>,
     /// <see cref="LinkVerificationStatus.UnknownKey"/> or <see cref="LinkVerificationStatus.BadSignature"/>.
-    /// Shape, characters and payload are checked before any cryptography; the MAC is compared in
-    /// constant time; the lifetime is checked only for authentic tokens.
+    /// Length, characters, shape, key id and (version 1) payload, or (version 2) the body's length
+    /// bounds, are checked before any cryptography; a version 1 MAC is compared in constant time, a
+    /// version 2 tag by AES-GCM; a version 2 payload is decoded only once authentic; the lifetime is
+    /// checked only for authentic tokens.
     /// </summary>
-    public LinkVerification Verify(string? token, DateTimeOffset now)
+    public LinkVerification Verify(string? token, DateTimeOffset now) =>
+        token is { Length: > 1 } && token[0] == Version[0] && token[1] == '.' ? VerifyVersion2(token, now) : VerifyVersion1(token, now);
+
+    private LinkVerification VerifyVersion2(string token, DateTimeOffset now)
+    {
+        if (!TrySplitVersion2(token, out var keyId, out var bodyText, out var associatedLength))
+        {
+            return LinkVerification.Failed(LinkVerificationStatus.Malformed);
+        }
+
+        Span<byte> body = stackalloc byte[NonceLength + LinkPayload.MaxLength + TagLength];
+        if (!TryDecodeExactly(bodyText, body, out var bodyLength)
+            || bodyLength < NonceLength + MinPayloadLength + TagLength
+            || bodyLength > NonceLength + LinkPayload.MaxLength + TagLength)
+        {
+            return LinkVerification.Failed(LinkVerificationStatus.Malformed);
+        }
+
+        if (!keys.TryGetEncryptionKey(keyId, out var key))
+        {
+            return LinkVerification.Failed(LinkVerificationStatus.UnknownKey);
+        }
+
+        Span<byte> associated = stackalloc byte[MaxTokenLength];
+        var associatedBytes = Encoding.ASCII.GetBytes(token.AsSpan(0, associatedLength), associated);
+        var payloadLength = bodyLength - NonceLength - TagLength;
+        Span<byte> payload = stackalloc byte[LinkPayload.MaxLength];
+        try
+        {
+            using var aes = new AesGcm(key, TagLength);
+            aes.Decrypt(body[..NonceLength], body.Slice(NonceLength, payloadLength), body.Slice(NonceLength + payloadLength, TagLength), payload[..payloadLength], associated[..associatedBytes]);
+        }
+        catch (CryptographicException)
+        {
+            // AuthenticationTagMismatchException derives from it: tampered, or made without the key.
+            return LinkVerification.Failed(LinkVerificationStatus.BadSignature);
+        }
+
+        // Authentic bytes that do not decode were made with the key but not by this code.
+        return LinkPayload.TryRead(payload[..payloadLength], out var claims) ? WithinLifetime(claims!, now) : LinkVerification.Failed(LinkVerificationStatus.Malformed);
+    }
+
+    private LinkVerification VerifyVersion1(string? token, DateTimeOffset now)
     {
         if (!TrySplit(token, out var keyId, out var payloadText, out var macText, out var signedLength))
         {
@@ -79,7 +152,12 @@ public sealed class LinkSigner(LinkKeyRing keys)
             return LinkVerification.Failed(LinkVerificationStatus.BadSignature);
         }
 
-        if (now < claims!.IssuedAt - ClockSkew)
+        return WithinLifetime(claims!, now);
+    }
+
+    private static LinkVerification WithinLifetime(LinkClaims claims, DateTimeOffset now)
+    {
+        if (now < claims.IssuedAt - ClockSkew)
         {
             return LinkVerification.Failed(LinkVerificationStatus.NotYetValid);
         }
@@ -92,10 +170,28 @@ public sealed class LinkSigner(LinkKeyRing keys)
         return LinkVerification.Valid(claims);
     }
 
-    /// <summary>Signs raw payload bytes; <see cref="Sign"/> and tests that need payloads <see cref="Sign"/> would never write.</summary>
+    /// <summary>
+    /// Encrypts raw payload bytes into a version 2 token: a random 12-byte nonce, the ciphertext
+    /// (as long as the payload) and the 16-byte tag, with <c>2.{keyId}</c> as associated data so that
+    /// the key id cannot be swapped. <see cref="Sign"/> and tests that need payloads it would never write.
+    /// </summary>
+    internal static string SealPayload(string keyId, byte[] encryptionKey, ReadOnlySpan<byte> payload)
+    {
+        var associated = $"{Version}.{keyId}";
+        Span<byte> body = stackalloc byte[NonceLength + payload.Length + TagLength];
+        RandomNumberGenerator.Fill(body[..NonceLength]);
+        using (var aes = new AesGcm(encryptionKey, TagLength))
+        {
+            aes.Encrypt(body[..NonceLength], payload, body.Slice(NonceLength, payload.Length), body[(NonceLength + payload.Length)..], Encoding.ASCII.GetBytes(associated));
+        }
+
+        return $"{associated}.{Base64Url.EncodeToString(body)}";
+    }
+
+    /// <summary>Signs raw payload bytes in format version 1; for tests that need payloads <see cref="Sign"/> would never write.</summary>
     internal static string SignPayload(string keyId, ReadOnlySpan<byte> key, ReadOnlySpan<byte> payload)
     {
-        var signedText = $"{Version}.{keyId}.{Base64Url.EncodeToString(payload)}";
+        var signedText = $"{Version1}.{keyId}.{Base64Url.EncodeToString(payload)}";
         Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
         HMACSHA256.HashData(key, Encoding.ASCII.GetBytes(signedText), mac);
         return $"{signedText}.{Base64Url.EncodeToString(mac[..MacLength])}";
@@ -149,10 +245,54 @@ public sealed class LinkSigner(LinkKeyRing keys)
         payload = text[(dots[1] + 1)..dots[2]];
         mac = text[(dots[2] + 1)..];
         signedLength = dots[2];
-        return text[..dots[0]].SequenceEqual(Version)
+        return text[..dots[0]].SequenceEqual(Version1)
             && LinkKeyRing.IsValidKeyId(keyId)
             && !payload.IsEmpty
             && mac.Length == MacChars;
+    }
+
+    /// <summary>
+    /// Splits <c>2.{keyId}.{body}</c>: at most <see cref="MaxTokenLength"/> characters, all of them
+    /// base64url or the two dots, a valid key id and a non-empty body. <paramref name="associatedLength"/>
+    /// is the length of <c>2.{keyId}</c>, the associated data.
+    /// </summary>
+    private static bool TrySplitVersion2(string token, out ReadOnlySpan<char> keyId, out ReadOnlySpan<char> body, out int associatedLength)
+    {
+        keyId = body = default;
+        associatedLength = 0;
+        if (token.Length > MaxTokenLength)
+        {
+            return false;
+        }
+
+        var second = -1;
+        for (var i = 2; i < token.Length; i++)
+        {
+            var c = token[i];
+            if (c == '.')
+            {
+                if (second >= 0)
+                {
+                    return false;
+                }
+
+                second = i;
+            }
+            else if (!char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_'))
+            {
+                return false;
+            }
+        }
+
+        if (second < 0)
+        {
+            return false;
+        }
+
+        keyId = token.AsSpan(2, second - 2);
+        body = token.AsSpan(second + 1);
+        associatedLength = second;
+        return LinkKeyRing.IsValidKeyId(keyId) && !body.IsEmpty;
     }
 
     /// <summary>

@@ -124,7 +124,9 @@ public sealed class LinkSecurityTests(LinkHost fixture) : IClassFixture<LinkHost
     [Fact]
     public async Task Follow_KeyIdSwappedForAnotherConfiguredKey_IsRefused()
     {
-        var token = Valid().Replace("1.k1.", "1.k2.", StringComparison.Ordinal);
+        var valid = Valid();
+        var token = valid.Replace("2.k1.", "2.k2.", StringComparison.Ordinal);
+        Assert.NotEqual(valid, token);
 
         using var response = await FollowAsync($"/api/l/{token}");
 

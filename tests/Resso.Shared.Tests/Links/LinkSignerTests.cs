@@ -34,13 +34,44 @@ public sealed class LinkSignerTests
     }
 
     [Fact]
-    public void Sign_TypicalClaims_IsShorterThan160UrlSafeCharacters()
+    public void Sign_TypicalClaims_IsVersion2ShorterThan180UrlSafeCharacters()
     {
         var token = _signer.Sign(Claims());
 
-        Assert.True(token.Length < 160, $"{token.Length} characters: {token}");
+        // 12 bytes of nonce and 16 of tag around the payload: 172 characters here, against 158 for version 1.
+        Assert.True(token.Length < 180, $"{token.Length} characters: {token}");
         Assert.Equal(Uri.EscapeDataString(token), token);
-        Assert.StartsWith("1.k2026a.", token, StringComparison.Ordinal);
+        Assert.StartsWith("2.k2026a.", token, StringComparison.Ordinal);
+        Assert.Equal(2, token.Count(c => c == '.'));
+    }
+
+    [Fact]
+    public void Sign_Version2_RevealsNoIdInTheTokenTextOrItsDecodedBytes()
+    {
+        var claims = Claims();
+        var ids = new[] { claims.UserId!, claims.VideoId!, claims.SongId, claims.OfferId, claims.Experiment!, claims.Variant! };
+
+        var version2 = _signer.Sign(claims);
+        var version1 = _signer.SignVersion1(claims);
+
+        // The search finds every id in a version 1 token, so finding none in version 2 means something.
+        Assert.All(ids, id => Assert.True(Reveals(version1, id), $"{id} not found in {version1}"));
+        Assert.All(ids, id => Assert.False(Reveals(version2, id), $"{id} readable in {version2}"));
+        Assert.NotEqual(version2, _signer.Sign(claims)); // a fresh nonce: equal claims do not even look equal
+    }
+
+    [Fact]
+    public void Verify_Version2ExampleInTheReadme_IsValid()
+    {
+        // The version 2 example in the links README, made with the development key.
+        const string Token = "2.dev.LOqxr89HB-ulAtetEtSRpg3KRkyJEpC8DN8_AGDqY4O627CunKdhRO7wpCe5fXT_XiTZ1b56rTX9pVNMj4rJmfdG-T0UFv6_TZEENPdGW1rfxxd6qu149qCJn5zhGMEaoxRNZU1_V8qW5u8rf9l_lt0EIWJTPOrluGs";
+        var signer = new LinkSigner(LinkKeyRing.FromOptions(DevelopmentOptions(), isDevelopment: true));
+
+        var verification = signer.Verify(Token, IssuedAt.AddMinutes(1));
+
+        Assert.Equal(LinkVerificationStatus.Valid, verification.Status);
+        Assert.Equal(Claims(), verification.Claims);
+        Assert.False(Reveals(Token, Claims().UserId!));
     }
 
     [Fact]
@@ -60,9 +91,7 @@ public sealed class LinkSignerTests
     {
         // The example in the links README, signed with the development key by the first release.
         const string Token = "1.dev.PQxvN0twMnhROWFCM2MOc183SDNrUTl4MkxtUGESdl83MzAxOTM4NDc1NjIwMTgzDXVfOTgyMzQ3NTEwMjNJRAx0cmlhbC1sZW5ndGgEbG9uZ6TuAcCbm9gGgPUk.Xi5jQvmdC8hfkBumuqupLw";
-        var options = new LinkOptions { SigningKeyId = LinkKeyRing.DevelopmentKeyId, LinkHost = "links.resso.example" };
-        options.Keys[LinkKeyRing.DevelopmentKeyId] = "REVWRUxPUE1FTlQtT05MWS1LRVktbmV2ZXItdXNlLWluLXByb2R1Y3Rpb24tMDAwMA==";
-        var signer = new LinkSigner(LinkKeyRing.FromOptions(options, isDevelopment: true));
+        var signer = new LinkSigner(LinkKeyRing.FromOptions(DevelopmentOptions(), isDevelopment: true));
         Assert.True(LinkPayload.TryRead(System.Buffers.Text.Base64Url.DecodeFromChars(Token.Split('.')[2]), out var decoded));
 
         var verification = signer.Verify(Token, decoded!.IssuedAt);
@@ -149,13 +178,15 @@ public sealed class LinkSignerTests
         Assert.Equal(LinkVerificationStatus.UnknownKey, _signer.Verify(token, Now).Status);
     }
 
-    [Fact]
-    public void Verify_KeyIdSwappedForAnotherConfiguredKey_IsBadSignature()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Verify_KeyIdSwappedForAnotherConfiguredKey_IsBadSignature(int version)
     {
         var signer = Signer("k2026a", "k2026a", "k2026bb");
-        var token = signer.Sign(Claims());
+        var token = Sign(signer, Claims(), version);
 
-        var swapped = token.Replace("1.k2026a.", "1.k2026bb.", StringComparison.Ordinal);
+        var swapped = token.Replace($"{version}.k2026a.", $"{version}.k2026bb.", StringComparison.Ordinal);
 
         Assert.Equal(LinkVerificationStatus.BadSignature, signer.Verify(swapped, Now).Status);
     }
@@ -170,10 +201,12 @@ public sealed class LinkSignerTests
         Assert.Equal(LinkVerificationStatus.BadSignature, _signer.Verify(impostor.Sign(Claims()), Now).Status);
     }
 
-    [Fact]
-    public void Verify_EveryCharacterReplaced_IsNeverValid()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Verify_EveryCharacterReplaced_IsNeverValid(int version)
     {
-        var token = _signer.Sign(Claims());
+        var token = Sign(_signer, Claims(), version);
         var replacements = Base64UrlChars + ".=+/ ";
         var checkedTokens = 0;
 
@@ -198,13 +231,16 @@ public sealed class LinkSignerTests
         Assert.True(checkedTokens > token.Length * 60);
     }
 
-    [Fact]
-    public void Verify_EveryPayloadAndMacBitFlipped_IsNeverValid()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Verify_EveryPayloadAndMacBitFlipped_IsNeverValid(int version)
     {
-        var token = _signer.Sign(Claims());
+        var token = Sign(_signer, Claims(), version);
         var parts = token.Split('.');
 
-        foreach (var segment in new[] { 2, 3 })
+        // Version 1: payload and MAC; version 2: nonce, ciphertext and tag in one segment.
+        foreach (var segment in version == 1 ? new[] { 2, 3 } : [2])
         {
             var bytes = System.Buffers.Text.Base64Url.DecodeFromChars(parts[segment]);
             for (var bit = 0; bit < bytes.Length * 8; bit++)
@@ -214,17 +250,24 @@ public sealed class LinkSignerTests
                 var copy = (string[])parts.Clone();
                 copy[segment] = System.Buffers.Text.Base64Url.EncodeToString(flipped);
 
-                Assert.NotEqual(LinkVerificationStatus.Valid, _signer.Verify(string.Join('.', copy), Now).Status);
+                var status = _signer.Verify(string.Join('.', copy), Now).Status;
+                Assert.NotEqual(LinkVerificationStatus.Valid, status);
+                if (version == 2)
+                {
+                    Assert.Equal(LinkVerificationStatus.BadSignature, status);
+                }
             }
         }
     }
 
-    [Fact]
-    public void Verify_NonCanonicalBase64Tail_IsMalformed()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Verify_NonCanonicalBase64Tail_IsMalformed(int version)
     {
-        // The last MAC character carries 2 bits of data and 4 unused bits; setting an unused bit
-        // would decode to the same bytes, so a lenient decoder would accept a second spelling.
-        var token = _signer.Sign(Claims());
+        // The last character of a version 1 MAC carries 2 bits of data and 4 unused bits (of a version 2 body here,
+        // 122 bytes, 4 and 2); setting an unused bit would decode to the same bytes, so a lenient decoder would accept a second spelling.
+        var token = Sign(_signer, Claims(), version);
         var last = Base64UrlChars.IndexOf(token[^1], StringComparison.Ordinal);
         var sameBytes = token[..^1] + Base64UrlChars[last | 1];
 
@@ -236,10 +279,25 @@ public sealed class LinkSignerTests
     {
         get
         {
-            var token = Signer("k2026a", "k2026a").Sign(Claims());
+            var token = Signer("k2026a", "k2026a").SignVersion1(Claims());
             var parts = token.Split('.');
+            var token2 = Signer("k2026a", "k2026a").Sign(Claims());
+            var body = token2.Split('.')[2];
             return new()
             {
+                "2.",
+                "2.k2026a",
+                "2.k2026a.",
+                "2..k2026a." + body,
+                $"2.k2026a.{body}.",
+                $"2.k2026a.{body}.{parts[3]}",
+                $"2.{new string('k', 17)}.{body}",
+                $"2.k2026a.{body}=",
+                "2.k2026a." + body[..40], // shorter than nonce, shortest payload and tag
+                "2.k2026a." + new string('A', 470), // longer than the largest payload can make
+                "2.k2026a." + new string('A', 10 * 1024),
+                "02" + token2[1..],
+                token2[..10] + "+" + token2[11..],
                 "",
                 ".",
                 "...",
@@ -334,13 +392,36 @@ public sealed class LinkSignerTests
         Assert.True(status == LinkVerificationStatus.Malformed, $"{because}: {status}");
     }
 
+    [Theory]
+    [MemberData(nameof(BadPayloads))]
+    public void Verify_CorrectlyEncryptedPayloadThatDoesNotDecodeExactly_IsMalformed(string because, byte[] payload)
+    {
+        Assert.True(LinkKeyRing.FromOptions(Options("k2026a", "k2026a"), isDevelopment: false).TryGetEncryptionKey("k2026a", out var key));
+        var token = LinkSigner.SealPayload("k2026a", key, payload);
+
+        var status = _signer.Verify(token, Now).Status;
+
+        Assert.True(status == LinkVerificationStatus.Malformed, $"{because}: {status}");
+    }
+
+    [Fact]
+    public void SealPayload_OfAGoodPayload_VerifiesLikeSign()
+    {
+        // Guards the test above: the hand-made tokens really are encrypted with the verifier's key.
+        Assert.True(LinkKeyRing.FromOptions(Options("k2026a", "k2026a"), isDevelopment: false).TryGetEncryptionKey("k2026a", out var key));
+
+        var token = LinkSigner.SealPayload("k2026a", key, Payload(Claims()));
+
+        Assert.Equal(Claims(), _signer.Verify(token, Now).Claims);
+    }
+
     [Fact]
     public void SignPayload_OfAGoodPayload_VerifiesLikeSign()
     {
         // Guards the test above: the hand-made tokens really are signed with the verifier's key.
         var token = LinkSigner.SignPayload("k2026a", Convert.FromBase64String(Secret("k2026a")), Payload(Claims()));
 
-        Assert.Equal(_signer.Sign(Claims()), token);
+        Assert.Equal(_signer.SignVersion1(Claims()), token);
         Assert.True(_signer.Verify(token, Now).IsValid);
     }
 
@@ -357,7 +438,8 @@ public sealed class LinkSignerTests
             var candidate = (i % 4) switch
             {
                 0 => RandomString(random, alphabets[random.Next(alphabets.Length)], random.Next(0, 600)),
-                1 => "1.k2026a." + RandomString(random, Base64UrlChars, random.Next(0, 400)) + "." + RandomString(random, Base64UrlChars, 22),
+                1 when i % 8 == 1 => "1.k2026a." + RandomString(random, Base64UrlChars, random.Next(0, 400)) + "." + RandomString(random, Base64UrlChars, 22),
+                1 => "2.k2026a." + RandomString(random, Base64UrlChars, random.Next(0, 480)),
                 2 => Mutate(random, token),
                 _ => string.Concat(token.AsSpan(0, random.Next(token.Length)), RandomString(random, alphabets[1], random.Next(0, 40))),
             };
@@ -376,17 +458,19 @@ public sealed class LinkSignerTests
         Assert.True(statuses.GetValueOrDefault(LinkVerificationStatus.BadSignature) > 100, string.Join(", ", statuses));
     }
 
-    [Fact]
-    public void Verify_RotatedKeys_OldTokensVerifyWhileTheOldKeyIsConfiguredAndNotAfter()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Verify_RotatedKeys_OldTokensVerifyWhileTheOldKeyIsConfiguredAndNotAfter(int oldVersion)
     {
         var before = Signer("k2026a", "k2026a");
-        var oldToken = before.Sign(Claims());
+        var oldToken = Sign(before, Claims(), oldVersion);
 
         var during = Signer("k2026bb", "k2026a", "k2026bb");
         var newToken = during.Sign(Claims());
         var after = Signer("k2026bb", "k2026bb");
 
-        Assert.StartsWith("1.k2026bb.", newToken, StringComparison.Ordinal);
+        Assert.StartsWith("2.k2026bb.", newToken, StringComparison.Ordinal);
         Assert.True(during.Verify(oldToken, Now).IsValid);
         Assert.True(during.Verify(newToken, Now).IsValid);
         Assert.True(after.Verify(newToken, Now).IsValid);
@@ -412,8 +496,55 @@ public sealed class LinkSignerTests
 
     private static byte[] Payload(LinkClaims claims)
     {
-        var token = Signer("k2026a", "k2026a").Sign(claims);
+        var token = Signer("k2026a", "k2026a").SignVersion1(claims);
         return System.Buffers.Text.Base64Url.DecodeFromChars(token.Split('.')[2]);
+    }
+
+    private static string Sign(LinkSigner signer, LinkClaims claims, int version) =>
+        version == 1 ? signer.SignVersion1(claims) : signer.Sign(claims);
+
+    private static LinkOptions DevelopmentOptions()
+    {
+        var options = new LinkOptions { SigningKeyId = LinkKeyRing.DevelopmentKeyId, LinkHost = "links.resso.example" };
+        options.Keys[LinkKeyRing.DevelopmentKeyId] = "REVWRUxPUE1FTlQtT05MWS1LRVktbmV2ZXItdXNlLWluLXByb2R1Y3Rpb24tMDAwMA==";
+        return options;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="id"/> can be read from <paramref name="token"/>: in its text as is or in hex (any case),
+    /// as ASCII in the base64url decoding of any dot-separated part, or as base64url text of the id at any of the
+    /// three byte alignments.
+    /// </summary>
+    private static bool Reveals(string token, string id)
+    {
+        var ascii = System.Text.Encoding.ASCII.GetBytes(id);
+        if (token.Contains(id, StringComparison.OrdinalIgnoreCase) || token.Contains(Convert.ToHexString(ascii), StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        foreach (var part in token.Split('.'))
+        {
+            // Whole quads: a trailing partial group may carry non-zero unused bits (the key id), which the decoder refuses.
+            var whole = part.AsSpan(0, part.Length / 4 * 4);
+            if (System.Buffers.Text.Base64Url.DecodeFromChars(whole).AsSpan().IndexOf(ascii) >= 0)
+            {
+                return true;
+            }
+        }
+
+        for (var offset = 0; offset < 3; offset++)
+        {
+            // The id behind `offset` other bytes: the characters that depend on the id's bytes alone.
+            var encoded = System.Buffers.Text.Base64Url.EncodeToString([.. new byte[offset], .. ascii]);
+            var core = encoded[((offset * 4 / 3) + 1)..^2];
+            if (core.Length >= 8 && token.Contains(core, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static byte[] Patch(byte[] bytes, int index, byte value)
