@@ -60,20 +60,40 @@ public static class LinksApi
         var openApp = string.Equals(request.Query["open"], "app", StringComparison.Ordinal);
         var destination = openApp ? "app" : platform == Platform.Web ? "web" : "store";
 
+        // The device, for de-duplicating clicks: its cookie from an earlier follow, else its address and User-Agent.
+        var services = request.HttpContext.RequestServices;
+        var device = DeviceOf(request, services.GetRequiredService<LinkKeyRing>(), services.GetRequiredService<IOptions<Resso.Shared.Links.LinkOptions>>().Value.LinkHost);
+
         // A phone reached us, so the app did not open the universal link: it is not installed.
-        var follow = new Follow(claims, attribution.NewId('k'), destination == "store" ? ClaimCodes.New() : null, now, options.Value.ClaimLifetime);
+        var follow = new Follow(claims, attribution.NewId('k'), device, destination == "store", now, options.Value);
         try
         {
-            // One deadline for the label and the claim together, so the redirect waits for storage once at most.
+            // One deadline for the label, the repeat check and the claim together, so the redirect waits for storage once at most.
             await guard.ExecuteAsync(static (s, ct) => s.Follow.StoreAsync(s.Offers, s.Attribution, ct), (Follow: follow, Offers: offers, Attribution: attribution), cancellationToken);
         }
         catch (Exception ex) when (StorageGuard.IsStorageFailure(ex, cancellationToken))
         {
-            // Without a claim the install still happens; only the deferred deep link is lost.
+            // Without a claim the install still happens; only the deferred deep link is lost. Unknown
+            // whether it repeats an earlier follow, it counts as a click.
         }
 
-        analytics.Record(new ClickRecord(follow.ClickId, now, claims.OfferId, destination, claims.StartMs, follow.Keys));
+        // A repeat counts as a follow only: its row names the click it repeats and has no id of its own outside storage.
+        analytics.Record(follow.IsRepeat
+            ? new ClickRecord(attribution.NewId('f'), now, claims.OfferId, destination, claims.StartMs, follow.Keys, follow.ClickId)
+            : new ClickRecord(follow.ClickId, now, claims.OfferId, destination, claims.StartMs, follow.Keys));
         metrics.LinksFollowed.Add(1, new KeyValuePair<string, object?>(RessoTelemetry.Tags.Destination, follow.Claimed ? "store_with_claim" : destination));
+        if (device.NewCookie is { } cookie)
+        {
+            request.HttpContext.Response.Cookies.Append(DeviceCookie, cookie, new CookieOptions
+            {
+                HttpOnly = true,
+                Secure = device.Secure,
+                SameSite = SameSiteMode.Lax,
+                Path = "/api/l",
+                MaxAge = DeviceCookieLifetime,
+                IsEssential = true,
+            });
+        }
 
         if (openApp)
         {
@@ -106,6 +126,32 @@ public static class LinksApi
             "document.getElementById('go').addEventListener('click',function(){try{navigator.clipboard.writeText(document.getElementById('code').textContent);}catch(e){}});");
     }
 
+    /// <summary>The first-party cookie that tells a device's follows apart: 16 random bytes, base64url, sent only to link routes.</summary>
+    public const string DeviceCookie = "resso_device";
+
+    private static readonly TimeSpan DeviceCookieLifetime = TimeSpan.FromDays(365);
+
+    /// <summary>
+    /// Who is following: the cookie's value when the device sent a well-formed one; else the client's
+    /// address bucket (IPv4 address, IPv6 /64) and User-Agent, and a new cookie for next time, stored
+    /// beside the first follow so the next follow finds it under either. Both only as keyed hashes.
+    /// </summary>
+    private static Device DeviceOf(HttpRequest request, LinkKeyRing keys, string linkHost)
+    {
+        // Universal links are https by construction, even where TLS ends in front of this host.
+        var secure = request.IsHttps || string.Equals(request.Host.Host, linkHost, StringComparison.OrdinalIgnoreCase);
+        if (request.Cookies[DeviceCookie] is { Length: 22 } presented && IsBase64Url(presented))
+        {
+            return new Device(keys.DeviceHash(System.Text.Encoding.ASCII.GetBytes("c:" + presented)), null, null, secure);
+        }
+
+        var fallback = keys.DeviceHash(System.Text.Encoding.UTF8.GetBytes($"a:{ClientAddress.Bucket(request.HttpContext.Connection.RemoteIpAddress)}\n{request.Headers.UserAgent}"));
+        var cookie = System.Buffers.Text.Base64Url.EncodeToString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        return new Device(fallback, keys.DeviceHash(System.Text.Encoding.ASCII.GetBytes("c:" + cookie)), cookie, secure);
+    }
+
+    private static bool IsBase64Url(string value) => value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+
     private static IResult Redirect(string url, DeepLinkOptions options) =>
         LinkUris.IsAllowedRedirect(url, options.RedirectHosts())
             ? TypedResults.Redirect(url)
@@ -119,17 +165,27 @@ public static class LinksApi
         return new HtmlPage(code, "Resso", $"<h1>{HtmlPage.Encode(message)}</h1><p>You can still listen on Resso.</p><a class=\"button\" href=\"{HtmlPage.Encode(options.WebPlayerUrl)}\">Open Resso</a>");
     }
 
-    // What one follow stores: the song's label for the click's keys (reports only) and, for a phone
-    // without the app, the claim. Filled in as far as storage got before the deadline.
-    private sealed class Follow(LinkClaims claims, string clickId, string? claimCode, DateTimeOffset now, TimeSpan claimLifetime)
-    {
-        public string ClickId { get; } = clickId;
+    /// <param name="Key">The keyed hash this follow is looked up by.</param>
+    /// <param name="CookieKey">The keyed hash of <paramref name="NewCookie"/>, stored beside the first follow.</param>
+    /// <param name="NewCookie">A cookie to set, when the device sent none.</param>
+    /// <param name="Secure">The link was reached over https: the cookie is Secure.</param>
+    private sealed record Device(string Key, string? CookieKey, string? NewCookie, bool Secure);
 
-        public string? ClaimCode { get; } = claimCode;
+    // What one follow stores: the song's label for the click's keys (reports only); whether the device
+    // followed this offer's link before within the window (then its click stands, and its claim code
+    // is handed out again); and, for a phone without the app, a claim, written only when a code is
+    // issued. Filled in as far as storage got before the deadline.
+    private sealed class Follow(LinkClaims claims, string clickId, Device device, bool issuesClaim, DateTimeOffset now, DeepLinkOptions options)
+    {
+        public string ClickId { get; private set; } = clickId;
+
+        public bool IsRepeat { get; private set; }
+
+        public string? ClaimCode { get; private set; }
 
         public AttributionKeys Keys { get; private set; } = OfferService.KeysOf(claims, null);
 
-        public bool Claimed { get; private set; }
+        public bool Claimed => ClaimCode is not null;
 
         public async ValueTask<bool> StoreAsync(OfferService offers, AttributionStore attribution, CancellationToken cancellationToken)
         {
@@ -142,15 +198,38 @@ public static class LinksApi
                 // Without the label the click still counts; the claim is worth trying on its own.
             }
 
-            if (ClaimCode is null)
+            var code = issuesClaim ? ClaimCodes.New() : null;
+            var registration = await attribution.RegisterFollowAsync(claims.OfferId, device.Key, device.CookieKey, ClickId, code, options.ClickWindow, cancellationToken);
+            ClickId = registration.ClickId;
+            IsRepeat = registration.IsRepeat;
+            if (code is null)
             {
                 return false;
             }
 
-            await attribution.CreateClaimAsync(
-                new ClaimRecord(ClaimCode, ClickId, claims.OfferId, claims.Kind is { } kind ? OfferService.KindName(kind) : null, claims.StartMs, now, now + claimLifetime, Keys), cancellationToken);
-            Claimed = true;
+            if (registration.IsRepeat)
+            {
+                // The code the first follow issued, while it can still be redeemed: no new claim row.
+                if (registration.ClaimCode is { } issued && await attribution.GetClaimAsync(issued, cancellationToken) is { } earlier && earlier.ExpiresAt > now)
+                {
+                    ClaimCode = issued;
+                    return true;
+                }
+
+                await CreateClaimAsync(attribution, code, cancellationToken);
+                await attribution.RememberClaimCodeAsync(claims.OfferId, device.Key, code, cancellationToken);
+                return true;
+            }
+
+            await CreateClaimAsync(attribution, code, cancellationToken);
             return true;
+        }
+
+        private async Task CreateClaimAsync(AttributionStore attribution, string code, CancellationToken cancellationToken)
+        {
+            await attribution.CreateClaimAsync(
+                new ClaimRecord(code, ClickId, claims.OfferId, claims.Kind is { } kind ? OfferService.KindName(kind) : null, claims.StartMs, now, now + options.ClaimLifetime, Keys), cancellationToken);
+            ClaimCode = code;
         }
     }
 }

@@ -34,6 +34,16 @@ public sealed class DeepLinkOptions
     [Range(typeof(TimeSpan), "00:00:00", "366.00:00:00", ErrorMessage = "Resso__Links__AttributionWindow must be from 00:00:00 to 366.00:00:00.")]
     public TimeSpan AttributionWindow { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// How long after a click further follows of the same offer's link by the same device are
+    /// repeats: counted as follows, not as clicks, and leaving last-click attribution alone. A
+    /// device is known by the cookie the link host sets on the redirect, else by its address
+    /// (IPv6 by /64) and User-Agent. From 1 minute to 30 days.
+    /// </summary>
+    /// <value>24 hours.</value>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00", ErrorMessage = "Resso__Links__ClickWindow must be from 00:01:00 to 30.00:00:00.")]
+    public TimeSpan ClickWindow { get; set; } = TimeSpan.FromHours(24);
+
     /// <summary>The hosts redirects may go to: those of the configured store and player URLs.</summary>
     public IReadOnlyList<string> RedirectHosts() =>
         [.. new[] { IosStoreUrl, AndroidStoreUrl, WebPlayerUrl }.Select(u => new Uri(u).Host).Distinct(StringComparer.OrdinalIgnoreCase)];

@@ -64,13 +64,16 @@ public static class ReportsApi
             : TypedResults.Ok(report);
     }
 
-    /// <summary>The report as CSV: one line per group, then the total and the unattributed conversions.</summary>
+    /// <summary>
+    /// The report as CSV: one line per group, then the total and the unattributed conversions.
+    /// <c>follows</c> (every follow, repeats included) comes after the rates, so that the columns before it keep their places.
+    /// </summary>
     public static string ToCsv(AttributionReport report)
     {
         var currencies = report.Rows.Append(report.Total).SelectMany(r => r.Revenue.Keys).Concat(report.UnattributedRevenue.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
         var csv = new StringBuilder();
         csv.Append(report.GroupBy.ToString().ToLowerInvariant())
-            .Append(",uses,offers,clicks,claims,conversions,trials,click_through_rate,conversion_rate,conversion_rate_low95,conversion_rate_high95");
+            .Append(",uses,offers,clicks,claims,conversions,trials,click_through_rate,conversion_rate,conversion_rate_low95,conversion_rate_high95,follows");
         foreach (var currency in currencies)
         {
             csv.Append(",revenue_").Append(currency);
@@ -82,7 +85,8 @@ public static class ReportsApi
             csv.Append(Field(row.Key)).Append(',').Append(row.Uses?.ToString(CultureInfo.InvariantCulture)).Append(',')
                 .Append(CultureInfo.InvariantCulture, $"{row.Offers},{row.Clicks},{row.Claims},{row.Conversions},{row.Trials},")
                 .Append(Number(row.ClickThroughRate)).Append(',').Append(Number(row.ConversionRate)).Append(',')
-                .Append(Number(row.ConversionRateInterval?.Low)).Append(',').Append(Number(row.ConversionRateInterval?.High));
+                .Append(Number(row.ConversionRateInterval?.Low)).Append(',').Append(Number(row.ConversionRateInterval?.High))
+                .Append(',').Append(row.Follows.ToString(CultureInfo.InvariantCulture));
             foreach (var currency in currencies)
             {
                 csv.Append(',').Append(row.Revenue.TryGetValue(currency, out var amount) ? amount.ToString(CultureInfo.InvariantCulture) : "0");
@@ -91,7 +95,7 @@ public static class ReportsApi
             csv.Append('\n');
         }
 
-        csv.Append(CultureInfo.InvariantCulture, $"unattributed,,,,,{report.UnattributedConversions},,,,,");
+        csv.Append(CultureInfo.InvariantCulture, $"unattributed,,,,,{report.UnattributedConversions},,,,,,");
         foreach (var currency in currencies)
         {
             csv.Append(',').Append(report.UnattributedRevenue.TryGetValue(currency, out var amount) ? amount.ToString(CultureInfo.InvariantCulture) : "0");

@@ -18,14 +18,29 @@ public sealed record AttributionKeys(string SongId, string Label, string Region,
 /// <param name="Keys">Attribution.</param>
 public sealed record OfferRecord(string OfferId, DateTimeOffset ServedAt, string Kind, AttributionKeys Keys);
 
-/// <summary>A followed link.</summary>
-/// <param name="ClickId">Minted per click; the app URI and claim carry it.</param>
+/// <summary>
+/// A followed link. The first follow of an offer's link by a device within the click window is a
+/// click; later follows by the same device within the window are repeats, kept only to count
+/// follows (<see cref="RepeatOf"/> set): they are no clicks, and last-click attribution ignores them.
+/// </summary>
+/// <param name="ClickId">Minted per click; the app URI and claim carry it. For a repeat, the id of this follow's own row (never handed out).</param>
 /// <param name="ClickedAt">When.</param>
 /// <param name="OfferId">The offer whose link it was.</param>
 /// <param name="Destination">app, store or web.</param>
 /// <param name="StartMs">Where the link opens the song.</param>
 /// <param name="Keys">Attribution, from the token.</param>
-public sealed record ClickRecord(string ClickId, DateTimeOffset ClickedAt, string OfferId, string Destination, int StartMs, AttributionKeys Keys);
+/// <param name="RepeatOf">For a repeat follow, the click it repeats; null for a click.</param>
+public sealed record ClickRecord(string ClickId, DateTimeOffset ClickedAt, string OfferId, string Destination, int StartMs, AttributionKeys Keys, string? RepeatOf = null)
+{
+    /// <summary>This follow is a click (the device's first follow of the offer within the window), not a repeat.</summary>
+    public bool IsClick => RepeatOf is null;
+}
+
+/// <summary>What <see cref="AttributionStore.RegisterFollowAsync"/> found.</summary>
+/// <param name="ClickId">The click this follow counts as: the new one, or the one it repeats.</param>
+/// <param name="IsRepeat">The device followed the offer's link before, within the click window.</param>
+/// <param name="ClaimCode">For a repeat, the claim code the first follow issued, if it issued one.</param>
+public sealed record FollowRegistration(string ClickId, bool IsRepeat, string? ClaimCode);
 
 /// <summary>What a redeemed claim code gives the freshly installed app.</summary>
 /// <param name="Code">The claim code.</param>

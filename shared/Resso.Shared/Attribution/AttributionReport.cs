@@ -46,17 +46,18 @@ public sealed record RateInterval(double Low, double High)
 /// <param name="Key">The song, label, region, video, or <c>experiment/variant</c>.</param>
 /// <param name="Uses">Videos created with the songs (from ingestion); null where events do not say (per video, per variant).</param>
 /// <param name="Offers">Offers served.</param>
-/// <param name="Clicks">Links followed.</param>
+/// <param name="Clicks">Clicks: links followed, counting each device once per offer within the click window (<c>Resso__Links__ClickWindow</c>).</param>
 /// <param name="Claims">Claim codes redeemed after an install.</param>
 /// <param name="Conversions">Conversions attributed (trials and paid).</param>
 /// <param name="Trials">Of which free trials.</param>
-/// <param name="ClickThroughRate">Clicks per offer.</param>
+/// <param name="ClickThroughRate">Clicks per offer (distinct clicks, so at most 1 per offer unless one offer's link reaches several devices).</param>
 /// <param name="ConversionRate">Conversions per click.</param>
 /// <param name="ConversionRateInterval">95 % interval of the conversion rate (Wilson).</param>
 /// <param name="Revenue">Paid amounts per currency.</param>
+/// <param name="Follows">Every follow of a link, repeats included: at least <paramref name="Clicks"/>.</param>
 public sealed record AttributionRow(
     string Key, long? Uses, long Offers, long Clicks, long Claims, long Conversions, long Trials,
-    double? ClickThroughRate, double? ConversionRate, RateInterval? ConversionRateInterval, IReadOnlyDictionary<string, decimal> Revenue);
+    double? ClickThroughRate, double? ConversionRate, RateInterval? ConversionRateInterval, IReadOnlyDictionary<string, decimal> Revenue, long Follows);
 
 /// <summary>The attribution report.</summary>
 /// <param name="From">Start (inclusive).</param>
@@ -88,9 +89,14 @@ public sealed class AttributionReporter(AttributionStore store, OfferLog offers,
             Group(offer.Keys).Offers += offer.Count;
         }
 
-        await foreach (var click in store.ReadClicksAsync(from, to, cancellationToken))
+        await foreach (var follow in store.ReadClicksAsync(from, to, cancellationToken))
         {
-            Group(click.Keys).Clicks++;
+            var group = Group(follow.Keys);
+            group.Follows++;
+            if (follow.IsClick)
+            {
+                group.Clicks++;
+            }
         }
 
         await foreach (var claim in store.ReadRedeemedClaimsAsync(from, to, cancellationToken))
@@ -151,6 +157,8 @@ public sealed class AttributionReporter(AttributionStore store, OfferLog offers,
 
         public long Clicks { get; set; }
 
+        public long Follows { get; set; }
+
         public long Claims { get; set; }
 
         public long Conversions { get; set; }
@@ -178,6 +186,7 @@ public sealed class AttributionReporter(AttributionStore store, OfferLog offers,
             Uses = Uses is null && other.Uses is null ? null : (Uses ?? 0) + (other.Uses ?? 0);
             Offers += other.Offers;
             Clicks += other.Clicks;
+            Follows += other.Follows;
             Claims += other.Claims;
             Conversions += other.Conversions;
             Trials += other.Trials;
@@ -200,6 +209,7 @@ public sealed class AttributionReporter(AttributionStore store, OfferLog offers,
             Offers == 0 ? null : Math.Round((double)Clicks / Offers, 6),
             Clicks == 0 ? null : Math.Round((double)Conversions / Clicks, 6),
             RateInterval.Wilson(Math.Min(Conversions, Clicks), Clicks),
-            Revenue);
+            Revenue,
+            Follows);
     }
 }

@@ -64,6 +64,14 @@ public sealed class AttributionStore(TableServiceClient tables, StorageNames nam
             ["Destination"] = click.Destination,
             ["StartMs"] = click.StartMs,
         }, click.Keys);
+        if (click.RepeatOf is { } first)
+        {
+            // A repeat is counted as a follow and nothing else: no index row, so last-click attribution stays on the click.
+            row["RepeatOf"] = first;
+            yield return (_clicks, row);
+            yield break;
+        }
+
         yield return (_clicks, row);
         if (click.Keys.UserId is { } user)
         {
@@ -80,6 +88,81 @@ public sealed class AttributionStore(TableServiceClient tables, StorageNames nam
         }
     }
 
+    /// <summary>
+    /// Decides whether a follow of <paramref name="offerId"/>'s link by a device is a click or a
+    /// repeat: the first follow by <paramref name="deviceKey"/> within <paramref name="window"/> wins
+    /// (a conditional insert, so two racing follows cannot both be first), later ones get its click id.
+    /// The row lives in the clicks table under <c>d|{offerId}</c>, apart from the day partitions that
+    /// reports read. <paramref name="alsoKnownAs"/>, when given, is stored beside the first follow's row
+    /// with the same click: the key the device will present next time (its new cookie), so that its
+    /// next follow finds the click under either key.
+    /// </summary>
+    /// <param name="offerId">The offer whose link was followed.</param>
+    /// <param name="deviceKey">A keyed hash that identifies the device (never the identifier itself).</param>
+    /// <param name="alsoKnownAs">A second key of the same device, or null.</param>
+    /// <param name="clickId">The id of the click this follow becomes if it is the first.</param>
+    /// <param name="claimCode">The claim code this follow issues if it is the first, or null.</param>
+    /// <param name="window">How long after a click a follow by the same device is a repeat.</param>
+    /// <param name="cancellationToken">Cancels the storage calls.</param>
+    public async Task<FollowRegistration> RegisterFollowAsync(
+        string offerId, string deviceKey, string? alsoKnownAs, string clickId, string? claimCode, TimeSpan window, CancellationToken cancellationToken = default)
+    {
+        var now = timeProvider.GetUtcNow();
+        var partition = FollowPartition(offerId);
+        TableEntity Row(string key) => new(partition, key) { ["ClickId"] = clickId, ["FirstAt"] = now, ["ClaimCode"] = claimCode };
+        var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Add, Row(deviceKey)) };
+        if (alsoKnownAs is not null && alsoKnownAs != deviceKey)
+        {
+            actions.Add(new(TableTransactionActionType.UpsertReplace, Row(alsoKnownAs)));
+        }
+
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await _clicks.SubmitTransactionAsync(actions, cancellationToken);
+                return new FollowRegistration(clickId, false, null);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409 && attempt == 0)
+            {
+                // Followed before: a repeat within the window, else the window has passed and this follow starts a new one.
+            }
+
+            var found = await _clicks.GetEntityIfExistsAsync<TableEntity>(partition, deviceKey, cancellationToken: cancellationToken);
+            if (!found.HasValue)
+            {
+                continue; // removed in between: insert again
+            }
+
+            var existing = found.Value!;
+            if (existing.GetDateTimeOffset("FirstAt") is { } firstAt && now - firstAt < window && existing.GetString("ClickId") is { Length: > 0 } firstClick)
+            {
+                return new FollowRegistration(firstClick, true, existing.GetString("ClaimCode"));
+            }
+
+            try
+            {
+                await _clicks.UpdateEntityAsync(Row(deviceKey), existing.ETag, TableUpdateMode.Replace, cancellationToken);
+                if (actions.Count > 1)
+                {
+                    await _clicks.UpsertEntityAsync(Row(alsoKnownAs!), TableUpdateMode.Replace, cancellationToken);
+                }
+
+                return new FollowRegistration(clickId, false, null);
+            }
+            catch (RequestFailedException conflict) when (conflict.Status == 412)
+            {
+                // Another follow by the device renewed it first: this one repeats that click.
+                var renewed = await _clicks.GetEntityAsync<TableEntity>(partition, deviceKey, cancellationToken: cancellationToken);
+                return new FollowRegistration(renewed.Value.GetString("ClickId") ?? clickId, true, renewed.Value.GetString("ClaimCode"));
+            }
+        }
+    }
+
+    /// <summary>Records on a device's follow row the claim code a repeat follow issued, so that later repeats hand out that one.</summary>
+    public Task RememberClaimCodeAsync(string offerId, string deviceKey, string claimCode, CancellationToken cancellationToken = default) =>
+        _clicks.UpdateEntityAsync(new TableEntity(FollowPartition(offerId), deviceKey) { ["ClaimCode"] = claimCode }, ETag.All, TableUpdateMode.Merge, cancellationToken);
+
     /// <summary>A click by id, or null.</summary>
     public async Task<ClickRecord?> GetClickAsync(string clickId, CancellationToken cancellationToken = default)
     {
@@ -89,7 +172,7 @@ public sealed class AttributionStore(TableServiceClient tables, StorageNames nam
         }
 
         var row = await _clicks.GetEntityIfExistsAsync<TableEntity>(partition, clickId, cancellationToken: cancellationToken);
-        return row.HasValue ? ToClick(row.Value!, clickId) : null;
+        return row.HasValue && ToClick(row.Value!, clickId) is { IsClick: true } click ? click : null;
     }
 
     /// <summary>The user's newest click at or after <paramref name="notBefore"/>, or null.</summary>
@@ -298,7 +381,7 @@ public sealed class AttributionStore(TableServiceClient tables, StorageNames nam
             : SubscriptionState.None;
     }
 
-    /// <summary>Clicks in [from, to).</summary>
+    /// <summary>Follows in [from, to): clicks, and repeats (<see cref="ClickRecord.RepeatOf"/> set).</summary>
     public IAsyncEnumerable<ClickRecord> ReadClicksAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
         ReadDaysAsync(_clicks, from, to, p => TableClient.CreateQueryFilter($"PartitionKey eq {p} and ClickedAt ge {from} and ClickedAt lt {to}"), r => ToClick(r, r.RowKey), cancellationToken);
 
@@ -350,7 +433,7 @@ public sealed class AttributionStore(TableServiceClient tables, StorageNames nam
         r.GetDateTimeOffset("CreatedAt") ?? default, r.GetDateTimeOffset("ExpiresAt") ?? default, KeysOf(r));
 
     private static ClickRecord ToClick(TableEntity r, string clickId) =>
-        new(clickId, r.GetDateTimeOffset("ClickedAt") ?? default, r.GetString("OfferId") ?? "", r.GetString("Destination") ?? "", r.GetInt32("StartMs") ?? 0, KeysOf(r));
+        new(clickId, r.GetDateTimeOffset("ClickedAt") ?? default, r.GetString("OfferId") ?? "", r.GetString("Destination") ?? "", r.GetInt32("StartMs") ?? 0, KeysOf(r), r.GetString("RepeatOf"));
 
     private static ConversionRecord ToConversion(TableEntity r) => new(
         r.RowKey,
@@ -382,6 +465,9 @@ public sealed class AttributionStore(TableServiceClient tables, StorageNames nam
     private string UserPartition(string userId) => TableKeys.UserPartition(userId, ingestion.Value.UserPartitions);
 
     private string UserClickPartition(string userId) => "u|" + UserPartition(userId);
+
+    // Who followed an offer's link, by device, next to the clicks (whose day partitions start with a digit).
+    private static string FollowPartition(string offerId) => "d|" + offerId;
 
     // Subscription changes, next to the states (whose partitions are u0000…): c|{yyyyMMddHH} / {ticks}|{user}.
     private static string ChangePartition(DateTimeOffset at) => string.Create(CultureInfo.InvariantCulture, $"c|{at.UtcDateTime:yyyyMMddHH}");
