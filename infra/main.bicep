@@ -498,6 +498,7 @@ var servingFunctions = [
   'GetHistory'
   'GetSimilarSongs'
   'GetTrending'
+  'GetOpenApiDocument'
 ]
 
 func disabled(functionNames string[]) object =>

@@ -19,6 +19,9 @@ public static class RessoApi
     /// <summary>The route prefix of every function (host.json <c>extensions.http.routePrefix</c>).</summary>
     public const string RoutePrefix = "/api";
 
+    /// <summary>Where both hosts serve the OpenAPI document of this API.</summary>
+    public const string OpenApiPath = RoutePrefix + "/openapi.json";
+
     /// <summary>Maps every route of the public API.</summary>
     public static IEndpointRouteBuilder MapRessoApi(this IEndpointRouteBuilder routes)
     {

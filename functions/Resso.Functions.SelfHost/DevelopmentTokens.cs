@@ -28,6 +28,7 @@ internal static class DevelopmentTokens
             request.Query["userId"].ToString() is { } userId && Ids.IsValid(userId)
                 ? Results.Text(ListenerAuthentication.CreateDevelopmentToken(userId, clock.GetUtcNow(), Lifetime))
                 : Problems.Validation(new Dictionary<string, string[]> { ["userId"] = [Ids.Problem] }))
-            .ExcludeFromDescription();
+            .ExcludeFromDescription()
+            .WithMetadata(SelfHostOnly.Instance);
     }
 }

@@ -1,12 +1,14 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Resso.Functions.Core;
+using Resso.Functions.Core.Contract;
 using Resso.Functions.Core.Hosting;
 using Resso.Functions.Core.Links;
 using Resso.Functions.SelfHost.Configuration;
 using Resso.Functions.SelfHost.Queues;
 using Resso.Functions.SelfHost.Timers;
 using Resso.Shared.Configuration;
+using Scalar.AspNetCore;
 
 namespace Resso.Functions.SelfHost;
 
@@ -25,7 +27,22 @@ public static class SelfHostApp
     /// as for the Functions host, else the app's own folder, where the build copies them.
     /// </summary>
     public static string ScriptRoot =>
-        Environment.GetEnvironmentVariable("AzureWebJobsScriptRoot") is { Length: > 0 } root ? root : AppContext.BaseDirectory;
+        Environment.GetEnvironmentVariable("AzureWebJobsScriptRoot") is { Length: > 0 } root ? root
+        : IsDocumentGeneration ? Path.GetDirectoryName(typeof(SelfHostApp).Assembly.Location)!
+        : AppContext.BaseDirectory;
+
+    /// <summary>Where the self-host serves the API reference page (Scalar), reading <see cref="RessoApi.OpenApiPath"/>.</summary>
+    public const string ReferencePath = RessoApi.RoutePrefix + "/reference";
+
+    /// <summary>
+    /// True when the build's OpenAPI tool (Microsoft.Extensions.ApiDescription.Server's
+    /// GetDocument.Insider) runs this app to write the document: it runs the entry point with a
+    /// server that never listens and reads the document from the built app's services, so nothing
+    /// may need storage or secrets: the app runs in Development (the sample settings) without its
+    /// hosted services (queue listeners, timers, watchers, gauges).
+    /// </summary>
+    internal static bool IsDocumentGeneration { get; } =
+        string.Equals(System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name, "GetDocument.Insider", StringComparison.Ordinal);
 
     /// <summary>Builds the app. <paramref name="configure"/> runs before the app's own registrations (tests add settings there).</summary>
     /// <exception cref="RessoConfigurationException">A setting, host.json or local.settings.json is malformed.</exception>
@@ -34,7 +51,8 @@ public static class SelfHostApp
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,
-            ContentRootPath = AppContext.BaseDirectory,
+            ContentRootPath = IsDocumentGeneration ? ScriptRoot : AppContext.BaseDirectory,
+            EnvironmentName = IsDocumentGeneration ? Environments.Development : null,
         });
         builder.Configuration.AddLocalSettings(ScriptRoot, builder.Environment.IsDevelopment());
         configure?.Invoke(builder);
@@ -63,6 +81,11 @@ public static class SelfHostApp
         builder.Services.AddHostedService<QueueListenerService>();
         builder.Services.AddHostedService<TimerScheduler>();
         builder.Services.AddHostedService<StartupReport>();
+        builder.Services.AddRessoOpenApi();
+        if (IsDocumentGeneration)
+        {
+            builder.Services.RemoveAll<IHostedService>();
+        }
 
         var app = builder.Build();
         app.UseExceptionHandler(errors => errors.Run(UnhandledErrors.WriteAsync));
@@ -79,8 +102,17 @@ public static class SelfHostApp
             await next(context);
         });
         app.MapRessoApi();
-        app.MapAppAssociationAtRoot();
+        // Where iOS and Android fetch them; on Azure, Front Door's rewrite to /api/well-known does this.
+        app.MapGet(AppAssociation.ApplePath, AppAssociation.Apple).ExcludeFromDescription().WithMetadata(SelfHostOnly.Instance);
+        app.MapGet(AppAssociation.AndroidPath, AppAssociation.Android).ExcludeFromDescription().WithMetadata(SelfHostOnly.Instance);
         app.MapDevelopmentTokens();
+        app.MapOpenApi(RessoApi.OpenApiPath).AllowAnonymousFunction();
+        // The page and its script bundle are served from this app (the package embeds them); no font or script from elsewhere.
+        app.MapScalarApiReference(ReferencePath, static options => options
+            .WithTitle(ApiContract.Title)
+            .WithOpenApiRoutePattern(RessoApi.OpenApiPath)
+            .DisableDefaultFonts())
+            .WithMetadata(SelfHostOnly.Instance);
         return app;
     }
 
@@ -104,4 +136,18 @@ public static class SelfHostApp
             return 2;
         }
     }
+}
+
+/// <summary>
+/// Endpoint metadata of the routes only the self-host has (the API reference page): they are not
+/// functions of the Azure Functions app, and the tests that compare the hosts leave them out.
+/// </summary>
+public sealed class SelfHostOnly
+{
+    private SelfHostOnly()
+    {
+    }
+
+    /// <summary>The marker.</summary>
+    public static SelfHostOnly Instance { get; } = new();
 }

@@ -31,6 +31,7 @@ public sealed partial class HttpFunctionsTests(AzuriteFixture azurite)
         var from = Uri.EscapeDataString(Now.AddDays(-1).ToString("O"));
         var to = Uri.EscapeDataString(Now.AddHours(1).ToString("O"));
         yield return ("health", _ => Requests.Get("/api/health"));
+        yield return ("openapi document", _ => Requests.Get("/api/openapi.json"));
         yield return ("model, none yet", _ => Requests.Get("/api/model"));
         yield return ("put song, new", _ => Requests.Json(HttpMethod.Put, "/api/songs/s_1", Song));
         yield return ("put song, again", _ => Requests.Json(HttpMethod.Put, "/api/songs/s_1", Song));

@@ -1,8 +1,10 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Resso.Functions.Core.Contract;
 using Resso.Functions.Core.Hosting;
 using Resso.Shared;
 using Resso.Shared.Catalog;
@@ -12,6 +14,19 @@ using Resso.Shared.Storage;
 
 namespace Resso.Functions.Core.Catalog;
 
+/// <summary>The body of <c>PUT /api/songs/{songId}</c>, as <see cref="SongsApi"/> reads it.</summary>
+/// <param name="Title">1–200 characters, no control characters.</param>
+/// <param name="Artist">1–200 characters, no control characters.</param>
+/// <param name="Label">The record label, 1–100 characters, no control characters.</param>
+/// <param name="DurationMs">Length in milliseconds, 1 to 3,600,000.</param>
+/// <param name="Regions">ISO 3166-1 alpha-2 codes where the song may be recommended; absent, null or empty: everywhere.</param>
+public sealed record SongUpsert(
+    [property: StringLength(200, MinimumLength = 1)] string Title,
+    [property: StringLength(200, MinimumLength = 1)] string Artist,
+    [property: StringLength(100, MinimumLength = 1)] string Label,
+    [property: Range(1, EventParser.MaxSegmentEndMs)] int DurationMs,
+    IReadOnlyList<string>? Regions = null);
+
 /// <summary><c>PUT /api/songs/{songId}</c>: the catalog upsert.</summary>
 public static class SongsApi
 {
@@ -20,7 +35,20 @@ public static class SongsApi
     /// <summary>Maps the route (key required).</summary>
     public static IEndpointRouteBuilder MapSongsApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapPut("/songs/{songId}", PutSongAsync).WithName("PutSong").RequireFunctionKey();
+        routes.MapPut("/songs/{songId}", PutSongAsync).WithName("PutSong").RequireFunctionKey()
+            .WithTags("Catalog")
+            .WithSummary("Create or replace a song in the catalog")
+            .WithDescription("Offers show the title and artist, reports group by the label, and `regions` limits where the song is recommended (empty: everywhere). `201` when the song is new (or was only a placeholder from events), `200` when replaced.")
+            .WithPath("songId", ApiSchemas.Id, "The song's id, as events name it.")
+            .WithJsonBody("The song's details; at most 16 KiB.", typeof(SongUpsert))
+            .WithProblems(StatusCodes.Status400BadRequest, "The body is not JSON, or a field is invalid.", "validation", "invalid-json")
+            .WithProblems(StatusCodes.Status401Unauthorized, "No key, or a wrong one.", "unauthorized")
+            .WithProblems(StatusCodes.Status413PayloadTooLarge, "The body is larger than 16 KiB.", "payload-too-large")
+            .WithProblems(StatusCodes.Status415UnsupportedMediaType, "The body is not `application/json`.", "unsupported-media-type")
+            .WithProblems(StatusCodes.Status503ServiceUnavailable, "Storage did not answer; the upsert may or may not have happened, and retrying is safe.", "storage-unavailable")
+            .WithRequestExample(Examples.SongUpsert)
+            .WithResponseExample(StatusCodes.Status201Created, Examples.Song)
+            .WithResponseExample(StatusCodes.Status200OK, Examples.Song);
         return routes;
     }
 

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Resso.Functions.Core.Contract;
 using Resso.Functions.Core.Hosting;
 using Resso.Shared.Attribution;
 using Resso.Shared.Links;
@@ -26,7 +27,18 @@ public static class ClaimsApi
     /// <summary>Maps the route (anonymous: the code is the secret).</summary>
     public static IEndpointRouteBuilder MapClaimsApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapPost("/claims/{code}", RedeemAsync).WithName("RedeemClaim").AllowAnonymousFunction();
+        routes.MapPost("/claims/{code}", RedeemAsync).WithName("RedeemClaim").AllowAnonymousFunction()
+            .WithTags("Links")
+            .WithSummary("Redeem a claim code after install")
+            .WithDescription("The deferred deep link: a freshly installed app sends the code from the store redirect and gets the song, where to start and the offer. Once only. No body. Rate-limited to 10 a minute per client (`Resso__RateLimits__ClaimsPerMinute`): codes are secrets.")
+            .WithPath("code", ApiSchemas.ClaimCode, "The claim code.")
+            .WithProblems(StatusCodes.Status400BadRequest, "Not a claim code.", "validation")
+            .WithProblems(StatusCodes.Status404NotFound, "No such claim code.", "claim-not-found")
+            .WithProblems(StatusCodes.Status409Conflict, "The code has been redeemed already.", "claim-redeemed")
+            .WithProblems(StatusCodes.Status410Gone, "The code has expired.", "claim-expired")
+            .WithProblems(StatusCodes.Status429TooManyRequests, "Too many requests from this client.", "rate-limited")
+            .WithProblems(StatusCodes.Status503ServiceUnavailable, "Storage did not answer; the code may or may not have been redeemed (a retry then answers 409).", "storage-unavailable")
+            .WithResponseExample(StatusCodes.Status200OK, Examples.Claimed);
         return routes;
     }
 

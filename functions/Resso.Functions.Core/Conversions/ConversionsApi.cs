@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using Resso.Shared.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -5,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
+using Resso.Functions.Core.Contract;
 using Resso.Functions.Core.Hosting;
 using Resso.Functions.Core.Offers;
 using Resso.Shared;
@@ -22,6 +24,29 @@ namespace Resso.Functions.Core.Conversions;
 /// <param name="Attributed">A click was found for it.</param>
 /// <param name="Attribution">How, and to what.</param>
 public sealed record ConversionResult(string ConversionId, bool Duplicate, bool Attributed, ConversionAttribution? Attribution);
+
+/// <summary>The body of <c>POST /api/conversions</c>, as <see cref="ConversionsApi"/> reads it.</summary>
+/// <param name="ConversionId">The idempotency key: the same conversion again changes nothing.</param>
+/// <param name="UserId">The subscriber.</param>
+/// <param name="Plan">The plan subscribed to.</param>
+/// <param name="Amount">The amount paid in the currency's units, ≥ 0 (0 for a trial).</param>
+/// <param name="Currency">ISO 4217 code, upper case.</param>
+/// <param name="OccurredAt">ISO 8601 date-time with offset; at most 366 days ago and 5 minutes ahead of the server's clock.</param>
+/// <param name="Trial">A free trial; absent or null: true when the amount is 0.</param>
+/// <param name="ClickId">The click to attribute to, when billing knows it.</param>
+/// <param name="ClaimCode">The claim code redeemed at install, when the app kept it.</param>
+/// <param name="Token">A link token; it counts if it was valid when the conversion occurred.</param>
+public sealed record ConversionRequest(
+    [property: RegularExpression(ContractPatterns.Id)] string ConversionId,
+    [property: RegularExpression(ContractPatterns.Id)] string UserId,
+    [property: RegularExpression(ContractPatterns.Id)] string Plan,
+    [property: Range(0, 999_999_999.99)] decimal Amount,
+    [property: RegularExpression("^[A-Z]{3}$")] string Currency,
+    DateTimeOffset OccurredAt,
+    bool? Trial = null,
+    [property: RegularExpression(ContractPatterns.Id)] string? ClickId = null,
+    [property: RegularExpression(ContractPatterns.ClaimCode)] string? ClaimCode = null,
+    string? Token = null);
 
 /// <summary>
 /// <c>POST /api/conversions</c> (billing, key required): a subscription happened. Attributed to the
@@ -47,7 +72,19 @@ public static class ConversionsApi
     /// <summary>Maps the route (key required).</summary>
     public static IEndpointRouteBuilder MapConversionsApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapPost("/conversions", RecordAsync).WithName("RecordConversion").RequireFunctionKey();
+        routes.MapPost("/conversions", RecordAsync).WithName("RecordConversion").RequireFunctionKey()
+            .WithTags("Conversions")
+            .WithSummary("Record a subscription and attribute it")
+            .WithDescription("Server to server, from billing. Attributed to the click it names (`clickId`), the click behind a claim code (`claimCode`), the offer of a link token valid when it occurred (`token`), or else the user's last click within the attribution window; kept unattributed when none. Idempotent by `conversionId`: `201` the first time, `200` for the same conversion again, `409` for other values under the same id.")
+            .WithJsonBody("The conversion; at most 8 KiB.", typeof(ConversionRequest))
+            .WithProblems(StatusCodes.Status400BadRequest, "The body is not JSON, or a field is invalid.", "validation", "invalid-json")
+            .WithProblems(StatusCodes.Status401Unauthorized, "No key, or a wrong one.", "unauthorized")
+            .WithProblems(StatusCodes.Status409Conflict, "The conversionId is recorded with other values (`conflictingFields` names them); nothing was changed.", "conversion-conflict")
+            .WithProblems(StatusCodes.Status413PayloadTooLarge, "The body is larger than 8 KiB.", "payload-too-large")
+            .WithProblems(StatusCodes.Status415UnsupportedMediaType, "The body is not `application/json`.", "unsupported-media-type")
+            .WithProblems(StatusCodes.Status503ServiceUnavailable, "Storage did not answer; the conversion may or may not have been recorded, and retrying is safe.", "storage-unavailable")
+            .WithRequestExample(Examples.ConversionRequest)
+            .WithResponseExample(StatusCodes.Status201Created, Examples.Conversion);
         return routes;
     }
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
+using Resso.Functions.Core.Contract;
 using Resso.Functions.Core.Hosting;
 using Resso.Shared.Events;
 using Resso.Shared.Ingestion;
@@ -26,7 +27,18 @@ public static class EventsApi
     /// <summary>Maps the route (key required).</summary>
     public static IEndpointRouteBuilder MapEventsApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapPost("/events", PostEventsAsync).WithName("PostEvents").RequireFunctionKey();
+        routes.MapPost("/events", PostEventsAsync).WithName("PostEvents").RequireFunctionKey()
+            .WithTags("Events")
+            .WithSummary("Ingest \"song used in short video\" events")
+            .WithDescription("One event, or a batch `{\"events\":[…]}` of at most 500 (`Resso__Ingestion__MaxEventsPerRequest`) in at most 1 MiB. All or nothing: one invalid event and none is accepted, each problem named by index and field (`events[3].userId`). Accepted events are enqueued durably and counted exactly once per (userId, eventId), however often they are sent.")
+            .WithJsonBody("One event, or `{\"events\":[…]}`.", typeof(SongUsedEvent), typeof(SongUsedBatch))
+            .WithProblems(StatusCodes.Status400BadRequest, "The body is not JSON, or some events are invalid (`errors` names each field; none were accepted).", "validation", "invalid-json")
+            .WithProblems(StatusCodes.Status401Unauthorized, "No key, or a wrong one.", "unauthorized")
+            .WithProblems(StatusCodes.Status413PayloadTooLarge, "The body is larger than the limit.", "payload-too-large")
+            .WithProblems(StatusCodes.Status415UnsupportedMediaType, "The body is not `application/json`.", "unsupported-media-type")
+            .WithProblems(StatusCodes.Status503ServiceUnavailable, "Storage did not answer; some events may have been accepted, and retrying the whole request is safe.", "storage-unavailable")
+            .WithRequestExample(new SongUsedBatch([Examples.Event]))
+            .WithResponseExample(StatusCodes.Status202Accepted, new EventsAccepted(1, 1));
         return routes;
     }
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Resso.Functions.Core.Contract;
 using Resso.Functions.Core.Hosting;
 using Resso.Ml.Serving;
 using Resso.Shared.Storage;
@@ -33,7 +34,12 @@ public static class HealthApi
     /// <summary>Maps <c>GET /health</c>.</summary>
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/health", GetHealthAsync).WithName("Health").AllowAnonymousFunction();
+        routes.MapGet("/health", GetHealthAsync).WithName("Health").AllowAnonymousFunction()
+            .WithTags("Operations")
+            .WithSummary("Liveness, storage reachability and the served model")
+            .WithDescription("`200` when storage is usable (`status` `healthy`, or `degraded` when the published model cannot be read and an older one, or none, is served); `503` with the same report when storage does not answer or the app's resources do not exist. Not rate-limited.")
+            .WithJsonResponse<HealthReport>(StatusCodes.Status503ServiceUnavailable, "Storage does not answer, or the app's tables, queues and containers do not exist (`status` `unhealthy`).")
+            .WithResponseExample(StatusCodes.Status200OK, Examples.Health);
         return routes;
     }
 

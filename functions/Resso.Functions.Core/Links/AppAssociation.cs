@@ -1,9 +1,10 @@
-using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
+using Resso.Functions.Core.Contract;
 using Resso.Functions.Core.Hosting;
 
 namespace Resso.Functions.Core.Links;
@@ -90,16 +91,22 @@ public static partial class AppAssociation
     /// <summary>Maps both files under the route prefix (both hosts).</summary>
     public static IEndpointRouteBuilder MapAppAssociationApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet(AppleRoute, Apple).WithName("AppleAppSiteAssociation").AllowAnonymousFunction();
-        routes.MapGet(AndroidRoute, Android).WithName("AndroidAssetLinks").AllowAnonymousFunction();
-        return routes;
-    }
-
-    /// <summary>Maps both files at the root, as iOS and Android fetch them (the self-host; on Azure, Front Door's rewrite).</summary>
-    public static IEndpointRouteBuilder MapAppAssociationAtRoot(this IEndpointRouteBuilder routes)
-    {
-        routes.MapGet(ApplePath, Apple).ExcludeFromDescription();
-        routes.MapGet(AndroidPath, Android).ExcludeFromDescription();
+        routes.MapGet(AppleRoute, Apple).WithName("AppleAppSiteAssociation").AllowAnonymousFunction()
+            .WithTags("Links")
+            .WithSummary("The apple-app-site-association file of the link host")
+            .WithDescription("The iOS apps (`Resso__AppLinks__AppleAppIds`) that may open universal links (`/api/l/*`). iOS fetches it at `/.well-known/apple-app-site-association`; Front Door rewrites that path here on Azure.")
+            .WithJsonResponse<AppleAppSiteAssociation>(StatusCodes.Status200OK, "Apple's format: `applinks.details` with `appIDs` and `components`.")
+            .WithResponseExample(StatusCodes.Status200OK, Examples.AppleAssociation)
+            .WithProblems(StatusCodes.Status404NotFound, "No iOS app is configured.", "app-association-not-found")
+            .WithProblems(StatusCodes.Status429TooManyRequests, "Too many requests from this client.", "rate-limited");
+        routes.MapGet(AndroidRoute, Android).WithName("AndroidAssetLinks").AllowAnonymousFunction()
+            .WithTags("Links")
+            .WithSummary("The assetlinks.json file of the link host")
+            .WithDescription("The Android packages and signing-certificate fingerprints (`Resso__AppLinks__…`) that may open links of the host. Android fetches it at `/.well-known/assetlinks.json`; Front Door rewrites that path here on Azure.")
+            .WithJsonResponse<AssetLinkStatement[]>(StatusCodes.Status200OK, "Digital Asset Links statements: `delegate_permission/common.handle_all_urls` for each package.")
+            .WithResponseExample(StatusCodes.Status200OK, Examples.AssetLinks)
+            .WithProblems(StatusCodes.Status404NotFound, "No Android app is configured.", "app-association-not-found")
+            .WithProblems(StatusCodes.Status429TooManyRequests, "Too many requests from this client.", "rate-limited");
         return routes;
     }
 
@@ -112,53 +119,27 @@ public static partial class AppAssociation
         Answer(request, AndroidDocument(options.Value), "Resso__AppLinks__AndroidPackages");
 
     /// <summary>
-    /// Apple's format (iOS 13+: <c>appIDs</c> and <c>components</c>; iOS 12: <c>appID</c> and
-    /// <c>paths</c>, one detail per app): the link paths open the app, nothing else does. Null without an app id.
+    /// Apple's format (iOS 13 and later: <c>appIDs</c> and <c>components</c>): the link paths open
+    /// the app, nothing else does. Null without an app id.
     /// </summary>
-    public static JsonObject? AppleDocument(AppAssociationOptions options)
+    public static AppleAppSiteAssociation? AppleDocument(AppAssociationOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var ids = options.AppleAppIdList;
-        if (ids.Count == 0)
-        {
-            return null;
-        }
-
-        var details = new JsonArray
-        {
-            new JsonObject
-            {
-                ["appIDs"] = new JsonArray([.. ids.Select(id => JsonValue.Create(id))]),
-                ["components"] = new JsonArray(new JsonObject { ["/"] = LinkPathPattern, ["comment"] = "Subscribe offers for the song heard in a video" }),
-            },
-        };
-        foreach (var id in ids)
-        {
-            details.Add(new JsonObject { ["appID"] = id, ["paths"] = new JsonArray(LinkPathPattern) });
-        }
-
-        return new JsonObject { ["applinks"] = new JsonObject { ["apps"] = new JsonArray(), ["details"] = details } };
+        return ids.Count == 0
+            ? null
+            : new AppleAppSiteAssociation(new AppleAppLinks([new AppleAppLinkDetail(ids, [new AppleComponent(LinkPathPattern, "Subscribe offers for the song heard in a video")])]));
     }
 
     /// <summary>Google's Digital Asset Links statements: each package may handle every link of the host. Null without a package.</summary>
-    public static JsonArray? AndroidDocument(AppAssociationOptions options)
+    public static IReadOnlyList<AssetLinkStatement>? AndroidDocument(AppAssociationOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.AndroidPackageList.Count == 0)
-        {
-            return null;
-        }
-
-        return new JsonArray([.. options.AndroidPackageList.Select(package => new JsonObject
-        {
-            ["relation"] = new JsonArray("delegate_permission/common.handle_all_urls"),
-            ["target"] = new JsonObject
-            {
-                ["namespace"] = "android_app",
-                ["package_name"] = package,
-                ["sha256_cert_fingerprints"] = new JsonArray([.. options.AndroidCertFingerprintList.Select(f => JsonValue.Create(f))]),
-            },
-        })]);
+        return options.AndroidPackageList.Count == 0
+            ? null
+            : [.. options.AndroidPackageList.Select(package => new AssetLinkStatement(
+                [AssetLinkStatement.HandleAllUrls],
+                new AssetLinkTarget("android_app", package, options.AndroidCertFingerprintList)))];
     }
 
     [GeneratedRegex("^[A-Z0-9]{10}\\.[A-Za-z0-9][A-Za-z0-9.-]*$")]
@@ -171,7 +152,8 @@ public static partial class AppAssociation
     internal static partial Regex Fingerprint();
 
     // Apple's CDN and Android's verifier want JSON, no redirect, answered directly.
-    private static IResult Answer(HttpRequest request, JsonNode? document, string setting)
+    private static IResult Answer<T>(HttpRequest request, T? document, string setting)
+        where T : class
     {
         if (document is null)
         {
@@ -179,6 +161,42 @@ public static partial class AppAssociation
         }
 
         request.HttpContext.Response.Headers.CacheControl = $"public, max-age={(int)CacheFor.TotalSeconds}";
-        return TypedResults.Text(document.ToJsonString(), "application/json");
+        return TypedResults.Json(document, contentType: "application/json");
     }
 }
+
+/// <summary>The <c>apple-app-site-association</c> file.</summary>
+/// <param name="Applinks">Universal links.</param>
+public sealed record AppleAppSiteAssociation(AppleAppLinks Applinks);
+
+/// <summary>Which apps open which paths.</summary>
+/// <param name="Details">One entry per set of apps.</param>
+public sealed record AppleAppLinks(IReadOnlyList<AppleAppLinkDetail> Details);
+
+/// <summary>Apps and the paths they open.</summary>
+/// <param name="AppIDs">App ids, <c>{TeamId}.{BundleId}</c>.</param>
+/// <param name="Components">The URL patterns they open.</param>
+public sealed record AppleAppLinkDetail([property: JsonPropertyName("appIDs")] IReadOnlyList<string> AppIDs, IReadOnlyList<AppleComponent> Components);
+
+/// <summary>A path pattern (<c>*</c> any characters, <c>?</c> one).</summary>
+/// <param name="Path">The pattern, under the key <c>/</c>.</param>
+/// <param name="Comment">What it is, for people.</param>
+public sealed record AppleComponent([property: JsonPropertyName("/")] string Path, string Comment);
+
+/// <summary>A Digital Asset Links statement of <c>assetlinks.json</c>.</summary>
+/// <param name="Relation">What the target may do.</param>
+/// <param name="Target">The Android app.</param>
+public sealed record AssetLinkStatement(IReadOnlyList<string> Relation, AssetLinkTarget Target)
+{
+    /// <summary>The relation that lets an app open the host's links.</summary>
+    public const string HandleAllUrls = "delegate_permission/common.handle_all_urls";
+}
+
+/// <summary>An Android app, by package and signing certificates.</summary>
+/// <param name="Namespace">Always <c>android_app</c>.</param>
+/// <param name="PackageName">The application id.</param>
+/// <param name="Sha256CertFingerprints">SHA-256 fingerprints of its signing certificates.</param>
+public sealed record AssetLinkTarget(
+    string Namespace,
+    [property: JsonPropertyName("package_name")] string PackageName,
+    [property: JsonPropertyName("sha256_cert_fingerprints")] IReadOnlyList<string> Sha256CertFingerprints);

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Resso.Functions.Core.Contract;
 using Resso.Functions.Core.Hosting;
 using Resso.Functions.Core.Offers;
 using Resso.Shared.Attribution;
@@ -25,7 +26,19 @@ public static class LinksApi
     /// <summary>Maps the route (anonymous).</summary>
     public static IEndpointRouteBuilder MapLinksApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/l/{token}", FollowAsync).WithName("FollowLink").AllowAnonymousFunction();
+        routes.MapGet("/l/{token}", FollowAsync).WithName("FollowLink").AllowAnonymousFunction()
+            .WithTags("Links")
+            .WithSummary("Follow a signed link")
+            .WithDescription("Verifies the token, records the click and redirects: `?open=app` to the app URI; a phone without the app to its store, Android with the claim code in the install referrer; iOS gets a page that shows and copies the claim code, then opens the App Store; anything else to the web player. Every destination comes from configuration and the verified token, never from the request. Never cached.")
+            .WithPath("token", () => ApiSchemas.Text(), "The signed token of an offer's universal link.")
+            .WithQuery("platform", ApiSchemas.Platform, "The device following the link; left out, the User-Agent decides, then the platform the offer was made for.")
+            .WithQuery("open", () => ApiSchemas.Enum("app"), "`app`: the app opened the link itself; redirect to the app URI.")
+            .WithHeader("User-Agent", () => ApiSchemas.Text(), "Decides the platform when `platform` is left out.")
+            .WithResponse(StatusCodes.Status302Found, "To the app URI, the store (Android: with `referrer=claim%3D{code}`) or the web player.", headers: new Dictionary<string, string> { ["Location"] = "Where to go: a configured store or web-player URL, or the app URI." })
+            .WithResponse(StatusCodes.Status200OK, "iOS without the app: a page that shows the claim code, copies it, and opens the App Store.", "text/html")
+            .WithResponse(StatusCodes.Status400BadRequest, "The token is not valid: a page with a link to the web player.", "text/html")
+            .WithResponse(StatusCodes.Status410Gone, "The token has expired: a page with a link to the web player.", "text/html")
+            .WithProblems(StatusCodes.Status429TooManyRequests, "Too many requests from this client.", "rate-limited");
         return routes;
     }
 

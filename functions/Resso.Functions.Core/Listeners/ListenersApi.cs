@@ -4,6 +4,7 @@ using Resso.Shared.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Resso.Functions.Core.Contract;
 using Resso.Functions.Core.Hosting;
 using Resso.Shared;
 using Resso.Ml.Mixes;
@@ -28,14 +29,53 @@ public static class ListenersApi
     /// <summary>Maps the routes.</summary>
     public static IEndpointRouteBuilder MapListenersApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/me/recommendations", MyRecommendationsAsync).WithName("GetMyRecommendations").RequireListener();
-        routes.MapGet("/me/mixes", MyMixesAsync).WithName("GetMyMixes").RequireListener();
-        routes.MapGet("/me/history", MyHistoryAsync).WithName("GetMyHistory").RequireListener();
-        routes.MapGet("/users/{userId}/recommendations", RecommendationsAsync).WithName("GetRecommendations").RequireFunctionKey();
-        routes.MapGet("/users/{userId}/mixes", MixesAsync).WithName("GetMixes").RequireFunctionKey();
-        routes.MapGet("/users/{userId}/history", HistoryAsync).WithName("GetHistory").RequireFunctionKey();
-        routes.MapGet("/songs/{songId}/similar", Similar).WithName("GetSimilarSongs").AllowAnonymousFunction();
-        routes.MapGet("/trending", TrendingAsync).WithName("GetTrending").AllowAnonymousFunction();
+        routes.MapGet("/me/recommendations", MyRecommendationsAsync).WithName("GetMyRecommendations").RequireListener()
+            .WithSummary("The caller's top songs, with a reason each")
+            .WithDescription("For the listener the bearer token names. Ranked by the published model, excluding songs the listener used; an unknown listener gets trending in the region (`personalized` false).")
+            .Recommendations()
+            .Listener<RecommendationsResponse>(Examples.Recommendations, isPrivate: true, caller: Caller.Listener);
+        routes.MapGet("/me/mixes", MyMixesAsync).WithName("GetMyMixes").RequireListener()
+            .WithSummary("The caller's named mixes")
+            .WithDescription("For the listener the bearer token names. For you, From your videos, Because you used…, Trending in…: 20–50 tracks each, stable through the day.")
+            .WithQuery("region", ApiSchemas.Region, "Only songs available in this region.")
+            .Listener<MixesResponse>(Examples.Mixes, isPrivate: true, caller: Caller.Listener);
+        routes.MapGet("/me/history", MyHistoryAsync).WithName("GetMyHistory").RequireListener()
+            .WithSummary("The caller's counted events, newest first")
+            .WithDescription("For the listener the bearer token names, with each song's title and artist, and how many events are counted in all.")
+            .WithQuery("count", ApiSchemas.Count, "How many events.")
+            .Listener<HistoryResponse>(Examples.History, isPrivate: true, caller: Caller.Listener);
+        routes.MapGet("/users/{userId}/recommendations", RecommendationsAsync).WithName("GetRecommendations").RequireFunctionKey()
+            .WithSummary("Top songs for a listener, for the streaming app's backend")
+            .WithDescription("As `GET /api/me/recommendations`, for the user named in the path, with the backend's key.")
+            .WithPath("userId", ApiSchemas.Id, "The listener.")
+            .Recommendations()
+            .Listener<RecommendationsResponse>(Examples.Recommendations, isPrivate: true, caller: Caller.Backend);
+        routes.MapGet("/users/{userId}/mixes", MixesAsync).WithName("GetMixes").RequireFunctionKey()
+            .WithSummary("A listener's named mixes, for the streaming app's backend")
+            .WithDescription("As `GET /api/me/mixes`, for the user named in the path, with the backend's key.")
+            .WithPath("userId", ApiSchemas.Id, "The listener.")
+            .WithQuery("region", ApiSchemas.Region, "Only songs available in this region.")
+            .Listener<MixesResponse>(Examples.Mixes, isPrivate: true, caller: Caller.Backend);
+        routes.MapGet("/users/{userId}/history", HistoryAsync).WithName("GetHistory").RequireFunctionKey()
+            .WithSummary("A listener's counted events, for the streaming app's backend")
+            .WithDescription("As `GET /api/me/history`, for the user named in the path, with the backend's key.")
+            .WithPath("userId", ApiSchemas.Id, "The listener.")
+            .WithQuery("count", ApiSchemas.Count, "How many events.")
+            .Listener<HistoryResponse>(Examples.History, isPrivate: true, caller: Caller.Backend);
+        routes.MapGet("/songs/{songId}/similar", Similar).WithName("GetSimilarSongs").AllowAnonymousFunction()
+            .WithSummary("Songs similar to a song")
+            .WithDescription("Neighbours by the model's song factors, or by co-occurrence for songs the model does not know.")
+            .WithPath("songId", ApiSchemas.Id, "The song.")
+            .WithQuery("count", ApiSchemas.Count, "How many songs.")
+            .WithProblems(StatusCodes.Status404NotFound, "Neither the model nor the catalog knows the song.", "song-not-found")
+            .Listener<SimilarResponse>(Examples.Similar, isPrivate: false, storage: false);
+        routes.MapGet("/trending", TrendingAsync).WithName("GetTrending").AllowAnonymousFunction()
+            .WithSummary("Trending songs")
+            .WithDescription("Time-decayed popularity over the window; worldwide without a region.")
+            .WithQuery("region", ApiSchemas.Region, "Only this region.")
+            .WithQuery("window", () => ApiSchemas.Enum("1h", "24h", "7d").WithDefault("24h"), "The window (also `1d` for 24h, `1w` for 7d).")
+            .WithQuery("count", ApiSchemas.Count, "How many songs.")
+            .Listener<TrendingResponse>(Examples.Trending, isPrivate: false);
         return routes;
     }
 
@@ -143,6 +183,40 @@ public static class ListenersApi
         return errors.Count > 0
             ? Problems.Validation(errors)
             : await AnswerAsync(request, "trending", ct => listeners.TrendingAsync(region, window, count, ct), isPrivate: false, cancellationToken);
+    }
+
+    // What every listener route declares: the answer, its caching, bad input, rate limits and storage failures.
+    private static RouteHandlerBuilder Listener<T>(this RouteHandlerBuilder builder, T example, bool isPrivate, bool storage = true, Caller caller = Caller.Anyone)
+        where T : notnull
+    {
+        _ = caller switch
+        {
+            Caller.Listener => builder.WithProblems(StatusCodes.Status401Unauthorized, "No valid bearer token (`WWW-Authenticate: Bearer`); the detail names the failed check.", "unauthenticated"),
+            Caller.Backend => builder.WithProblems(StatusCodes.Status401Unauthorized, "No valid key.", "unauthorized"),
+            _ => builder,
+        };
+        builder.WithTags("Listeners")
+            .WithHeader("If-None-Match", () => ApiSchemas.Text(), "An ETag of an earlier answer: `304` without a body when it still holds.")
+            .WithJsonResponse<T>(StatusCodes.Status200OK, $"The answer, with an `ETag` and `Cache-Control: {(isPrivate ? "private" : "public")}, max-age=60`.")
+            .WithResponse(StatusCodes.Status304NotModified, "The answer named by `If-None-Match` still holds.")
+            .WithProblems(StatusCodes.Status400BadRequest, "A parameter is invalid (`errors` names each).", "validation")
+            .WithProblems(StatusCodes.Status429TooManyRequests, "Too many requests from this client.", "rate-limited")
+            .WithResponseExample(StatusCodes.Status200OK, example);
+        return storage
+            ? builder.WithProblems(StatusCodes.Status503ServiceUnavailable, "Storage did not answer; retrying is safe.", "storage-unavailable")
+            : builder;
+    }
+
+    private static RouteHandlerBuilder Recommendations(this RouteHandlerBuilder builder) =>
+        builder.WithQuery("count", ApiSchemas.Count, "How many songs.")
+            .WithQuery("region", ApiSchemas.Region, "Only songs available in this region.")
+            .WithQuery("excludeUsed", () => ApiSchemas.Boolean(true), "Leave out songs the listener already used.");
+
+    private enum Caller
+    {
+        Anyone,
+        Listener,
+        Backend,
     }
 
     // A null route is not a ranking (history), so it is not timed as one.

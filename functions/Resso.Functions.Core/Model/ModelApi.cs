@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Resso.Functions.Core.Contract;
 using Resso.Functions.Core.Hosting;
 using Resso.Ml.Serving;
 using Resso.Ml.Store;
@@ -48,8 +49,21 @@ public static class ModelApi
     /// <summary>Maps the routes: the status is anonymous, a retrain needs a key.</summary>
     public static IEndpointRouteBuilder MapModelApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/model", GetModelAsync).WithName("GetModel").AllowAnonymousFunction();
-        routes.MapPost("/model/retrain", RequestRetrainAsync).WithName("RetrainModel").RequireFunctionKey();
+        routes.MapGet("/model", GetModelAsync).WithName("GetModel").AllowAnonymousFunction()
+            .WithTags("Model")
+            .WithSummary("The published model, what this instance serves, and the last publish decision")
+            .WithDescription("A pointer or model that cannot be read is reported (`status` `degraded`, with `reason`), not an error.")
+            .WithProblems(StatusCodes.Status404NotFound, "No model has been published yet (`detail` says whether a candidate was refused, and why).", "model-not-found")
+            .WithProblems(StatusCodes.Status429TooManyRequests, "Too many requests from this client.", "rate-limited")
+            .WithProblems(StatusCodes.Status503ServiceUnavailable, "Storage did not answer; retrying is safe.", "storage-unavailable");
+        routes.MapPost("/model/retrain", RequestRetrainAsync).WithName("RetrainModel").RequireFunctionKey()
+            .WithTags("Model")
+            .WithSummary("Queue a retrain")
+            .WithDescription("The trainer trains a candidate and publishes it only if its NDCG@10 holds up against the current model.")
+            .WithQuery("reason", () => ApiSchemas.Text(200), "Who asks and why, kept in the manifest (1–200 characters; otherwise `requested over HTTP`).")
+            .WithProblems(StatusCodes.Status401Unauthorized, "No key, or a wrong one.", "unauthorized")
+            .WithProblems(StatusCodes.Status503ServiceUnavailable, "Storage did not answer; the retrain may or may not have been queued, and retrying is harmless.", "storage-unavailable")
+            .WithResponseExample(StatusCodes.Status202Accepted, new RetrainQueued(true, "new catalog"));
         return routes;
     }
 

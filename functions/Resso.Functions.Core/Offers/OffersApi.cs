@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Resso.Functions.Core.Contract;
 using Resso.Functions.Core.Hosting;
 using Resso.Shared;
 using Resso.Shared.Events;
@@ -17,7 +18,26 @@ public static class OffersApi
     /// <summary>Maps the route (anonymous).</summary>
     public static IEndpointRouteBuilder MapOffersApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/songs/{songId}/offer", GetOfferAsync).WithName("GetOffer").AllowAnonymousFunction();
+        routes.MapGet("/songs/{songId}/offer", GetOfferAsync).WithName("GetOffer").AllowAnonymousFunction()
+            .WithTags("Offers")
+            .WithSummary("The deep-link subscribe offer for the song heard in a video")
+            .WithDescription("Decides the offer for this viewer (`open_in_app` for subscribers, `free_trial`, `subscribe`, `listen_free`), with the regional price, the experiment variant and signed links: the app URI, the universal link (`/api/l/{token}`) and the store fallback. Never cached (`Cache-Control: no-store`).")
+            .WithPath("songId", ApiSchemas.Id, "The song heard in the video.")
+            .WithQuery("region", ApiSchemas.Region, "The viewer's region.", required: true)
+            .WithQuery("userId", ApiSchemas.Id, "The viewer, named by the short-video app's backend with its key in `x-functions-key` (anyone else: `401`). A listener's bearer token names the viewer itself (a different `userId` is `403`). Subscribers get `open_in_app`, viewers who had a trial get no second one.")
+            .WithHeader("Authorization", () => ApiSchemas.Text(), "`Bearer {token}`: a listener's access token; the offer is then theirs.")
+            .WithHeader(ApiKeys.HeaderName, () => ApiSchemas.Text(), "The backend's key, needed to name `userId`.")
+            .WithQuery("videoId", ApiSchemas.Id, "The video; keys the experiment assignment of anonymous viewers and the attribution.")
+            .WithQuery("platform", ApiSchemas.Platform, "The viewer's device; left out, the User-Agent decides (web without one).")
+            .WithQuery("startMs", ApiSchemas.Milliseconds, "Where the song should start; left out, the song's most used segment.")
+            .WithHeader("User-Agent", () => ApiSchemas.Text(), "Decides the platform when `platform` is left out (iPhone/iPad/iPod: ios; Android: android; else web).")
+            .WithProblems(StatusCodes.Status400BadRequest, "A query parameter is invalid (`errors` names each).", "validation")
+            .WithProblems(StatusCodes.Status401Unauthorized, "`userId` without the backend's key or a token, or a bearer token that is not valid.", "unauthenticated")
+            .WithProblems(StatusCodes.Status403Forbidden, "`userId` names another user than the bearer token.", "forbidden")
+            .WithProblems(StatusCodes.Status404NotFound, "The catalog has never heard of the song.", "song-not-found")
+            .WithProblems(StatusCodes.Status429TooManyRequests, "Too many requests from this client.", "rate-limited")
+            .WithProblems(StatusCodes.Status503ServiceUnavailable, "Storage did not answer; retrying is safe.", "storage-unavailable")
+            .WithResponseExample(StatusCodes.Status200OK, Examples.Offer);
         return routes;
     }
 

@@ -4,6 +4,7 @@ using Resso.Shared.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Resso.Functions.Core.Contract;
 using Resso.Functions.Core.Hosting;
 using Resso.Shared.Attribution;
 
@@ -18,7 +19,19 @@ public static class ReportsApi
     /// <summary>Maps the route (key required: reports hold revenue).</summary>
     public static IEndpointRouteBuilder MapReportsApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/reports/attribution", GetAttributionAsync).WithName("AttributionReport").RequireFunctionKey();
+        routes.MapGet("/reports/attribution", GetAttributionAsync).WithName("AttributionReport").RequireFunctionKey()
+            .WithTags("Reports")
+            .WithSummary("The funnel per song, label, region, video or variant")
+            .WithDescription("Uses, offers, clicks, claims, conversions, rates with a 95 % interval, and revenue per currency, for [from, to). CSV with `Accept: text/csv`.")
+            .WithQuery("from", ApiSchemas.DateOrDateTime, "Start, inclusive; default 7 days before `to`. At most 92 days before `to`.")
+            .WithQuery("to", ApiSchemas.DateOrDateTime, "End, exclusive; default now.")
+            .WithQuery("groupBy", () => ApiSchemas.Enum("song", "label", "region", "video", "variant").WithDefault("song"), "The grouping (any case). In the JSON answer `groupBy` is its number: song 0, label 1, region 2, video 3, variant 4.")
+            .WithJsonResponse<AttributionReport>(StatusCodes.Status200OK, "The report.")
+            .WithResponse(StatusCodes.Status200OK, "The report; CSV (one line per group, then the total and the unattributed conversions) with `Accept: text/csv`.", "text/csv")
+            .WithProblems(StatusCodes.Status400BadRequest, "A query parameter is invalid, or the period is empty or longer than 92 days.", "validation")
+            .WithProblems(StatusCodes.Status401Unauthorized, "No key, or a wrong one.", "unauthorized")
+            .WithProblems(StatusCodes.Status503ServiceUnavailable, "Storage did not answer; retrying is safe.", "storage-unavailable")
+            .WithResponseExample(StatusCodes.Status200OK, Examples.Report);
         return routes;
     }
 

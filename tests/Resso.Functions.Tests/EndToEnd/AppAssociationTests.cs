@@ -67,29 +67,18 @@ public sealed partial class AppAssociationTests(AzuriteFixture azurite)
         var root = JsonDocument.Parse(bytes).RootElement;
         Assert.Equal(["applinks"], root.EnumerateObject().Select(p => p.Name));
         var applinks = root.GetProperty("applinks");
-        Assert.Equal(0, applinks.GetProperty("apps").GetArrayLength());
         var details = applinks.GetProperty("details").EnumerateArray().ToList();
         Assert.NotEmpty(details);
 
         var link = await UniversalLinkPathAsync(host);
         foreach (var detail in details)
         {
-            // iOS 13+: appIDs and components; iOS 12: appID and paths.
-            if (detail.TryGetProperty("appIDs", out var appIds))
-            {
-                Assert.All(appIds.EnumerateArray(), id => Assert.Matches(AppId(), id.GetString()!));
-                var components = detail.GetProperty("components").EnumerateArray().ToList();
-                Assert.All(components, c => Assert.StartsWith("/", c.GetProperty("/").GetString()!, StringComparison.Ordinal));
-                Assert.Contains(components, c => AppleMatches(c.GetProperty("/").GetString()!, link));
-                Assert.DoesNotContain(components, c => AppleMatches(c.GetProperty("/").GetString()!, "/api/health"));
-            }
-            else
-            {
-                Assert.Matches(AppId(), detail.GetProperty("appID").GetString()!);
-                var paths = detail.GetProperty("paths").EnumerateArray().Select(p => p.GetString()!).ToList();
-                Assert.Contains(paths, p => AppleMatches(p, link));
-                Assert.DoesNotContain(paths, p => AppleMatches(p, "/api/trending"));
-            }
+            Assert.All(detail.GetProperty("appIDs").EnumerateArray(), id => Assert.Matches(AppId(), id.GetString()!));
+            var components = detail.GetProperty("components").EnumerateArray().ToList();
+            Assert.All(components, c => Assert.StartsWith("/", c.GetProperty("/").GetString()!, StringComparison.Ordinal));
+            Assert.Contains(components, c => AppleMatches(c.GetProperty("/").GetString()!, link));
+            Assert.DoesNotContain(components, c => AppleMatches(c.GetProperty("/").GetString()!, "/api/health"));
+            Assert.DoesNotContain(components, c => AppleMatches(c.GetProperty("/").GetString()!, "/api/trending"));
         }
 
         Assert.Contains(details, d => d.TryGetProperty("appIDs", out var ids) && ids.EnumerateArray().Any(i => i.GetString() == AppleAppId));

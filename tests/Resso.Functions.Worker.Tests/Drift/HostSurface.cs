@@ -64,15 +64,10 @@ internal sealed record HostSurface(IReadOnlySet<string> Routes, IReadOnlySet<str
     {
         using var app = SelfHost.SelfHostApp.Build(["--environment", "Development"], builder => builder.Configuration.AddInMemoryCollection(settings));
         var routes = new HashSet<string>();
-        foreach (var endpoint in ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>())
+        // The API reference page, the development token issuer and the app-association files at the
+        // root (Front Door's rewrite on Azure) are the self-host's own (SelfHostOnly); every other route must be a function too.
+        foreach (var endpoint in ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>().Where(e => e.Metadata.GetMetadata<SelfHost.SelfHostOnly>() is null))
         {
-            // The development token issuer is the self-host's alone, and only in Development; the
-            // app-association files at the root are Front Door's rewrite to /api/well-known on Azure.
-            if (endpoint.RoutePattern.RawText!.StartsWith("/api/dev/", StringComparison.Ordinal) || !endpoint.RoutePattern.RawText.StartsWith("/api/", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
             var level = endpoint.Metadata.OfType<FunctionAuthorization>().Select(l => l.ToString()).LastOrDefault() ?? "none";
             foreach (var verb in endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? [])
             {

@@ -1,0 +1,76 @@
+using Resso.Functions.Core.Catalog;
+using Resso.Functions.Core.Claims;
+using Resso.Functions.Core.Conversions;
+using Resso.Functions.Core.Health;
+using Resso.Functions.Core.Links;
+using Resso.Functions.Core.Listeners;
+using Resso.Functions.Core.Offers;
+using Resso.Shared.Attribution;
+using Resso.Shared.Catalog;
+using Resso.Shared.Events;
+using Resso.Shared.Storage;
+
+namespace Resso.Functions.Core.Contract;
+
+/// <summary>The examples of the OpenAPI document: one funnel, told consistently (song s_987 in Indonesia, video v_555).</summary>
+internal static class Examples
+{
+    private static readonly DateTimeOffset At = new(2026, 11, 24, 8, 0, 0, TimeSpan.Zero);
+
+    private static readonly AttributionKeys Keys = new("s_987", "Aurora Records", "ID", "v_555", "u_123", "android", "trial-length", "t30");
+
+    public static SongUsedEvent Event { get; } = new("e_1", "u_123", "s_987", "v_555", SongAction.Create, "ID", At, new Segment(30_500, 45_500));
+
+    public static SongUpsert SongUpsert { get; } = new("Midnight Drive", "Nova", "Aurora Records", 215_000, ["ID", "MY"]);
+
+    public static SongDetails Song { get; } = new("Midnight Drive", "Nova", "Aurora Records", 215_000, ["ID", "MY"]);
+
+    public static HealthReport Health { get; } = new(
+        "healthy", "1.0.0", new StorageHealth(new ServiceHealth(true, 3.1), new ServiceHealth(true, 2.4), new ServiceHealth(true, 2.8)), true,
+        new ModelHealth("healthy", "20261124T070000Z", "20261124T070000Z", null));
+
+    public static OfferResponse Offer { get; } = new(
+        "o_01JDQ3Z7K2", "s_987", "Midnight Drive", "Nova", 30_500,
+        new OfferTerms("free_trial", "premium", 30, 54_990m, "IDR", "Hear the whole song: 30 days free", "trial-length", "t30"),
+        new OfferLinks(
+            "resso://track/s_987?t=30500&c=o_01JDQ3Z7K2",
+            "https://links.resso.example/api/l/eyJzIjoic185ODcifQ.c2lnbmF0dXJl",
+            "https://play.google.com/store/apps/details?id=com.moonvideo.android.resso"),
+        At.AddDays(7));
+
+    public static ClaimedLink Claimed { get; } = new("s_987", 30_500, "k_01JDQ41B6M", "o_01JDQ3Z7K2", "free_trial", "trial-length", "t30");
+
+    public static ConversionRequest ConversionRequest { get; } = new("c_778", "u_123", "premium", 0m, "IDR", At.AddHours(1), Trial: true, ClaimCode: "7KQ2M9XHPA");
+
+    public static ConversionResult Conversion { get; } = new("c_778", false, true, new ConversionAttribution("claim", "k_01JDQ41B6M", "o_01JDQ3Z7K2", Keys));
+
+    public static AttributionReport Report { get; } = new(
+        At.AddDays(-7), At, ReportGrouping.Song,
+        [new AttributionRow("s_987", 120, 5_400, 640, 85, 21, 18, 0.1185, 0.0328, new RateInterval(0.0216, 0.0496), new Dictionary<string, decimal> { ["IDR"] = 164_970m }, 702)],
+        new AttributionRow("total", 120, 5_400, 640, 85, 21, 18, 0.1185, 0.0328, new RateInterval(0.0216, 0.0496), new Dictionary<string, decimal> { ["IDR"] = 164_970m }, 702),
+        2, new Dictionary<string, decimal> { ["IDR"] = 109_980m });
+
+    private static readonly SongItem[] Items =
+    [
+        new("s_412", "Paper Planes", "Lumen", 0.91, "for_you"),
+        new("s_205", "Lights Out", "Nova", 0.87, "similar_to:s_987"),
+    ];
+
+    public static RecommendationsResponse Recommendations { get; } = new("u_123", "20261124T070000Z", true, "ID", Items);
+
+    public static MixesResponse Mixes { get; } = new("u_123", "20261124T070000Z", "ID",
+        [new MixView("for_you:u_123:20261124", "for_you", "For you", "Songs picked for you from what you use and watch.", Items)]);
+
+    public static SimilarResponse Similar { get; } = new("s_987", "model", "20261124T070000Z",
+        [new SongItem("s_205", "Lights Out", "Nova", 0.83, "similar_to:s_987")]);
+
+    public static AppleAppSiteAssociation AppleAssociation { get; } =
+        new(new AppleAppLinks([new AppleAppLinkDetail(["ABCDE12345.com.resso.app"], [new AppleComponent(AppAssociation.LinkPathPattern, "Subscribe offers for the song heard in a video")])]));
+
+    public static AssetLinkStatement[] AssetLinks { get; } =
+        [new([AssetLinkStatement.HandleAllUrls], new AssetLinkTarget("android_app", "com.resso.app", ["14:6D:E9:83:C5:73:06:50:D8:EE:B9:95:2F:34:FC:64:16:A0:83:42:E6:1D:BE:A8:8A:04:96:B2:3F:CF:44:E5"]))];
+
+    public static HistoryResponse History { get; } = new("u_123", 42, [new HistoryItem("e_1", "s_987", "Midnight Drive", "Nova", "v_555", "create", "ID", At)]);
+
+    public static TrendingResponse Trending { get; } = new("ID", "24h", [new SongItem("s_987", "Midnight Drive", "Nova", 412.5, "trending")]);
+}
