@@ -136,6 +136,23 @@ public sealed partial class HttpFunctionsTests(AzuriteFixture azurite)
         Assert.All(expected.Zip(actual), pair => Assert.Empty(AnswerComparison.Differences(pair.First, pair.Second)));
     }
 
+    [Fact]
+    public async Task KeyedRoute_OverItsPerKeyLimit_Is429_TheTriggersAuthorizationLevelDecides()
+    {
+        // The worker has no endpoint metadata: the middleware reads AuthorizationLevel.Function from the trigger.
+        var limits = new Dictionary<string, string?> { ["Resso:RateLimits:KeyedPerSecond"] = "1", ["Resso:RateLimits:KeyedBurst"] = "2" };
+        await using var worker = await WorkerHost.StartAsync(azurite.ConnectionString, limits);
+
+        var statuses = new List<int>();
+        for (var i = 0; i < 4; i++)
+        {
+            statuses.Add((await worker.SendAsync(Requests.Raw(HttpMethod.Post, "/api/events", "{\"events\":[]}"))).Status);
+        }
+
+        Assert.DoesNotContain(429, statuses[..2]);
+        Assert.Contains(429, statuses[2..]);
+    }
+
     private static async Task<Dictionary<string, HttpAnswer>> RunAsync(ISide side)
     {
         var answers = new Dictionary<string, HttpAnswer>();

@@ -17,10 +17,11 @@ public enum FunctionAuthorization
 
 /// <summary>
 /// On the self-host, does what the Functions host does for <c>AuthorizationLevel.Function</c>:
-/// requires a valid key in <c>x-functions-key</c> or the <c>code</c> query parameter. It runs only
-/// on the self-host; under Azure the host checks keys before the function runs.
+/// requires a valid key in <c>x-functions-key</c> or the <c>code</c> query parameter, and counts each
+/// refusal towards the client's <c>401</c> lockout (<see cref="RateLimits.RecordUnauthorized"/>). It
+/// runs only on the self-host; under Azure the host checks keys before the function runs.
 /// </summary>
-public sealed class FunctionKeyFilter(ApiKeys keys, ILogger<FunctionKeyFilter> logger) : IEndpointFilter
+public sealed class FunctionKeyFilter(ApiKeys keys, RateLimits limits, ILogger<FunctionKeyFilter> logger) : IEndpointFilter
 {
     /// <inheritdoc />
     public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
@@ -34,6 +35,7 @@ public sealed class FunctionKeyFilter(ApiKeys keys, ILogger<FunctionKeyFilter> l
 
         var route = (context.HttpContext.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "?";
         Log.KeyRefused(logger, request.Method, route, string.IsNullOrEmpty(presented) ? "no key" : "wrong key");
+        limits.RecordUnauthorized(context.HttpContext);
         return ValueTask.FromResult<object?>(Problems.Unauthorized(string.IsNullOrEmpty(presented)
             ? $"This route needs a key in the {ApiKeys.HeaderName} header."
             : "The key is not valid."));

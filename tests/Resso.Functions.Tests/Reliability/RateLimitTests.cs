@@ -113,6 +113,145 @@ public sealed class RateLimitTests(AzuriteFixture azurite)
         Assert.Contains("Resso__RateLimits__TrustedProxies: \"proxy.internal\"", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Ipv6Clients_AreCountedByTheirSlash64_AndIpv4MappedAddressesAsIpv4()
+    {
+        await using var host = await SelfHostServer.StartAsync(azurite.ConnectionString, new Dictionary<string, string?>(Tight) { ["Resso:RateLimits:TrustedProxies"] = "127.0.0.1,::1" });
+
+        // A phone with privacy extensions takes a new address within its /64 for every connection.
+        var sameNetwork = await StatusesAsync(host, 5, i => i % 2 == 0 ? "2001:db8:1:2::1" : $"2001:db8:1:2:{i:x}:ffff:ffff:{i + 7:x}");
+        var nextNetwork = await StatusesAsync(host, 3, i => $"2001:db8:1:3::{i + 1}");
+        var mapped = await StatusesAsync(host, 5, i => i % 2 == 0 ? "::ffff:203.0.113.77" : "203.0.113.77");
+
+        // The bucket gains a token a second: one tick may land among these requests, so at most one more passes.
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK], sameNetwork[..3]);
+        Assert.Contains(HttpStatusCode.TooManyRequests, sameNetwork[3..]);
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK], nextNetwork);
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK], mapped[..3]);
+        Assert.Contains(HttpStatusCode.TooManyRequests, mapped[3..]);
+    }
+
+    [Fact]
+    public async Task OneClaimCode_TriedFromManyAddresses_IsLimitedPerCode()
+    {
+        await using var host = await SelfHostServer.StartAsync(azurite.ConnectionString, new Dictionary<string, string?> { ["Resso:RateLimits:TrustedProxies"] = "127.0.0.1,::1" });
+
+        var sameCode = new List<HttpStatusCode>();
+        for (var i = 0; i < 7; i++)
+        {
+            sameCode.Add(await ClaimAsync(host, "ABCDEFGHJK", $"198.51.100.{i + 1}"));
+        }
+
+        Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.NotFound, 5), HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], sameCode);
+        Assert.Equal(HttpStatusCode.NotFound, await ClaimAsync(host, "ABCDEFGHJM", "198.51.100.1")); // another code, an address that tried before
+    }
+
+    [Fact]
+    public async Task ClaimCodes_ManyPhonesBehindOneCarrierNatAddress_AreNotRefused_UpToThePerAddressBudget()
+    {
+        await using var host = await SelfHostServer.StartAsync(azurite.ConnectionString, new Dictionary<string, string?> { ["Resso:RateLimits:TrustedProxies"] = "127.0.0.1,::1" });
+
+        // 50 installs behind one address within a minute, each redeeming its own code.
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 50; i++)
+        {
+            statuses.Add(await ClaimAsync(host, Code(i), "100.64.0.1"));
+        }
+
+        Assert.All(statuses, status => Assert.Equal(HttpStatusCode.NotFound, status));
+        for (var i = 50; i < 60; i++)
+        {
+            Assert.Equal(HttpStatusCode.NotFound, await ClaimAsync(host, Code(i), "100.64.0.1"));
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, await ClaimAsync(host, Code(60), "100.64.0.1"));
+
+        static string Code(int i) => "CGNAT" + Resso.Shared.Links.ClaimCodes.Alphabet[i % 32] + Resso.Shared.Links.ClaimCodes.Alphabet[i / 32] + "ZZZ";
+    }
+
+    [Fact]
+    public async Task KeyedRoutes_AreLimitedPerKey_EachKeyWithItsOwnBudget()
+    {
+        await using var host = await SelfHostServer.StartAsync(azurite.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Resso:Api:Keys"] = $"{SelfHostServer.TestKey},second-key-for-tests",
+            ["Resso:RateLimits:KeyedPerSecond"] = "1",
+            ["Resso:RateLimits:KeyedBurst"] = "3",
+        });
+
+        // At once, so that the bucket's one token a second hardly matters: 3 pass, at most one more.
+        var first = await Task.WhenAll(Enumerable.Range(0, 7).Select(_ => EventsAsync(host, SelfHostServer.TestKey)));
+        var second = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => EventsAsync(host, "second-key-for-tests")));
+
+        Assert.InRange(first.Count(status => status == HttpStatusCode.TooManyRequests), 3, 4);
+        Assert.DoesNotContain(HttpStatusCode.TooManyRequests, second);
+        Assert.DoesNotContain(HttpStatusCode.Unauthorized, first.Concat(second));
+    }
+
+    [Fact]
+    public async Task KeyedRoutes_ByDefault_TakeMoreThanTheIngestionBenchmarkSends()
+    {
+        await using var host = await SelfHostServer.StartAsync(azurite.ConnectionString);
+
+        // The ingestion benchmark posts ~16 batches a second and the soak ~73; 150 at once is a burst neither reaches.
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 150).Select(_ => EventsAsync(host, SelfHostServer.TestKey)));
+
+        Assert.DoesNotContain(HttpStatusCode.TooManyRequests, statuses);
+    }
+
+    [Fact]
+    public async Task RepeatedUnauthorized_LocksTheClientOutWith429_EvenWithAGoodKey_WhileOthersGoOn()
+    {
+        await using var host = await SelfHostServer.StartAsync(azurite.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Resso:RateLimits:TrustedProxies"] = "127.0.0.1,::1",
+            ["Resso:RateLimits:UnauthorizedPerMinute"] = "3",
+            ["Resso:RateLimits:UnauthorizedLockout"] = "00:01:00",
+        });
+
+        var guessing = new List<HttpStatusCode>();
+        for (var i = 0; i < 6; i++)
+        {
+            guessing.Add(await KeyedAsync(host, i % 2 == 0 ? $"guess-{i}" : null, "203.0.113.66"));
+        }
+
+        Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], guessing);
+        // Locked out before the key is looked at, on every route; another client is not.
+        Assert.Equal(HttpStatusCode.TooManyRequests, await KeyedAsync(host, SelfHostServer.TestKey, "203.0.113.66"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await ClaimAsync(host, "ABCDEFGHJK", "203.0.113.66"));
+        Assert.Equal(HttpStatusCode.OK, await KeyedAsync(host, SelfHostServer.TestKey, "203.0.113.67"));
+    }
+
+    private static async Task<HttpStatusCode> ClaimAsync(SelfHostServer host, string code, string forwardedFor)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"/api/claims/{code}", UriKind.Relative));
+        request.Headers.Add("X-Forwarded-For", forwardedFor);
+        using var response = await host.Client.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    private static async Task<HttpStatusCode> KeyedAsync(SelfHostServer host, string? key, string forwardedFor)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/reports/attribution?groupBy=song", UriKind.Relative));
+        request.Headers.Add("X-Forwarded-For", forwardedFor);
+        if (key is not null)
+        {
+            request.Headers.Add("x-functions-key", key);
+        }
+
+        using var response = await host.Client.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    // An empty batch: refused (400) without touching storage, so only the limit decides the pace.
+    private static async Task<HttpStatusCode> EventsAsync(SelfHostServer host, string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/api/events", UriKind.Relative)) { Content = new StringContent("{\"events\":[]}", System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Add("x-functions-key", key);
+        using var response = await host.Client.SendAsync(request);
+        return response.StatusCode;
+    }
+
     private static async Task<List<HttpStatusCode>> StatusesAsync(SelfHostServer host, int count, Func<int, string> forwardedFor)
     {
         var statuses = new List<HttpStatusCode>();
