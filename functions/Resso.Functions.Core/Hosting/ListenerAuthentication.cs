@@ -126,7 +126,7 @@ public static class ListenerAuthentication
         var header = context.Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            return Refuse(context, "invalid_request", "The Authorization header must be 'Bearer {token}'.");
+            return Refuse(context, "invalid_request", "The Authorization header must be 'Bearer {token}'.", guessing: true);
         }
 
         if (!options.IsConfigured)
@@ -138,6 +138,9 @@ public static class ListenerAuthentication
         if (!result.Succeeded || result.Principal is null)
         {
             // The handler's failure names the check that failed (expired, issuer, signature…); never the token.
+            // Forged or foreign tokens count towards the client's lockout (RateLimits); an expired or
+            // early one is what an app with a stale token sends, and must not lock out a carrier NAT.
+            var stale = result.Failure is SecurityTokenExpiredException or SecurityTokenNotYetValidException;
             var reason = result.Failure switch
             {
                 SecurityTokenExpiredException => "The token has expired.",
@@ -147,13 +150,13 @@ public static class ListenerAuthentication
                 SecurityTokenNotYetValidException => "The token is not valid yet.",
                 _ => "The token is not valid.",
             };
-            return Refuse(context, "invalid_token", reason);
+            return Refuse(context, "invalid_token", reason, guessing: !stale);
         }
 
         var userId = result.Principal.FindFirst(options.UserIdClaim)?.Value;
         return userId is not null && Ids.IsValid(userId)
             ? new ListenerCaller(userId, null)
-            : Refuse(context, "invalid_token", $"The token's '{options.UserIdClaim}' claim is not a user id ({Ids.Problem})");
+            : Refuse(context, "invalid_token", $"The token's '{options.UserIdClaim}' claim is not a user id ({Ids.Problem})", guessing: true);
     }
 
     /// <summary>The 401 of a route that needs a listener and got no token.</summary>
@@ -182,8 +185,13 @@ public static class ListenerAuthentication
     public static bool UsesDevelopmentIssuer(ListenerAuthOptions options) =>
         options.Issuer == DevelopmentIssuer && options.SigningKeys.TryGetValue(DevelopmentKeyId, out var key) && key == DevelopmentSecret;
 
-    private static ListenerCaller Refuse(HttpContext context, string? error, string detail)
+    private static ListenerCaller Refuse(HttpContext context, string? error, string detail, bool guessing = false)
     {
+        if (guessing)
+        {
+            context.RequestServices.GetRequiredService<RateLimits>().RecordUnauthorized(context);
+        }
+
         context.Response.Headers.WWWAuthenticate = error is null ? "Bearer realm=\"resso\"" : $"Bearer realm=\"resso\", error=\"{error}\"";
         var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ListenerAuthentication));
         Log.KeyRefused(logger, context.Request.Method, context.Request.Path.Value ?? "?", error ?? "no token");

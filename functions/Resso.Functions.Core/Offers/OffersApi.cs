@@ -130,8 +130,10 @@ public static class OffersApi
     private static bool IsKeyed(HttpRequest request) =>
         request.Headers.TryGetValue(ApiKeys.HeaderName, out var key) && request.HttpContext.RequestServices.GetRequiredService<ApiKeys>().IsValid(key.ToString());
 
+    // Naming users without credentials is probing: it counts towards the client's lockout.
     private static ProblemHttpResult AnonymousUser(HttpContext context)
     {
+        context.RequestServices.GetRequiredService<RateLimits>().RecordUnauthorized(context);
         context.Response.Headers.WWWAuthenticate = "Bearer realm=\"resso\"";
         return TypedResults.Problem(
             "userId is honoured only from an authenticated caller: the listener's access token in 'Authorization: Bearer', or the app backend's key in x-functions-key. Leave userId out for an anonymous offer.",

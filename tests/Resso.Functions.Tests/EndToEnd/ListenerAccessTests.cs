@@ -151,6 +151,39 @@ public sealed class ListenerAccessTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task ForgedTokens_Repeated_LockTheClientOut_ButExpiredTokensDoNot()
+    {
+        await using var host = await StartAsync(azurite, settings: new Dictionary<string, string?> { ["Resso:RateLimits:UnauthorizedPerMinute"] = "5" });
+        var tokens = BadTokens().ToDictionary(row => row.Data.Item1, row => row.Data.Item2);
+
+        async Task<HttpStatusCode> SendAsync(string token)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/me/history");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var response = await host.Client.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        // An app with a stale token retries: never locked out (many users share a carrier NAT's address).
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(tokens["expired"]));
+        }
+
+        // Guessing: after 5 forged tokens in a minute, 429 before any token is looked at.
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 7; i++)
+        {
+            statuses.Add(await SendAsync(tokens["another key"]));
+        }
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, 5), statuses.Take(5));
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[^1]);
+        using var valid = host.ListenerClient(Victim);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await valid.GetAsync(new Uri("/api/me/history", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
     public async Task MeRoutes_WithoutToken_Are401WithBearerChallenge()
     {
         await using var host = await StartAsync(azurite);
