@@ -7,6 +7,7 @@ using Resso.Ml.Scoring;
 using Resso.Ml.Serving;
 using Resso.Shared.Ingestion;
 using Resso.Shared.Events;
+using Resso.Shared.Privacy;
 
 namespace Resso.Functions.Core.Listeners;
 
@@ -64,7 +65,8 @@ public sealed record HistoryItem(string EventId, string SongId, string? Title, s
 /// Answers are cached per instance: fresh for a minute, then served for up to four more while
 /// they are computed again behind the answer. A user's entries are dropped as soon as their new
 /// events are counted here, and everything when the model changes; another instance answers a
-/// user's new events from the first request after the fresh minute plus one recomputation.
+/// user's new events from the first request after the fresh minute plus one recomputation. An
+/// erased user's cached answers are not served again once this instance holds the erasure marker.
 /// </summary>
 public sealed class ListenerService : IUserActivityObserver
 {
@@ -86,14 +88,16 @@ public sealed class ListenerService : IUserActivityObserver
     private readonly RefreshingCache _answers;
     private readonly MixBuilder _mixes;
     private readonly TimeProvider _timeProvider;
+    private readonly ErasureMarkers _erasures;
     private readonly ConcurrentDictionary<string, int> _userGenerations = new(StringComparer.Ordinal);
     private int _modelGeneration;
 
     /// <summary>Creates the service; it drops its cache when <paramref name="holder"/> swaps models.</summary>
     public ListenerService(ModelHolder holder, Recommender recommender, InteractionStore interactions, SongStatsStore stats, CatalogSnapshot catalog,
-        IMemoryCache cache, RefreshingCache answers, IOptions<MixOptions> mixOptions, TimeProvider timeProvider)
+        IMemoryCache cache, RefreshingCache answers, IOptions<MixOptions> mixOptions, ErasureMarkers erasures, TimeProvider timeProvider)
     {
         (_holder, _recommender, _interactions, _stats, _catalog, _cache, _answers, _timeProvider) = (holder, recommender, interactions, stats, catalog, cache, answers, timeProvider);
+        _erasures = erasures;
         _mixes = new MixBuilder(mixOptions.Value);
         holder.Swapped += _ => Interlocked.Increment(ref _modelGeneration);
     }
@@ -269,7 +273,9 @@ public sealed class ListenerService : IUserActivityObserver
         return best.Seed < 0 ? MixReasons.ForYou : MixReasons.SimilarTo(model.Factors.Items[best.Seed]);
     }
 
-    private (int Model, int User) UserKey(string userId) => (Volatile.Read(ref _modelGeneration), _userGenerations.GetValueOrDefault(userId));
+    // Erased marks the key too: once any instance erases the user, this one stops serving what it cached before.
+    private (int Model, int User, bool Erased) UserKey(string userId) =>
+        (Volatile.Read(ref _modelGeneration), _userGenerations.GetValueOrDefault(userId), _erasures.IsErased(userId));
 
     // Fresh for CacheFor; then answered stale for up to ServeStaleFor while one background
     // computation replaces it, so that a returning listener never waits for a ranking.

@@ -4,6 +4,7 @@ using Resso.Shared.Catalog;
 using Resso.Shared.Ingestion;
 using Resso.Shared.Links;
 using Resso.Shared.Offers;
+using Resso.Shared.Privacy;
 using Resso.Shared.Telemetry;
 
 namespace Resso.Functions.Core.Offers;
@@ -39,6 +40,7 @@ public sealed class OfferService(
     IOptions<LinkOptions> linkOptions,
     IOptions<DeepLinkOptions> deepLinks,
     RefreshingCache cache,
+    ErasureMarkers erasures,
     RessoMetrics metrics,
     TimeProvider timeProvider)
 {
@@ -56,7 +58,8 @@ public sealed class OfferService(
             return null;
         }
 
-        var subscription = request.UserId is null
+        // An erased user is someone the app knows nothing about, whatever another instance cached.
+        var subscription = request.UserId is null || erasures.IsErased(request.UserId)
             ? SubscriptionState.None
             : await cache.GetAsync(("subscription", request.UserId), ct => attribution.GetSubscriptionAsync(request.UserId, ct), SubscriptionFresh, SubscriptionStale, cancellationToken)
                 ?? SubscriptionState.None;

@@ -62,6 +62,24 @@ public sealed class FactorModel
         _itemBiases = itemBiases;
     }
 
+    /// <summary>
+    /// A copy without user <paramref name="user"/>: its id, vector and bias gone, later users one index
+    /// lower. Songs are untouched. (Nothing stored with a version refers to users by index.)
+    /// </summary>
+    public FactorModel WithoutUser(int user)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(user);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(user, UserCount);
+        var d = LatentDimension;
+        var factors = new float[(UserCount - 1) * d];
+        _userFactors.AsSpan(0, user * d).CopyTo(factors);
+        _userFactors.AsSpan((user + 1) * d).CopyTo(factors.AsSpan(user * d));
+        var biases = new float[UserCount - 1];
+        _userBiases.AsSpan(0, user).CopyTo(biases);
+        _userBiases.AsSpan(user + 1).CopyTo(biases.AsSpan(user));
+        return new FactorModel(new IdMap(Users.Where((_, i) => i != user)), Items, d, factors, _itemFactors, biases, _itemBiases);
+    }
+
     /// <summary>The user id space.</summary>
     public IdMap Users { get; }
 

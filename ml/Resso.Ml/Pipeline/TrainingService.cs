@@ -12,6 +12,7 @@ using Resso.Ml.Store;
 using Resso.Ml.Training;
 using Resso.Shared.Events;
 using Resso.Shared.Ingestion;
+using Resso.Shared.Privacy;
 using Resso.Shared.Telemetry;
 
 namespace Resso.Ml.Pipeline;
@@ -39,6 +40,7 @@ public sealed class TrainingService(
     IOptions<RecommenderOptions> options,
     IOptions<IngestionOptions> ingestion,
     RessoMetrics metrics,
+    ErasureMarkers erasures,
     TimeProvider timeProvider,
     ILogger<TrainingService> logger)
 {
@@ -61,10 +63,15 @@ public sealed class TrainingService(
         }
 
         var (currentManifest, currentModel, currentPipeline) = await LoadCurrentAsync(cancellationToken);
+        // Users erased since their rows were read (an erasure sweeps the rows too, but may be under way) are left out.
+        await erasures.RefreshAsync(cancellationToken);
         var events = new List<SongUsedEvent>();
         await foreach (var e in interactions.ReadAllEventsAsync(cancellationToken))
         {
-            events.Add(e);
+            if (!erasures.IsErased(e.UserId))
+            {
+                events.Add(e);
+            }
         }
 
         if (events.Count == 0)
@@ -85,6 +92,17 @@ public sealed class TrainingService(
         if (manifest.Manifest.Decision.Published)
         {
             await store.PublishAsync(manifest.Manifest.Version, cancellationToken);
+        }
+
+        // A user erased while this training ran is in its factors: removed before instances load them.
+        await erasures.RefreshAsync(cancellationToken);
+        foreach (var erased in events.Select(e => e.UserId).Distinct(StringComparer.Ordinal).Where(erasures.IsErased))
+        {
+            await store.RemoveUserAsync(erased, cancellationToken);
+        }
+
+        if (manifest.Manifest.Decision.Published)
+        {
             await refresher.RefreshAsync(cancellationToken);
         }
 
@@ -108,7 +126,7 @@ public sealed class TrainingService(
         var weights = InteractionWeighting.Weigh(events, ingestion.Value.Weights, o.RecencyHalfLifeDays, now);
 
         // Seeding the builder with the current model's ids keeps their indices, so the current model is ranked on the same slice.
-        var builder = currentModel is null ? new InteractionDataBuilder() : new InteractionDataBuilder(currentModel.Users, currentModel.Items);
+        var builder = currentModel is null ? new InteractionDataBuilder() : new InteractionDataBuilder(currentModel.Users.Where(u => !erasures.IsErased(u)), currentModel.Items);
         foreach (var ((user, song), weight) in weights)
         {
             builder.Add(user, song, weight);

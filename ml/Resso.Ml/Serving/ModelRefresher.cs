@@ -70,7 +70,11 @@ public sealed class ModelRefresher(
                     }
 
                     (version, etag) = (current.Pointer.Version, current.ETag);
-                    reason = version == holder.Current?.Version ? null : await LoadAsync(version, cancellationToken);
+                    // The same version again is loaded again only if its factors changed (a user erased from it).
+                    reason = holder.Current is { } served && version == served.Version
+                        && (await store.GetManifestAsync(version, cancellationToken)).FactorsSha256 == served.Manifest.FactorsSha256
+                        ? null
+                        : await LoadAsync(version, cancellationToken);
                 }
                 catch (InvalidDataException ex)
                 {

@@ -1,5 +1,6 @@
 using Resso.Ml.Scoring;
 using Resso.Shared.Ingestion;
+using Resso.Shared.Privacy;
 
 namespace Resso.Ml.Serving;
 
@@ -20,9 +21,10 @@ public sealed record UserRecommendations(string ModelVersion, IReadOnlyList<Reco
 /// stored), else the model's own trained vector. With a two-stage pipeline (every model trained
 /// since it exists) the generators propose candidates from the user's songs and the ranker orders
 /// them; otherwise every song is scored with SIMD and the top K kept by a heap. Either way the
-/// user's songs are left out on request and songs not playable in the region never appear.
+/// user's songs are left out on request and songs not playable in the region never appear. An
+/// erased user is not placed by the model's trained vector while a model that still holds it is served.
 /// </summary>
-public sealed class Recommender(ModelHolder holder, UserVectors vectors, InteractionStore interactions)
+public sealed class Recommender(ModelHolder holder, UserVectors vectors, InteractionStore interactions, ErasureMarkers erasures)
 {
     /// <summary>Null when no model is served or the user has no usable history (the caller falls back to trending).</summary>
     public async Task<UserRecommendations?> RecommendAsync(string userId, int count, string? region = null, bool excludeUsed = true, CancellationToken cancellationToken = default)
@@ -50,7 +52,7 @@ public sealed class Recommender(ModelHolder holder, UserVectors vectors, Interac
             (vector, bias) = (folded.Vector, folded.Bias);
             await vectors.SaveAsync(folded, cancellationToken);
         }
-        else if (model.Factors.Users.TryGetIndex(userId, out var user))
+        else if (model.Factors.Users.TryGetIndex(userId, out var user) && !erasures.IsErased(userId))
         {
             vector = model.Factors.UserVector(user).ToArray();
             bias = model.Factors.UserBiases[user];

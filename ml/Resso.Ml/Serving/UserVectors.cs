@@ -109,5 +109,9 @@ public sealed class UserVectors(
             TableUpdateMode.Replace,
             cancellationToken);
 
+    /// <summary>Deletes the user's stored vector; false when there was none.</summary>
+    public async Task<bool> DeleteAsync(string userId, CancellationToken cancellationToken = default) =>
+        (await _table.DeleteEntityAsync(Partition(userId), userId, Azure.ETag.All, cancellationToken)).Status != 404;
+
     private string Partition(string userId) => TableKeys.UserPartition(userId, ingestion.Value.UserPartitions);
 }

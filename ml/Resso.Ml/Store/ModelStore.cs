@@ -183,6 +183,72 @@ public sealed class ModelStore(BlobServiceClient blobs, StorageNames names, Time
     }
 
     /// <summary>
+    /// Removes <paramref name="userId"/> from every stored version: a version whose factors hold the
+    /// user gets factors without the user's id, vector and bias (<see cref="FactorModel.WithoutUser"/>)
+    /// and a manifest with their checksum, and loses its ML.NET model (<c>model.zip</c>, which holds the
+    /// same vectors by index and which serving never reads). If the published version is one of them,
+    /// <c>current.json</c> is written again, unchanged, so that every instance loads the new factors at
+    /// its next poll. Returns the versions changed. Reads each version's factors once: the cost grows
+    /// with the number of versions kept.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> RemoveUserAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var versions = new List<string>();
+        await foreach (var item in _container.GetBlobsByHierarchyAsync(BlobTraits.None, BlobStates.None, "/", prefix: null, cancellationToken))
+        {
+            if (item.IsPrefix)
+            {
+                versions.Add(item.Prefix.TrimEnd('/'));
+            }
+        }
+
+        var changed = new List<string>();
+        foreach (var version in versions)
+        {
+            if (await TryReadManifestAsync($"{version}/manifest.json", cancellationToken) is not { } manifest)
+            {
+                continue;
+            }
+
+            byte[] bytes;
+            try
+            {
+                bytes = (await _container.GetBlobClient($"{version}/factors.bin").DownloadContentAsync(cancellationToken)).Value.Content.ToArray();
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                continue;
+            }
+
+            var factors = FactorModelSerializer.FromBytes(bytes);
+            if (!factors.Users.TryGetIndex(userId, out var user))
+            {
+                continue;
+            }
+
+            var scrubbed = FactorModelSerializer.ToBytes(factors.WithoutUser(user));
+            var updated = manifest with { FactorsSha256 = Convert.ToHexStringLower(SHA256.HashData(scrubbed)) };
+            await UploadAsync($"{version}/factors.bin", scrubbed, "application/octet-stream", cancellationToken);
+            await _container.DeleteBlobIfExistsAsync($"{version}/model.zip", cancellationToken: cancellationToken);
+            var json = JsonSerializer.SerializeToUtf8Bytes(updated, ModelStoreJsonContext.Default.ModelManifest);
+            await UploadAsync($"{version}/manifest.json", json, "application/json", cancellationToken);
+            if ((await GetLastDecisionAsync(cancellationToken))?.Version == version)
+            {
+                await UploadAsync(LastDecisionBlob, json, "application/json", cancellationToken);
+            }
+
+            changed.Add(version);
+        }
+
+        if (await GetCurrentAsync(cancellationToken) is { } current && changed.Contains(current.Pointer.Version))
+        {
+            await UploadAsync(CurrentBlob, JsonSerializer.SerializeToUtf8Bytes(current.Pointer, ModelStoreJsonContext.Default.CurrentPointer), "application/json", cancellationToken);
+        }
+
+        return changed;
+    }
+
+    /// <summary>
     /// Takes the training lease so that one instance trains at a time; null when another holds it.
     /// Dispose the returned lease to release it; it renews itself while held.
     /// </summary>

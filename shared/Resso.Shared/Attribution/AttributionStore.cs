@@ -32,7 +32,7 @@ public enum ClaimOutcome
 /// written behind the response by <see cref="AnalyticsWriter"/>; claims, conversions and
 /// subscriptions are written before answering.
 /// </summary>
-public sealed class AttributionStore(TableServiceClient tables, StorageNames names, IOptions<IngestionOptions> ingestion, TimeProvider timeProvider)
+public sealed partial class AttributionStore(TableServiceClient tables, StorageNames names, IOptions<IngestionOptions> ingestion, TimeProvider timeProvider)
 {
     /// <summary>Shards of a day's clicks.</summary>
     public const int DayShards = 16;

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using Resso.Shared.Events;
+using Resso.Shared.Privacy;
 using Resso.Shared.Storage;
 
 namespace Resso.Shared.Ingestion;
@@ -119,6 +120,52 @@ public sealed class InteractionStore(TableServiceClient tables, StorageNames nam
         return result;
     }
 
+    /// <summary>
+    /// The counted events of <paramref name="userId"/> as stored, page by page: each with the queue
+    /// message that counted it and when (which locate its event-log blob).
+    /// </summary>
+    public async IAsyncEnumerable<CountedEvent> ReadUserRowsAsync(string userId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var (from, to) = TableKeys.EventRange(userId);
+        var partition = TableKeys.UserPartition(userId, options.Value.UserPartitions);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey gt {from} and RowKey lt {to}");
+        await foreach (var row in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            yield return new CountedEvent(UserSongInteraction.FromRow(row), row.GetString("MessageId") ?? "", row.GetDateTimeOffset("CountedAt") ?? default);
+        }
+    }
+
+    /// <summary>Deletes every counted event of <paramref name="userId"/>; returns how many.</summary>
+    public async Task<int> DeleteUserAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var (from, to) = TableKeys.EventRange(userId);
+        var partition = TableKeys.UserPartition(userId, options.Value.UserPartitions);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey gt {from} and RowKey lt {to}");
+        return await DeleteWhereAsync(filter, cancellationToken);
+    }
+
+    /// <summary>
+    /// Deletes counted events counted before <paramref name="cutoff"/> (a scan of the table);
+    /// returns how many. Training reads these rows, so it learns from nothing older afterwards.
+    /// </summary>
+    public async Task<int> DeleteCountedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default)
+    {
+        var (from, to) = TableKeys.AllEventsRange;
+        return await DeleteWhereAsync(TableClient.CreateQueryFilter($"RowKey gt {from} and RowKey lt {to} and CountedAt lt {cutoff}"), cancellationToken);
+    }
+
+    // A page of keys at a time, so that memory stays bounded however many rows match.
+    private async Task<int> DeleteWhereAsync(string filter, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        await foreach (var page in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).AsPages())
+        {
+            deleted += await TableBatches.DeleteAsync(_table, page.Values, cancellationToken);
+        }
+
+        return deleted;
+    }
+
     /// <summary>Everything <paramref name="userId"/> did, per song.</summary>
     public async Task<IReadOnlyList<UserSongInteraction>> GetUserInteractionsAsync(string userId, CancellationToken cancellationToken = default) =>
         [.. UserSongInteraction.Aggregate(await GetUserEventsAsync(userId, cancellationToken), options.Value.Weights)];
@@ -158,3 +205,9 @@ public sealed class InteractionStore(TableServiceClient tables, StorageNames nam
         return count;
     }
 }
+
+/// <summary>A counted event as stored.</summary>
+/// <param name="Event">The event.</param>
+/// <param name="MessageId">The queue message that counted it (its event-log blob is named after it).</param>
+/// <param name="CountedAt">When it was counted.</param>
+public sealed record CountedEvent(SongUsedEvent Event, string MessageId, DateTimeOffset CountedAt);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Logging;
 using Resso.Shared.Events;
+using Resso.Shared.Privacy;
 using Resso.Shared.Storage;
 using Resso.Shared.Telemetry;
 
@@ -24,7 +25,8 @@ public sealed record ProcessingResult(int Valid, int Counted, int Rejected)
 /// queue with their reasons (<see cref="PoisonMessages"/>: exact bytes, in a blob if too large for a
 /// message) while the valid ones are processed. Then, in this order, each step
 /// safe to repeat: interactions and markers (exactly once per event, which also decides which
-/// events this message owns), song statistics, the event log and catalog placeholders. A failure
+/// events this message owns), song statistics, the event log and catalog placeholders. Events of
+/// erased users (<see cref="ErasureMarkers"/>) are dropped first. A failure
 /// anywhere throws, the message is delivered again, and the repeat changes nothing already done.
 /// </summary>
 public sealed class SongUsedProcessor(
@@ -35,6 +37,7 @@ public sealed class SongUsedProcessor(
     SongCatalog catalog,
     QueueServiceClient queues,
     PoisonMessages poison,
+    ErasureMarkers erasures,
     StorageNames names,
     RessoMetrics metrics,
     TimeProvider timeProvider,
@@ -73,7 +76,9 @@ public sealed class SongUsedProcessor(
             await RejectEventAsync(messageId, rejected, cancellationToken);
         }
 
-        var valid = parsed.Valid.Select(v => v.Event).ToList();
+        // Events of users erased within a queue message's life are dropped: they must not bring the user back.
+        await erasures.EnsureFreshAsync(cancellationToken);
+        var valid = parsed.Valid.Select(v => v.Event).Where(e => !erasures.IsErased(e.UserId)).ToList();
         var counted = await interactions.ApplyAsync(messageId, valid, cancellationToken);
         await Task.WhenAll(
             stats.WriteAsync(messageId, counted, cancellationToken),

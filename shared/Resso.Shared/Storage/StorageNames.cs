@@ -25,13 +25,14 @@ public sealed class StorageNames
         ClaimsTable = prefix + "claims";
         ConversionsTable = prefix + "conversions";
         UserFactorsTable = prefix + "userfactors";
+        ErasuresTable = prefix + "erasures";
 
         Queues = [SongUsedQueue, SongUsedPoisonQueue, ModelRetrainQueue, ModelRetrainPoisonQueue];
         Containers = [ModelsContainer, EventLogContainer, OfferLogContainer, PoisonContainer];
         Tables =
         [
             SongsTable, InteractionsTable, SongStatsTable, SubscriptionsTable,
-            ClicksTable, ClaimsTable, ConversionsTable, UserFactorsTable,
+            ClicksTable, ClaimsTable, ConversionsTable, UserFactorsTable, ErasuresTable,
         ];
     }
 
@@ -88,6 +89,9 @@ public sealed class StorageNames
 
     /// <summary>Folded-in user vectors.</summary>
     public string UserFactorsTable { get; }
+
+    /// <summary>Erasure markers, keyed by a hash of the erased user's id (<see cref="Privacy.ErasureMarkers"/>).</summary>
+    public string ErasuresTable { get; }
 
     /// <summary>Every queue, poison queues included.</summary>
     public IReadOnlyList<string> Queues { get; }

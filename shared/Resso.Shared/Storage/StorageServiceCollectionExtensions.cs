@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 using Resso.Shared.Attribution;
 using Resso.Shared.Events;
 using Resso.Shared.Ingestion;
+using Resso.Shared.Privacy;
 using Resso.Shared.Telemetry;
 
 namespace Resso.Shared.Storage;
@@ -73,6 +74,10 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<SongCatalog>();
         services.TryAddSingleton<SongUsedProcessor>();
         services.TryAddSingleton<SegmentRollup>();
+        services.AddOptionsWithValidateOnStart<PrivacyOptions>().BindConfiguration(PrivacyOptions.SectionName);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PrivacyOptions>, PrivacyOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PrivacyOptions>, PrivacyRetentionValidator>());
+        services.TryAddSingleton<ErasureMarkers>();
         return services;
     }
 
