@@ -210,6 +210,12 @@ param trainingMinNewEvents int = 1000
 @description('Hourly roll-up of each song\'s most used segment, six-field NCRONTAB in UTC (Resso__Catalog__RollupSchedule).')
 param catalogRollupSchedule string = '0 30 * * * *'
 
+@description('Daily retention run that deletes raw events older than eventRetention, six-field NCRONTAB in UTC (Resso__Privacy__RetentionSchedule).')
+param privacyRetentionSchedule string = '0 15 3 * * *'
+
+@description('How long raw events (event-log blobs, counted-event rows) are kept, as a .NET TimeSpan (Resso__Privacy__EventRetention); at least Resso__Ingestion__MaxEventAge plus 7 days.')
+param eventRetention string = '400.00:00:00'
+
 @description('Paid plan per region (ISO 3166 alpha-2 code → plan). Regions left out offer listen_free.')
 param offerRegions { *: regionPlan } = {
   ID: { currency: 'IDR', monthlyPrice: '54990', trialDays: 30, plan: 'premium-monthly' }
@@ -432,6 +438,8 @@ var ingestionAndTrainingSettings = {
   Resso__Training__Schedule: trainingSchedule
   Resso__Training__MinNewEvents: string(trainingMinNewEvents)
   Resso__Catalog__RollupSchedule: catalogRollupSchedule
+  Resso__Privacy__RetentionSchedule: privacyRetentionSchedule
+  Resso__Privacy__EventRetention: eventRetention
 }
 
 var regionSettings = reduce(
@@ -475,6 +483,7 @@ var trainerFunctions = [
   'ModelRetrain'
   'RetrainTimer'
   'CatalogRollupTimer'
+  'RetentionTimer'
 ]
 var servingFunctions = [
   'Health'
@@ -499,6 +508,8 @@ var servingFunctions = [
   'GetSimilarSongs'
   'GetTrending'
   'GetOpenApiDocument'
+  'ExportUser'
+  'EraseUser'
 ]
 
 func disabled(functionNames string[]) object =>

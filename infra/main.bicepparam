@@ -29,6 +29,7 @@ param linkHost = 'links-dev.resso.example'
 
 param trainingSchedule = '0 0 * * * *'
 param catalogRollupSchedule = '0 30 * * * *'
+param privacyRetentionSchedule = '0 15 3 * * *'
 
 param tags = {
   owner: 'resso-backend'

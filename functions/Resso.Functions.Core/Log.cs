@@ -28,4 +28,13 @@ internal static partial class Log
 
     [LoggerMessage(220, LogLevel.Debug, "Could not sample queue depths for telemetry; the gauges keep the previous sample")]
     public static partial void QueueDepthSampleFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(230, LogLevel.Information, "Erased a user: {Deleted} rows, events, messages and blobs deleted, {Pseudonymized} rows kept without the user, {ModelVersions} model versions changed; a retrain is queued")]
+    public static partial void UserErased(ILogger logger, int deleted, int pseudonymized, int modelVersions);
+
+    [LoggerMessage(231, LogLevel.Warning, "Could not read the erasure markers; events of a user erased meanwhile are held back until they are read")]
+    public static partial void ErasureMarkersFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(232, LogLevel.Information, "Retention (cut-off {Cutoff:O}): deleted {EventLogBlobs} event-log blobs, {CountedEvents} counted events, {SubscriptionChanges} subscription change rows, {ErasureMarkers} expired erasure markers")]
+    public static partial void RetentionEnforced(ILogger logger, DateTimeOffset cutoff, int eventLogBlobs, int countedEvents, int subscriptionChanges, int erasureMarkers);
 }

@@ -6,6 +6,7 @@ using Resso.Functions.Core.Conversions;
 using Resso.Functions.Core.Links;
 using Resso.Functions.Core.Listeners;
 using Resso.Functions.Core.Offers;
+using Resso.Functions.Core.Privacy;
 using Resso.Functions.Core.Reports;
 using Resso.Functions.Core.Events;
 using Resso.Functions.Core.Health;
@@ -37,6 +38,7 @@ public static class RessoApi
         api.MapConversionsApi();
         api.MapReportsApi();
         api.MapListenersApi();
+        api.MapPrivacyApi();
         return routes;
     }
 }

@@ -8,11 +8,13 @@ using Resso.Functions.Core.Model;
 using Resso.Ml;
 using Resso.Functions.Core.Listeners;
 using Resso.Functions.Core.Offers;
+using Resso.Functions.Core.Privacy;
 using Resso.Functions.Core.Telemetry;
 using Resso.Ml.Mixes;
 using Resso.Shared.Ingestion;
 using Resso.Shared.Links;
 using Resso.Shared.Offers;
+using Resso.Shared.Privacy;
 using Resso.Shared.Storage;
 using Microsoft.Extensions.Options;
 
@@ -66,6 +68,11 @@ public static class RessoHostBuilderExtensions
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<CatalogSnapshot>());
         builder.Services.AddSingleton<ListenerService>();
         builder.Services.AddSingleton<IUserActivityObserver>(static sp => sp.GetRequiredService<ListenerService>());
+        builder.Services.AddSingleton<PoisonErasure>();
+        builder.Services.AddSingleton<PrivacyService>();
+        builder.Services.AddHostedService<ErasureWatcher>();
+        builder.Services.AddSingleton<RetentionTimer>();
+        builder.Services.AddSingleton<ITimerHandler>(static sp => sp.GetRequiredService<RetentionTimer>());
         builder.Services.AddOptionsWithValidateOnStart<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName);
         builder.Services.AddSingleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidator>();
         builder.Services.AddSingleton<IValidateOptions<RateLimitOptions>, TrustedProxiesValidator>();

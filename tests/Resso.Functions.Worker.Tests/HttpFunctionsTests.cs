@@ -75,8 +75,14 @@ public sealed partial class HttpFunctionsTests(AzuriteFixture azurite)
         yield return ("similar, bad id", _ => Requests.Get("/api/songs/s%21/similar"));
         yield return ("trending", _ => Requests.Get("/api/trending?region=ID&window=24h&count=5"));
         yield return ("trending, bad window", _ => Requests.Get("/api/trending?window=1y"));
+        yield return ("export", _ => Requests.Get("/api/users/u_404/export", SelfHostServer.TestKey));
+        yield return ("export, bad id", _ => Requests.Get("/api/users/bad%20id/export", SelfHostServer.TestKey));
         yield return ("retrain", _ => Requests.Json(HttpMethod.Post, "/api/model/retrain?reason=test", new { }));
         yield return ("health, again", _ => Requests.Get("/api/health"));
+        // Last: an erasure queues a retrain, which the self-host runs at once and the worker does not.
+        yield return ("erase", _ => Requests.Delete("/api/users/u_9"));
+        yield return ("erase, again", _ => Requests.Delete("/api/users/u_9"));
+        yield return ("erase, bad id", _ => Requests.Delete("/api/users/bad%20id"));
     }
 
     [Fact]

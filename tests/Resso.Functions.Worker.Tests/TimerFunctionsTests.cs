@@ -42,4 +42,24 @@ public sealed class TimerFunctionsTests(AzuriteFixture azurite)
         Assert.Equal(segment, entry.TopSegment);
         Assert.Contains(entry.Neighbours ?? [], n => n.Key == "s_b");
     }
+
+    [Fact]
+    public async Task RetentionTimer_EventLogBlobOlderThanKept_IsDeletedAndANewOneStays()
+    {
+        await using var worker = await WorkerHost.StartAsync(azurite.ConnectionString);
+        var log = worker.Get<EventLog>();
+        var now = DateTimeOffset.UtcNow;
+        await log.WriteAsync("m_old", now.AddDays(-401), [Events.Valid(userId: "u_old")]);
+        await log.WriteAsync("m_new", now.AddDays(-1), [Events.Valid(userId: "u_new")]);
+
+        await worker.InvokeTimerAsync("RetentionTimer");
+
+        var users = new List<string>();
+        await foreach (var e in log.ReadAsync())
+        {
+            users.Add(e.UserId);
+        }
+
+        Assert.Equal(["u_new"], users);
+    }
 }

@@ -111,6 +111,7 @@ public sealed class StartUpTests(AzuriteFixture azurite) : IDisposable
             ["Resso__Links__LinkHost"] = "links.example.com",
             ["Resso__Training__Schedule"] = "0 0 * * * *",
             ["Resso__Catalog__RollupSchedule"] = "0 30 * * * *",
+            ["Resso__Privacy__RetentionSchedule"] = "0 15 3 * * *",
         });
         using var client = new HttpClient { BaseAddress = await host.WaitForAddressAsync() };
 

@@ -27,7 +27,7 @@ public sealed class BindingResolutionTests
         Assert.Equal(
             Build.Functions.Select(f => $"{f["name"]} {f["entryPoint"]} {Canonical(f["bindings"]!.AsArray().Select(b => b!.ToJsonString()))}").Order(),
             indexed.Select(f => $"{f.Name} {f.EntryPoint} {Canonical(f.RawBindings!)}").Order());
-        Assert.Equal(25, indexed.Length);
+        Assert.Equal(28, indexed.Length);
     }
 
     [Fact]
@@ -41,6 +41,7 @@ public sealed class BindingResolutionTests
             [
                 "CatalogRollupTimer.schedule = 0 30 * * * *",
                 "ModelRetrain.queueName = model-retrain",
+                "RetentionTimer.schedule = 0 15 3 * * *",
                 "RetrainTimer.schedule = 0 0 * * * *",
                 "SongUsed.queueName = song-used",
             ],
@@ -67,7 +68,7 @@ public sealed class BindingResolutionTests
         var readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
         var settings = Build.Bindings.SelectMany(b => b.Expressions).Select(e => AppSetting(e.Expression)).Distinct().Order().ToList();
 
-        Assert.Equal(["Resso__Catalog__RollupSchedule", "Resso__Storage__ModelRetrainQueue", "Resso__Storage__SongUsedQueue", "Resso__Training__Schedule"], settings);
+        Assert.Equal(["Resso__Catalog__RollupSchedule", "Resso__Privacy__RetentionSchedule", "Resso__Storage__ModelRetrainQueue", "Resso__Storage__SongUsedQueue", "Resso__Training__Schedule"], settings);
         Assert.All(settings, setting =>
         {
             Assert.True(sample.ContainsKey(setting), $"local.settings.sample.json does not set {setting}");

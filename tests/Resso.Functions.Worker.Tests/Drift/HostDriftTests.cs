@@ -28,12 +28,12 @@ public sealed class HostDriftTests
         var functions = HostSurface.FromMetadata(Build.Bindings, FunctionsAppBuild.HostConfiguration(appSettings));
 
         Assert.Empty(HostSurface.Differences(functions, HostSurface.FromSelfHost(SelfHostSettings(prefix))));
-        Assert.Equal(21, functions.Routes.Count);
+        Assert.Equal(23, functions.Routes.Count);
         Assert.Contains("GET /api/openapi.json Anonymous", functions.Routes);
         Assert.Contains("POST /api/events Function", functions.Routes);
         Assert.Contains("GET /api/songs/{songId}/offer Anonymous", functions.Routes);
         Assert.Equal([prefix + "model-retrain", prefix + "song-used"], functions.Queues.Order());
-        Assert.Equal(["CatalogRollupTimer %Resso:Catalog:RollupSchedule%", "RetrainTimer %Resso:Training:Schedule%"], functions.Timers.Order());
+        Assert.Equal(["CatalogRollupTimer %Resso:Catalog:RollupSchedule%", "RetentionTimer %Resso:Privacy:RetentionSchedule%", "RetrainTimer %Resso:Training:Schedule%"], functions.Timers.Order());
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public sealed partial class InfraFunctionSplitTests
 
         Assert.Empty(trainer.Intersect(serving));
         Assert.Equal(indexed.Order(), trainer.Concat(serving).Order());
-        Assert.Equal(["CatalogRollupTimer", "ModelRetrain", "RetrainTimer"], trainer.Order());
+        Assert.Equal(["CatalogRollupTimer", "ModelRetrain", "RetentionTimer", "RetrainTimer"], trainer.Order());
         Assert.Contains("appSettings: union(appSettings, disabled(trainerFunctions))", bicep, StringComparison.Ordinal);
         Assert.Contains("appSettings: union(appSettings, disabled(servingFunctions),", bicep, StringComparison.Ordinal);
     }

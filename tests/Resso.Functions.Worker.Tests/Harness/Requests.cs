@@ -11,6 +11,8 @@ internal static class Requests
 {
     public static HttpRequestMessage Get(string path, string? key = null) => With(new HttpRequestMessage(HttpMethod.Get, path), key);
 
+    public static HttpRequestMessage Delete(string path, string? key = SelfHostServer.TestKey) => With(new HttpRequestMessage(HttpMethod.Delete, path), key);
+
     public static HttpRequestMessage Json(HttpMethod method, string path, object body, string? key = SelfHostServer.TestKey) =>
         With(new HttpRequestMessage(method, path) { Content = JsonContent.Create(body) }, key);
 

@@ -1,0 +1,22 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Resso.Functions.Core.Privacy;
+
+namespace Resso.Functions;
+
+public sealed class PrivacyFunctions(PrivacyService privacy, RetentionTimer retention)
+{
+    [Function("ExportUser")]
+    public async Task<IResult> ExportUser(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "users/{userId}/export")] HttpRequest request, string userId) =>
+        await PrivacyApi.ExportAsync(userId, request, privacy, request.HttpContext.RequestAborted);
+
+    [Function("EraseUser")]
+    public async Task<IResult> EraseUser(
+        [HttpTrigger(AuthorizationLevel.Function, "delete", Route = "users/{userId}")] HttpRequest request, string userId) =>
+        await PrivacyApi.EraseAsync(userId, request, privacy, request.HttpContext.RequestAborted);
+
+    [Function("RetentionTimer")]
+    public Task RetentionTimer([TimerTrigger(Core.Privacy.RetentionTimer.ScheduleExpression)] TimerInfo timerInfo, CancellationToken cancellationToken) =>
+        retention.RunAsync(cancellationToken);
+}
