@@ -508,6 +508,8 @@ var servingFunctions = [
   'GetSimilarSongs'
   'GetTrending'
   'GetOpenApiDocument'
+  'ExportMe'
+  'EraseMe'
   'ExportUser'
   'EraseUser'
 ]

@@ -6,6 +6,17 @@ namespace Resso.Functions;
 
 public sealed class PrivacyFunctions(PrivacyService privacy, RetentionTimer retention)
 {
+    // The listener's own: anonymous at the host, the worker validates the bearer token.
+    [Function("ExportMe")]
+    public Task<IResult> ExportMe(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "me/export")] HttpRequest request) =>
+        PrivacyApi.MyExportAsync(request, privacy, request.HttpContext.RequestAborted);
+
+    [Function("EraseMe")]
+    public Task<IResult> EraseMe(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "me")] HttpRequest request) =>
+        PrivacyApi.EraseMeAsync(request, privacy, request.HttpContext.RequestAborted);
+
     [Function("ExportUser")]
     public async Task<IResult> ExportUser(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "users/{userId}/export")] HttpRequest request, string userId) =>

@@ -70,6 +70,8 @@ public sealed partial class HttpFunctionsTests(AzuriteFixture azurite)
         yield return ("my mixes", _ => Requests.AsListener("/api/me/mixes?region=ID", "u_1"));
         yield return ("my history", _ => Requests.AsListener("/api/me/history", "u_1"));
         yield return ("my history, no token", _ => Requests.Get("/api/me/history"));
+        yield return ("my export", _ => Requests.AsListener("/api/me/export", "u_3"));
+        yield return ("erase me", _ => Requests.AsListener("/api/me", "u_3", HttpMethod.Delete));
         yield return ("my history, forged token", _ => { var r = Requests.Get("/api/me/history"); r.Headers.Authorization = new("Bearer", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1XzEifQ."); return r; });
         yield return ("similar", _ => Requests.Get("/api/songs/s_1/similar?count=5"));
         yield return ("similar, bad id", _ => Requests.Get("/api/songs/s%21/similar"));

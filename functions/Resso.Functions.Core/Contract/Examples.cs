@@ -5,6 +5,7 @@ using Resso.Functions.Core.Health;
 using Resso.Functions.Core.Links;
 using Resso.Functions.Core.Listeners;
 using Resso.Functions.Core.Offers;
+using Resso.Functions.Core.Privacy;
 using Resso.Shared.Attribution;
 using Resso.Shared.Catalog;
 using Resso.Shared.Events;
@@ -69,6 +70,11 @@ internal static class Examples
 
     public static AssetLinkStatement[] AssetLinks { get; } =
         [new([AssetLinkStatement.HandleAllUrls], new AssetLinkTarget("android_app", "com.resso.app", ["14:6D:E9:83:C5:73:06:50:D8:EE:B9:95:2F:34:FC:64:16:A0:83:42:E6:1D:BE:A8:8A:04:96:B2:3F:CF:44:E5"]))];
+
+    public static ErasureReport Erasure { get; } = new(At, At.AddDays(7),
+        new Dictionary<string, int> { ["interactions"] = 42, ["event-log"] = 42, ["userfactors"] = 1 },
+        new Dictionary<string, int> { ["clicks"] = 3, ["conversions"] = 1 },
+        ["20261124T070000Z"], true);
 
     public static HistoryResponse History { get; } = new("u_123", 42, [new HistoryItem("e_1", "s_987", "Midnight Drive", "Nova", "v_555", "create", "ID", At)]);
 

@@ -2,7 +2,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Resso.Functions.Core.Contract;
 using Resso.Functions.Core.Hosting;
+using Resso.Functions.Core.Listeners;
 using Resso.Shared;
 using Resso.Shared.Storage;
 
@@ -17,13 +19,51 @@ namespace Resso.Functions.Core.Privacy;
 /// </summary>
 public static class PrivacyApi
 {
-    /// <summary>Maps the routes (key required).</summary>
+    /// <summary>Maps the routes: the listener's own with their bearer token, a named user's with the backend's key.</summary>
     public static IEndpointRouteBuilder MapPrivacyApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/users/{userId}/export", ExportAsync).WithName("ExportUser").RequireFunctionKey();
-        routes.MapDelete("/users/{userId}", EraseAsync).WithName("EraseUser").RequireFunctionKey();
+        routes.MapGet("/me/export", MyExportAsync).WithName("ExportMe").RequireListener()
+            .WithSummary("Everything held about the caller, as one JSON document")
+            .WithDescription("For the listener the bearer token names: subscription, fold-in vector, what the model holds, counted events, raw events, clicks, claims, conversions (docs/privacy.md). Streamed as an attachment, never cached.")
+            .Export();
+        routes.MapDelete("/me", EraseMeAsync).WithName("EraseMe").RequireListener()
+            .WithSummary("Erase the caller")
+            .WithDescription("For the listener the bearer token names: every row and blob of the user erased, conversions kept pseudonymized for accounting, events in flight dropped, models cleaned, cached answers dropped on every instance, a retrain queued. Idempotent.")
+            .Erase();
+        routes.MapGet("/users/{userId}/export", ExportAsync).WithName("ExportUser").RequireFunctionKey()
+            .WithSummary("Everything held about a user, for the streaming app's backend")
+            .WithDescription("As `GET /api/me/export`, for the user named in the path, with the backend's key.")
+            .WithPath("userId", ApiSchemas.Id, "The user.")
+            .Export();
+        routes.MapDelete("/users/{userId}", EraseAsync).WithName("EraseUser").RequireFunctionKey()
+            .WithSummary("Erase a user, for the streaming app's backend")
+            .WithDescription("As `DELETE /api/me`, for the user named in the path, with the backend's key.")
+            .WithPath("userId", ApiSchemas.Id, "The user.")
+            .Erase();
         return routes;
     }
+
+    /// <summary>The caller's export (<see cref="ExportAsync"/> for the listener the token names).</summary>
+    public static Task<IResult> MyExportAsync(HttpRequest request, PrivacyService privacy, CancellationToken cancellationToken) =>
+        ListenersApi.ForListenerAsync(request, async userId => await ExportAsync(userId, request, privacy, cancellationToken));
+
+    /// <summary>The caller's erasure (<see cref="EraseAsync"/> for the listener the token names).</summary>
+    public static Task<IResult> EraseMeAsync(HttpRequest request, PrivacyService privacy, CancellationToken cancellationToken) =>
+        ListenersApi.ForListenerAsync(request, async userId => await EraseAsync(userId, request, privacy, cancellationToken));
+
+    private static RouteHandlerBuilder Export(this RouteHandlerBuilder builder) =>
+        builder.WithTags("Privacy")
+            .WithResponse(StatusCodes.Status200OK, "The export (`format` `resso-user-export/1`), streamed as `resso-export.json`; described in docs/privacy.md. An unknown user gets a document with nothing in it.", "application/json")
+            .WithProblems(StatusCodes.Status400BadRequest, "The user id is invalid.", "validation")
+            .WithProblems(StatusCodes.Status401Unauthorized, "No valid credentials.", "unauthorized", "unauthenticated");
+
+    private static RouteHandlerBuilder Erase(this RouteHandlerBuilder builder) =>
+        builder.WithTags("Privacy")
+            .WithJsonResponse<ErasureReport>(StatusCodes.Status200OK, "What was erased, per store; the same again erases nothing more.")
+            .WithResponseExample(StatusCodes.Status200OK, Examples.Erasure)
+            .WithProblems(StatusCodes.Status400BadRequest, "The user id is invalid.", "validation")
+            .WithProblems(StatusCodes.Status401Unauthorized, "No valid credentials.", "unauthorized", "unauthenticated")
+            .WithProblems(StatusCodes.Status503ServiceUnavailable, "Storage did not answer; retrying completes the erasure.", "storage-unavailable");
 
     /// <summary>
     /// 200 with the export, streamed (<c>application/json</c>, as an attachment, never cached); 400 for

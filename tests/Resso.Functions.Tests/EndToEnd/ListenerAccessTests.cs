@@ -270,6 +270,29 @@ public sealed class ListenerAccessTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Listener_ExportsAndErasesThemselves_WithTheirToken_AndNobodyElse()
+    {
+        await using var host = await StartWithHistoryAsync(azurite);
+        using var victim = host.ListenerClient(Victim);
+
+        using var anonymousErase = await host.Client.DeleteAsync(new Uri("/api/me", UriKind.Relative));
+        using var export = await victim.GetAsync(new Uri("/api/me/export", UriKind.Relative));
+        var document = await JsonAsync(export);
+        using var erase = await victim.DeleteAsync(new Uri("/api/me", UriKind.Relative));
+        using var history = await victim.GetAsync(new Uri("/api/me/history", UriKind.Relative));
+        using var attackerHistory = await host.KeyedClient.GetAsync(new Uri($"/api/users/{Attacker}/history", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymousErase.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, export.StatusCode);
+        Assert.Equal(Victim, document.GetProperty("userId").GetString());
+        Assert.Contains("e_v1", document.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("e_a1", document.ToString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, erase.StatusCode);
+        Assert.Equal(0, (await JsonAsync(history)).GetProperty("total").GetInt32());
+        Assert.Equal(1, (await JsonAsync(attackerHistory)).GetProperty("total").GetInt32());
+    }
+
+    [Fact]
     public async Task DevelopmentTokenIssuer_SignsTokensTheListenerRoutesAccept()
     {
         await using var host = await StartWithHistoryAsync(azurite);

@@ -244,7 +244,7 @@ public sealed class PrivacyTests(AzuriteFixture azurite)
 
     private static async Task<string> FollowToClaimAsync(SelfHostServer host, string songId, string userId)
     {
-        using var offerResponse = await host.Client.GetAsync(new Uri($"/api/songs/{songId}/offer?userId={userId}&videoId=v_clip0&region=ID&platform=android", UriKind.Relative));
+        using var offerResponse = await host.KeyedClient.GetAsync(new Uri($"/api/songs/{songId}/offer?userId={userId}&videoId=v_clip0&region=ID&platform=android", UriKind.Relative));
         offerResponse.EnsureSuccessStatusCode();
         var offer = JsonDocument.Parse(await offerResponse.Content.ReadAsStringAsync()).RootElement;
         var universal = new Uri(offer.GetProperty("links").GetProperty("universal").GetString()!);
@@ -256,14 +256,14 @@ public sealed class PrivacyTests(AzuriteFixture azurite)
 
     private static async Task<JsonElement> RecommendationsAsync(SelfHostServer host, string userId)
     {
-        using var response = await host.Client.GetAsync(new Uri($"/api/users/{userId}/recommendations?count=5", UriKind.Relative));
+        using var response = await host.KeyedClient.GetAsync(new Uri($"/api/users/{userId}/recommendations?count=5", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
     }
 
     private static async Task<string?> OfferKindAsync(SelfHostServer host, string songId, string userId)
     {
-        using var response = await host.Client.GetAsync(new Uri($"/api/songs/{songId}/offer?userId={userId}&region=ID&platform=ios", UriKind.Relative));
+        using var response = await host.KeyedClient.GetAsync(new Uri($"/api/songs/{songId}/offer?userId={userId}&region=ID&platform=ios", UriKind.Relative));
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("offer").GetProperty("kind").GetString();
     }
 

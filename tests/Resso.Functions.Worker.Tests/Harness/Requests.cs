@@ -19,10 +19,10 @@ internal static class Requests
     public static HttpRequestMessage Raw(HttpMethod method, string path, string body, string? key = SelfHostServer.TestKey) =>
         With(new HttpRequestMessage(method, path) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") }, key);
 
-    /// <summary>A GET carrying a development access token naming <paramref name="userId"/>.</summary>
-    public static HttpRequestMessage AsListener(string path, string userId)
+    /// <summary>A request (GET unless <paramref name="method"/> says) carrying a development access token naming <paramref name="userId"/>.</summary>
+    public static HttpRequestMessage AsListener(string path, string userId, HttpMethod? method = null)
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        var request = new HttpRequestMessage(method ?? HttpMethod.Get, path);
         request.Headers.Authorization = new("Bearer", ListenerAuthentication.CreateDevelopmentToken(userId, DateTimeOffset.UtcNow, TimeSpan.FromHours(1)));
         return request;
     }
