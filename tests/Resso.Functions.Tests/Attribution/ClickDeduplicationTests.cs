@@ -103,6 +103,32 @@ public sealed class ClickDeduplicationTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Follow_OnTheLinkHost_SetsASecureCookie()
+    {
+        // TLS ends in front of the link host: the universal link is https even when this hop is not.
+        await using var host = await StartAsync(azurite);
+        (await PutSongAsync(host, "s_tls", new { title = "Tls", artist = "Nadia", label = "Aurora Records", durationMs = 200_000, regions = new[] { "ID" } })).EnsureSuccessStatusCode();
+        var link = await OfferLinkAsync(host, "s_tls", "u_fan");
+        using var browser = Browser(host, keepsCookies: false);
+        using var request = new HttpRequestMessage(HttpMethod.Get, link);
+        request.Headers.Host = "links.resso.example";
+
+        using var response = await browser.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Contains("secure", Assert.Single(response.Headers.GetValues("Set-Cookie")), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task ClickWindow_OutOfRange_StopsStartUpNamingTheSetting()
+    {
+        var ex = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => SelfHostServer.StartAsync(
+            azurite.ConnectionString, new Dictionary<string, string?> { ["Resso:Links:ClickWindow"] = "00:00:10" }));
+
+        Assert.Contains("ClickWindow", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Follow_RepeatedAfterAnotherOffer_DoesNotMoveLastClickAttribution()
     {
         await using var host = await StartAsync(azurite);
