@@ -18,8 +18,11 @@ namespace Resso.Functions.Core.Links;
 /// <c>GET /api/l/{token}</c>: follows a signed link. Every destination is built from configuration
 /// and the verified token, never from the request: <c>?open=app</c> goes to the app URI; a phone
 /// without the app gets a claim code (Android: in the Play Store install referrer; iOS: a page that
-/// shows and copies it, then opens the App Store); anything else goes to the web player. The click
-/// is recorded behind the redirect. A bad or expired token gets a page with a link to the web player.
+/// shows and copies it, then opens the App Store); anything else goes to the web player. The follow
+/// is recorded behind the redirect: a click the first time a device follows the offer's link within
+/// <see cref="DeepLinkOptions.ClickWindow"/>, afterwards a repeat (the same click id, no new click,
+/// no new claim code while the first can be redeemed). A bad or expired token gets a page with a
+/// link to the web player.
 /// </summary>
 public static class LinksApi
 {
