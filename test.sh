@@ -9,4 +9,7 @@ if [ ! -f node_modules/azurite/dist/src/azurite.js ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# Kiota, pinned in .config/dotnet-tools.json, generates the API client of tests/Resso.Client.Tests at build time.
+dotnet tool restore >/dev/null
+
 dotnet test Resso.Functions.sln -c Release "$@"

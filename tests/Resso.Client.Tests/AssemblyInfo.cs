@@ -1,0 +1,3 @@
+using Resso.Testing;
+
+[assembly: AssemblyFixture(typeof(AzuriteFixture))]
