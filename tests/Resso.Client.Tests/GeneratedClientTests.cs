@@ -45,7 +45,7 @@ public sealed class GeneratedClientTests(AzuriteFixture azurite)
         }
     }
 
-    private static SongUsedBatch_events Event(string userId, string songId, SongUsedBatch_events_action action) => new()
+    private static SongUsedEvent Event(string userId, string songId, SongUsedEvent_action action) => new()
     {
         EventId = $"e_{Guid.NewGuid():N}",
         UserId = userId,
@@ -54,7 +54,7 @@ public sealed class GeneratedClientTests(AzuriteFixture azurite)
         Action = action,
         Region = "ID",
         OccurredAt = DateTimeOffset.UtcNow.AddMinutes(-5),
-        Segment = new SongUsedBatch_events_segment { StartMs = 30_000, EndMs = 45_000 },
+        Segment = new SongUsedEvent_segment { StartMs = 30_000, EndMs = 45_000 },
     };
 
     private static async Task WaitUntilCountedAsync(SelfHostServer host, long expected)
@@ -81,7 +81,7 @@ public sealed class GeneratedClientTests(AzuriteFixture azurite)
 
         var accepted = await client.Api.Events.PostAsync(new EventsRequestBuilder.EventsPostRequestBody
         {
-            SongUsedBatch = new SongUsedBatch { Events = [Event("u_creator", "s_client", SongUsedBatch_events_action.Create)] },
+            SongUsedBatch = new SongUsedBatch { Events = [Event("u_creator", "s_client", SongUsedEvent_action.Create)] },
         });
         Assert.Equal((1, 1), (accepted!.Accepted, accepted.Messages));
         await WaitUntilCountedAsync(host, 1);
@@ -164,10 +164,10 @@ public sealed class GeneratedClientTests(AzuriteFixture azurite)
             await client.Api.Songs[songId].PutAsync(new SongUpsert { Title = "Lagu " + songId, Artist = $"Artist {i / 2}", Label = "Aurora Records", DurationMs = 200_000, Regions = ["ID"] });
         }
 
-        List<SongUsedBatch_events> events =
+        List<SongUsedEvent> events =
         [
-            Event("u_listener", "s_00", SongUsedBatch_events_action.Create),
-            .. songs.Select((songId, i) => Event($"u_fan_{i % 3}", songId, i % 2 == 0 ? SongUsedBatch_events_action.Like : SongUsedBatch_events_action.View)),
+            Event("u_listener", "s_00", SongUsedEvent_action.Create),
+            .. songs.Select((songId, i) => Event($"u_fan_{i % 3}", songId, i % 2 == 0 ? SongUsedEvent_action.Like : SongUsedEvent_action.View)),
         ];
         await client.Api.Events.PostAsync(new EventsRequestBuilder.EventsPostRequestBody { SongUsedBatch = new SongUsedBatch { Events = events } });
         await WaitUntilCountedAsync(host, events.Count);

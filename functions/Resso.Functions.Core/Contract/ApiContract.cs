@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
@@ -159,7 +160,7 @@ public static class ApiContract
             var schemas = new List<IOpenApiSchema>();
             foreach (var type in body.Types)
             {
-                schemas.Add(await ReferenceAsync(type, context, cancellationToken));
+                schemas.Add(await ReferenceAsync(type, body.Types, context, cancellationToken));
             }
 
             operation.RequestBody = new OpenApiRequestBody
@@ -231,14 +232,28 @@ public static class ApiContract
         return response;
     }
 
-    // The schema of a body type as a reference to its component, created on first use.
-    private static async Task<IOpenApiSchema> ReferenceAsync(Type type, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    // The schema of a body type as a reference to its component, created on first use. A body type
+    // holding a list of an earlier one (a batch of events) refers to that one's component rather than
+    // repeating it inline, so that clients get one type for both.
+    private static async Task<IOpenApiSchema> ReferenceAsync(Type type, IReadOnlyList<Type> bodyTypes, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
         var id = type.Name;
         var document = context.Document!;
         if (document.Components?.Schemas?.ContainsKey(id) != true)
         {
-            document.AddComponent(id, await context.GetOrCreateSchemaAsync(type, null, cancellationToken));
+            var schema = await context.GetOrCreateSchemaAsync(type, null, cancellationToken);
+            foreach (var property in type.GetProperties())
+            {
+                if (property.PropertyType is { IsGenericType: true } list && list.GetGenericArguments() is [var element]
+                    && bodyTypes.Contains(element) && element != type
+                    && schema.Properties is { } properties && properties.TryGetValue(JsonNamingPolicy.CamelCase.ConvertName(property.Name), out var listed)
+                    && listed is OpenApiSchema { Type: JsonSchemaType.Array } array)
+                {
+                    array.Items = new OpenApiSchemaReference(element.Name, document);
+                }
+            }
+
+            document.AddComponent(id, schema);
         }
 
         return new OpenApiSchemaReference(id, document);

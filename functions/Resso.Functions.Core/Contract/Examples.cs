@@ -4,11 +4,13 @@ using Resso.Functions.Core.Conversions;
 using Resso.Functions.Core.Health;
 using Resso.Functions.Core.Links;
 using Resso.Functions.Core.Listeners;
+using Resso.Functions.Core.Model;
 using Resso.Functions.Core.Offers;
 using Resso.Functions.Core.Privacy;
 using Resso.Shared.Attribution;
 using Resso.Shared.Catalog;
 using Resso.Shared.Events;
+using Resso.Ml.Store;
 using Resso.Shared.Storage;
 
 namespace Resso.Functions.Core.Contract;
@@ -25,6 +27,15 @@ internal static class Examples
     public static SongUpsert SongUpsert { get; } = new("Midnight Drive", "Nova", "Aurora Records", 215_000, ["ID", "MY"]);
 
     public static SongDetails Song { get; } = new("Midnight Drive", "Nova", "Aurora Records", 215_000, ["ID", "MY"]);
+
+    private static readonly ModelManifest Manifest = new(
+        "20261124T070000Z", At.AddHours(-1), new DataWindow(182_000, 9_400, 2_000, 61_000, At.AddDays(-30), At.AddHours(-1)),
+        new Dictionary<string, string> { ["latentDimension"] = "128", ["epochs"] = "20" }, true, 312.4,
+        new ModelMetrics(10, 2_000, 0.214, 0.181, 0.232, 0.071, 0.083),
+        new PublishDecision(true, 0.214, "20261123T070000Z", 0.209, 0.01, "NDCG@10 0.214 against 0.209: published.", new NdcgDifference(0.005, -0.002, 0.012, 2_000, 0.95)),
+        "9f2c…", "timer");
+
+    public static ModelStatus Model { get; } = new("20261124T070000Z", At.AddMinutes(-55), 3_600, Manifest, "20261124T070000Z", At.AddMinutes(-54), Manifest, "healthy", null);
 
     public static HealthReport Health { get; } = new(
         "healthy", "1.0.0", new StorageHealth(new ServiceHealth(true, 3.1), new ServiceHealth(true, 2.4), new ServiceHealth(true, 2.8)), true,

@@ -55,7 +55,8 @@ public static class ModelApi
             .WithDescription("A pointer or model that cannot be read is reported (`status` `degraded`, with `reason`), not an error.")
             .WithProblems(StatusCodes.Status404NotFound, "No model has been published yet (`detail` says whether a candidate was refused, and why).", "model-not-found")
             .WithProblems(StatusCodes.Status429TooManyRequests, "Too many requests from this client.", "rate-limited")
-            .WithProblems(StatusCodes.Status503ServiceUnavailable, "Storage did not answer; retrying is safe.", "storage-unavailable");
+            .WithProblems(StatusCodes.Status503ServiceUnavailable, "Storage did not answer; retrying is safe.", "storage-unavailable")
+            .WithResponseExample(StatusCodes.Status200OK, Examples.Model);
         routes.MapPost("/model/retrain", RequestRetrainAsync).WithName("RetrainModel").RequireFunctionKey()
             .WithTags("Model")
             .WithSummary("Queue a retrain")
