@@ -36,9 +36,6 @@ public sealed class ErasureMarkers(TableServiceClient tables, StorageNames names
     private readonly Lock _swap = new();
     private Snapshot _snapshot = new(FrozenSet<string>.Empty, DateTimeOffset.MinValue);
 
-    /// <summary>Raised with the hashes a refresh found that this instance did not hold before.</summary>
-    public event Action<IReadOnlyCollection<string>>? MarkersAdded;
-
     /// <summary>When this instance last read the markers (<see cref="DateTimeOffset.MinValue"/> before the first read).</summary>
     public DateTimeOffset LoadedAt => Volatile.Read(ref _snapshot).LoadedAt;
 
@@ -72,7 +69,7 @@ public sealed class ErasureMarkers(TableServiceClient tables, StorageNames names
         return expiresAt;
     }
 
-    /// <summary>Reads the live markers; raises <see cref="MarkersAdded"/> with those not held before.</summary>
+    /// <summary>Reads the live markers.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken = default)
     {
         await _refreshGate.WaitAsync(cancellationToken);
@@ -86,17 +83,9 @@ public sealed class ErasureMarkers(TableServiceClient tables, StorageNames names
                 hashes.Add(row.RowKey);
             }
 
-            Snapshot previous;
             lock (_swap)
             {
-                previous = Volatile.Read(ref _snapshot);
                 Volatile.Write(ref _snapshot, new Snapshot(hashes.ToFrozenSet(StringComparer.Ordinal), now));
-            }
-
-            var added = hashes.Where(h => !previous.Hashes.Contains(h)).ToList();
-            if (added.Count > 0 && previous.LoadedAt != DateTimeOffset.MinValue)
-            {
-                MarkersAdded?.Invoke(added);
             }
         }
         finally
