@@ -15,7 +15,7 @@ public sealed class PrivacyFunctions(PrivacyService privacy, RetentionTimer rete
     [Function("EraseMe")]
     public Task<IResult> EraseMe(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "me")] HttpRequest request) =>
-        PrivacyApi.EraseMeAsync(request, privacy, request.HttpContext.RequestAborted);
+        PrivacyApi.EraseMeAsync(request, privacy);
 
     [Function("ExportUser")]
     public async Task<IResult> ExportUser(
@@ -25,7 +25,7 @@ public sealed class PrivacyFunctions(PrivacyService privacy, RetentionTimer rete
     [Function("EraseUser")]
     public async Task<IResult> EraseUser(
         [HttpTrigger(AuthorizationLevel.Function, "delete", Route = "users/{userId}")] HttpRequest request, string userId) =>
-        await PrivacyApi.EraseAsync(userId, request, privacy, request.HttpContext.RequestAborted);
+        await PrivacyApi.EraseAsync(userId, request, privacy);
 
     [Function("RetentionTimer")]
     public Task RetentionTimer([TimerTrigger(Core.Privacy.RetentionTimer.ScheduleExpression)] TimerInfo timerInfo, CancellationToken cancellationToken) =>

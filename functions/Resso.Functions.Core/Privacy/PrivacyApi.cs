@@ -48,8 +48,8 @@ public static class PrivacyApi
         ListenersApi.ForListenerAsync(request, async userId => await ExportAsync(userId, request, privacy, cancellationToken));
 
     /// <summary>The caller's erasure (<see cref="EraseAsync"/> for the listener the token names).</summary>
-    public static Task<IResult> EraseMeAsync(HttpRequest request, PrivacyService privacy, CancellationToken cancellationToken) =>
-        ListenersApi.ForListenerAsync(request, async userId => await EraseAsync(userId, request, privacy, cancellationToken));
+    public static Task<IResult> EraseMeAsync(HttpRequest request, PrivacyService privacy) =>
+        ListenersApi.ForListenerAsync(request, async userId => await EraseAsync(userId, request, privacy));
 
     private static RouteHandlerBuilder Export(this RouteHandlerBuilder builder) =>
         builder.WithTags("Privacy")
@@ -85,20 +85,22 @@ public static class PrivacyApi
     /// <summary>
     /// 200 with what was erased, per store, once every store is swept twice (a few seconds: see
     /// <see cref="PrivacyService.EraseAsync"/>); the same again erases nothing more. 400 for an invalid
-    /// id; 503 when storage fails, after which a retry completes the erasure.
+    /// id; 503 when storage fails, after which a retry completes the erasure. It runs to its end even
+    /// if the caller disconnects, so it takes no cancellation token.
     /// </summary>
-    public static async Task<Results<Ok<ErasureReport>, ValidationProblem, ProblemHttpResult>> EraseAsync(string userId, HttpRequest request, PrivacyService privacy, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<ErasureReport>, ValidationProblem, ProblemHttpResult>> EraseAsync(string userId, HttpRequest request, PrivacyService privacy)
     {
         if (!Ids.IsValid(userId))
         {
             return Problems.Validation(new Dictionary<string, string[]> { ["userId"] = [Ids.Problem] });
         }
 
+        // Once begun, an erasure runs to its end even if the caller stops waiting: half of one is worse than a late answer.
         try
         {
-            return TypedResults.Ok(await privacy.EraseAsync(userId, cancellationToken));
+            return TypedResults.Ok(await privacy.EraseAsync(userId, CancellationToken.None));
         }
-        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex, cancellationToken))
+        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex, CancellationToken.None))
         {
             return Problems.StorageUnavailable(request.HttpContext.Response, ex, Problems.RetrySafe);
         }
