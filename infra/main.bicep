@@ -276,6 +276,7 @@ var storageNames = {
     'claims'
     'conversions'
     'userfactors'
+    'erasures'
   ]
   queues: [
     'song-used'
