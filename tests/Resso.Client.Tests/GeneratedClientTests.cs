@@ -93,7 +93,7 @@ public sealed class GeneratedClientTests(AzuriteFixture azurite)
             c.QueryParameters.VideoId = "v_client";
             c.QueryParameters.Platform = OfferPlatform.Android;
         });
-        Assert.Equal(("s_client", "free_trial"), (offer!.SongId, offer.Offer!.Kind));
+        Assert.Equal(("s_client", OfferTerms_kind.Free_trial), (offer!.SongId, offer.Offer!.Kind));
 
         // The universal link, followed as an Android phone without the app: the store, with a claim code.
         var token = new Uri(offer.Links!.Universal!).Segments[^1];
@@ -125,7 +125,7 @@ public sealed class GeneratedClientTests(AzuriteFixture azurite)
             ClaimCode = code,
         });
         Assert.True(conversion!.Attributed);
-        Assert.Equal(("claim", "s_client"), (conversion.Attribution!.Method, conversion.Attribution.Keys!.SongId));
+        Assert.Equal((ConversionAttribution_method.Claim, "s_client"), (conversion.Attribution!.Method, conversion.Attribution.Keys!.SongId));
 
         await host.Get<AnalyticsWriter>().FlushAsync();
         var report = await client.Api.Reports.Attribution.GetAsync(c =>
@@ -181,11 +181,11 @@ public sealed class GeneratedClientTests(AzuriteFixture azurite)
             c.QueryParameters.Count = 50;
         });
         Assert.Equal(songs, trending!.Items!.Select(i => i.SongId!).Order());
-        Assert.Equal("24h", trending.Window);
+        Assert.Equal(TrendingResponse_window.TwoFourh, trending.Window);
 
         // s_00 and s_03 share a fan (u_fan_0): neighbours by co-occurrence, as no model is trained yet.
         var similar = await client.Api.Songs["s_00"].Similar.GetAsync(c => c.QueryParameters.Count = 5);
-        Assert.Equal("co_occurrence", similar!.Source);
+        Assert.Equal(SimilarResponse_source.Co_occurrence, similar!.Source);
         Assert.Contains("s_03", similar.Items!.Select(i => i.SongId));
 
         var recommendations = await client.Api.Users["u_listener"].Recommendations.GetAsync(c => c.QueryParameters.Region = "ID");

@@ -6,7 +6,12 @@ using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.OpenApi;
+using Resso.Functions.Core.Health;
 using Resso.Functions.Core.Hosting;
+using Resso.Functions.Core.Listeners;
+using Resso.Functions.Core.Model;
+using Resso.Functions.Core.Offers;
+using Resso.Shared.Attribution;
 using Resso.Shared.Events;
 
 namespace Resso.Functions.Core.Contract;
@@ -87,6 +92,15 @@ public static class ApiContract
         [(typeof(SongUsedEvent), "region")] = ApiSchemas.Region,
         [(typeof(Segment), "startMs")] = ApiSchemas.Milliseconds,
         [(typeof(Segment), "endMs")] = ApiSchemas.Milliseconds,
+
+        // Strings the answers hold one of a fixed set of (written by the code, not by an enum).
+        [(typeof(OfferTerms), "kind")] = static () => ApiSchemas.Enum("open_in_app", "free_trial", "subscribe", "listen_free"),
+        [(typeof(ConversionAttribution), "method")] = static () => ApiSchemas.Enum("click", "claim", "token", "last_click"),
+        [(typeof(HealthReport), "status")] = static () => ApiSchemas.Enum("healthy", "degraded", "unhealthy"),
+        [(typeof(ModelHealth), "status")] = static () => ApiSchemas.Enum("healthy", "none", "unknown", "degraded"),
+        [(typeof(ModelStatus), "status")] = static () => ApiSchemas.Enum("healthy", "degraded"),
+        [(typeof(SimilarResponse), "source")] = static () => ApiSchemas.Enum("model", "co_occurrence"),
+        [(typeof(TrendingResponse), "window")] = static () => ApiSchemas.Enum("1h", "24h", "7d"),
     };
 
     /// <summary>The name of the document file the build writes and the Azure Functions app serves.</summary>
@@ -286,6 +300,7 @@ public static class ApiContract
             schema.MaxLength = constrained.MaxLength;
             schema.Minimum = constrained.Minimum;
             schema.Maximum = constrained.Maximum;
+            schema.Enum = constrained.Enum;
             schema.Description ??= constrained.Description;
         }
 
