@@ -24,7 +24,7 @@ public sealed class ClickDeduplicationTests(AzuriteFixture azurite)
 
     private static async Task<string> OfferLinkAsync(SelfHostServer host, string songId, string userId, string platform = "web")
     {
-        using var response = await host.Client.GetAsync(new Uri($"/api/songs/{songId}/offer?userId={userId}&videoId=v_dance&region=ID&platform={platform}", UriKind.Relative));
+        using var response = await host.KeyedClient.GetAsync(new Uri($"/api/songs/{songId}/offer?userId={userId}&videoId=v_dance&region=ID&platform={platform}", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var offer = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         return new Uri(offer.GetProperty("links").GetProperty("universal").GetString()!).AbsolutePath;
