@@ -5,6 +5,7 @@ using Microsoft.Kiota.Http.HttpClientLibrary;
 using Microsoft.Kiota.Http.HttpClientLibrary.Middleware;
 using Resso.Client.Api.Events;
 using Resso.Client.Models;
+using Resso.Functions.Core.Hosting;
 using Resso.Functions.Core.Listeners;
 using Resso.Shared.Attribution;
 using Resso.Shared.Ingestion;
@@ -24,13 +25,17 @@ public sealed class GeneratedClientTests(AzuriteFixture azurite)
 {
     // Kiota's default handlers include one that follows redirects; a link is followed here without them,
     // as the app's own web view would, to read where it leads.
-    private static (RessoClient Client, HttpClient Http) Create(SelfHostServer host, string? key = SelfHostServer.TestKey)
+    private static (RessoClient Client, HttpClient Http) Create(SelfHostServer host, string? key = SelfHostServer.TestKey) =>
+        Create(host, key is null ? new AnonymousAuthenticationProvider() : new FunctionKey(key));
+
+    // A listener's app: the listener's own access token, no key.
+    private static (RessoClient Client, HttpClient Http) CreateForListener(SelfHostServer host, string userId) =>
+        Create(host, new ListenerToken(ListenerAuthentication.CreateDevelopmentToken(userId, DateTimeOffset.UtcNow, TimeSpan.FromHours(1))));
+
+    private static (RessoClient Client, HttpClient Http) Create(SelfHostServer host, IAuthenticationProvider auth)
     {
         var handlers = KiotaClientFactory.CreateDefaultHandlers().Where(h => h is not RedirectHandler).ToList();
         var http = KiotaClientFactory.Create(handlers, new HttpClientHandler { AllowAutoRedirect = false });
-        IAuthenticationProvider auth = key is null
-            ? new AnonymousAuthenticationProvider()
-            : new FunctionKey(key);
         var adapter = new HttpClientRequestAdapter(auth, httpClient: http) { BaseUrl = host.BaseAddress.ToString().TrimEnd('/') };
         return (new RessoClient(adapter), http);
     }
@@ -41,6 +46,16 @@ public sealed class GeneratedClientTests(AzuriteFixture azurite)
         public Task AuthenticateRequestAsync(RequestInformation request, Dictionary<string, object>? additionalAuthenticationContext = null, CancellationToken cancellationToken = default)
         {
             request.Headers.Add("x-functions-key", key);
+            return Task.CompletedTask;
+        }
+    }
+
+    // Kiota's bearer provider wants an access-token provider and https; this is the token, on loopback http.
+    private sealed class ListenerToken(string token) : IAuthenticationProvider
+    {
+        public Task AuthenticateRequestAsync(RequestInformation request, Dictionary<string, object>? additionalAuthenticationContext = null, CancellationToken cancellationToken = default)
+        {
+            request.Headers.Add("Authorization", "Bearer " + token);
             return Task.CompletedTask;
         }
     }
@@ -188,15 +203,29 @@ public sealed class GeneratedClientTests(AzuriteFixture azurite)
         Assert.Equal(SimilarResponse_source.Co_occurrence, similar!.Source);
         Assert.Contains("s_03", similar.Items!.Select(i => i.SongId));
 
-        var recommendations = await client.Api.Users["u_listener"].Recommendations.GetAsync(c => c.QueryParameters.Region = "ID");
+        // The listener's own app, with the listener's token.
+        var (listener, listenerHttp) = CreateForListener(host, "u_listener");
+        using var __ = listenerHttp;
+        var recommendations = await listener.Api.Me.Recommendations.GetAsync(c => c.QueryParameters.Region = "ID");
         // No model has been trained: the listener gets trending in the region, marked as not personalised.
         Assert.Equal(("u_listener", false, "ID"), (recommendations!.UserId, recommendations.Personalized, recommendations.Region));
         Assert.NotEmpty(recommendations.Items!);
         Assert.Subset(songs.ToHashSet(), recommendations.Items!.Select(i => i.SongId!).ToHashSet());
 
-        var mixes = await client.Api.Users["u_listener"].Mixes.GetAsync(c => c.QueryParameters.Region = "ID");
+        var mixes = await listener.Api.Me.Mixes.GetAsync(c => c.QueryParameters.Region = "ID");
         Assert.Equal("u_listener", mixes!.UserId);
         Assert.NotEmpty(mixes.Mixes!);
         Assert.All(mixes.Mixes!, m => Assert.InRange(m.Tracks!.Count, 20, 50));
+
+        var history = await listener.Api.Me.History.GetAsync();
+        Assert.Equal(("u_listener", 1, "s_00", "Lagu s_00"), (history!.UserId, history.Total, history.Items!.Single().SongId, history.Items!.Single().Title));
+
+        // The streaming app's backend reads the same listener with its key; without a token or key, nobody does.
+        var backend = await client.Api.Users["u_listener"].Recommendations.GetAsync(c => c.QueryParameters.Region = "ID");
+        Assert.Equal(recommendations.Items!.Select(i => i.SongId), backend!.Items!.Select(i => i.SongId));
+        var (anonymous, anonymousHttp) = Create(host, key: null);
+        using var ___ = anonymousHttp;
+        var refused = await Assert.ThrowsAsync<ProblemDetails>(() => anonymous.Api.Me.History.GetAsync());
+        Assert.Equal(("urn:resso:problem:unauthenticated", 401), (refused.Type, refused.ResponseStatusCode));
     }
 }
