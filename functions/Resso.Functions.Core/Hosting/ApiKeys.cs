@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Resso.Shared.Configuration;
@@ -83,6 +84,13 @@ public sealed class ApiKeys
 
     private static string[] Read(IConfiguration configuration) =>
         (configuration[ConfigurationKey] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>The key a request presents: the <c>x-functions-key</c> header, else the <c>code</c> query parameter, as Azure Functions reads it; empty when neither.</summary>
+    public static string Presented(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Headers.TryGetValue(HeaderName, out var header) ? header.ToString() : request.Query["code"].ToString();
+    }
 
     /// <summary>
     /// True when <paramref name="presented"/> is one of the keys. Compares fixed-length hashes in

@@ -27,7 +27,7 @@ public sealed class FunctionKeyFilter(ApiKeys keys, RateLimits limits, ILogger<F
     public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var request = context.HttpContext.Request;
-        var presented = request.Headers.TryGetValue(ApiKeys.HeaderName, out var header) ? header.ToString() : request.Query["code"].ToString();
+        var presented = ApiKeys.Presented(request);
         if (keys.IsValid(presented))
         {
             return next(context);

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http;
@@ -187,15 +186,26 @@ public static class ListenerAuthentication
 
     private static ListenerCaller Refuse(HttpContext context, string? error, string detail, bool guessing = false)
     {
+        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ListenerAuthentication));
+        Log.KeyRefused(logger, context.Request.Method, context.Request.Path.Value ?? "?", error ?? "no token");
+        return new ListenerCaller(null, Unauthenticated(context, error, detail, "A valid listener token is required.", guessing));
+    }
+
+    /// <summary>
+    /// The <c>401</c> <c>urn:resso:problem:unauthenticated</c> with its <c>WWW-Authenticate: Bearer</c>
+    /// challenge (RFC 6750; <paramref name="error"/> when a token was refused). When the request looks
+    /// like guessing, it counts towards the client's lockout (<see cref="RateLimits.RecordUnauthorized"/>).
+    /// </summary>
+    public static ProblemHttpResult Unauthenticated(HttpContext context, string? error, string detail, string title, bool guessing)
+    {
+        ArgumentNullException.ThrowIfNull(context);
         if (guessing)
         {
             context.RequestServices.GetRequiredService<RateLimits>().RecordUnauthorized(context);
         }
 
         context.Response.Headers.WWWAuthenticate = error is null ? "Bearer realm=\"resso\"" : $"Bearer realm=\"resso\", error=\"{error}\"";
-        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ListenerAuthentication));
-        Log.KeyRefused(logger, context.Request.Method, context.Request.Path.Value ?? "?", error ?? "no token");
-        return new ListenerCaller(null, TypedResults.Problem(detail, statusCode: StatusCodes.Status401Unauthorized, title: "A valid listener token is required.", type: Problems.TypePrefix + "unauthenticated"));
+        return TypedResults.Problem(detail, statusCode: StatusCodes.Status401Unauthorized, title: title, type: Problems.TypePrefix + "unauthenticated");
     }
 
     private static void Configure(JwtBearerOptions jwt, ListenerAuthOptions auth)
@@ -273,7 +283,7 @@ internal sealed class ListenerAuthOptionsValidator(IHostEnvironment environment)
             {
                 errors.Add($"{setting}: has {length} bytes; at least {ListenerAuthentication.MinimumKeyBytes} are needed (e.g. openssl rand -base64 32).");
             }
-            else if (!environment.IsDevelopment() && CryptographicOperations.FixedTimeEquals(bytes.AsSpan(0, length), Encoding.ASCII.GetBytes("DEVELOPMENT-ONLY-AUTH-KEY-never-use-in-production-00")))
+            else if (!environment.IsDevelopment() && CryptographicOperations.FixedTimeEquals(bytes.AsSpan(0, length), Convert.FromBase64String(ListenerAuthentication.DevelopmentSecret)))
             {
                 errors.Add($"{setting}: is the sample's public development key, accepted only in Development. Configure your identity provider.");
             }

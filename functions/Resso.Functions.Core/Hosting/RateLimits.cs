@@ -320,8 +320,8 @@ public sealed class RateLimits : IDisposable
     // The presented key's SHA-256, hex: the key itself is never kept.
     private static string? KeyHash(HttpRequest request)
     {
-        var presented = request.Headers.TryGetValue(ApiKeys.HeaderName, out var header) ? header.ToString() : request.Query["code"].ToString();
-        if (string.IsNullOrEmpty(presented))
+        var presented = ApiKeys.Presented(request);
+        if (presented.Length == 0)
         {
             return null;
         }

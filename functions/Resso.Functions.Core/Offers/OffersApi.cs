@@ -131,16 +131,13 @@ public static class OffersApi
         request.Headers.TryGetValue(ApiKeys.HeaderName, out var key) && request.HttpContext.RequestServices.GetRequiredService<ApiKeys>().IsValid(key.ToString());
 
     // Naming users without credentials is probing: it counts towards the client's lockout.
-    private static ProblemHttpResult AnonymousUser(HttpContext context)
-    {
-        context.RequestServices.GetRequiredService<RateLimits>().RecordUnauthorized(context);
-        context.Response.Headers.WWWAuthenticate = "Bearer realm=\"resso\"";
-        return TypedResults.Problem(
+    private static ProblemHttpResult AnonymousUser(HttpContext context) =>
+        ListenerAuthentication.Unauthenticated(
+            context,
+            error: null,
             "userId is honoured only from an authenticated caller: the listener's access token in 'Authorization: Bearer', or the app backend's key in x-functions-key. Leave userId out for an anonymous offer.",
-            statusCode: StatusCodes.Status401Unauthorized,
-            title: "Naming a user needs authentication.",
-            type: Problems.TypePrefix + "unauthenticated");
-    }
+            "Naming a user needs authentication.",
+            guessing: true);
 
     /// <summary>The platform a browser's User-Agent says: web when it names neither iOS nor Android; null without a User-Agent.</summary>
     public static Platform? PlatformOf(HttpRequest request)
