@@ -40,4 +40,7 @@ internal static partial class Log
 
     [LoggerMessage(131, LogLevel.Information, "Storage {Storage}: tables {Tables}, queues {Queues}, blobs {Blobs}")]
     public static partial void StorageStatus(ILogger logger, string storage, string tables, string queues, string blobs);
+
+    [LoggerMessage(140, LogLevel.Debug, "Landing page: storage did not answer; no examples shown")]
+    public static partial void LandingExamplesUnavailable(ILogger logger, Exception exception);
 }

@@ -106,6 +106,7 @@ public static class SelfHostApp
         app.MapGet(AppAssociation.ApplePath, AppAssociation.Apple).ExcludeFromDescription().WithMetadata(SelfHostOnly.Instance);
         app.MapGet(AppAssociation.AndroidPath, AppAssociation.Android).ExcludeFromDescription().WithMetadata(SelfHostOnly.Instance);
         app.MapDevelopmentTokens();
+        app.MapLandingPage();
         app.MapOpenApi(RessoApi.OpenApiPath).AllowAnonymousFunction();
         // The page and its script bundle are served from this app (the package embeds them); no font or script from elsewhere.
         app.MapScalarApiReference(ReferencePath, static options => options
