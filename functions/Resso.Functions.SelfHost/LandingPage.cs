@@ -82,7 +82,7 @@ internal static class LandingPage
             var step = Math.Max(1, users.Count / UsersSampled);
             for (var i = 0; i < users.Count && i / step < UsersSampled; i += step)
             {
-                var history = await listeners.HistoryAsync(users[i], 1, cancellationToken);
+                var history = await listeners.HistoryAsync(users[i], 1, cancellationToken: cancellationToken);
                 if (history.Items.Count > 0 && (listener is null || history.Total > listener.Total))
                 {
                     listener = history;

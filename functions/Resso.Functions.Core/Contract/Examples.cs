@@ -87,7 +87,7 @@ internal static class Examples
         new Dictionary<string, int> { ["clicks"] = 3, ["conversions"] = 1 },
         ["20261124T070000Z"], true);
 
-    public static HistoryResponse History { get; } = new("u_123", 42, [new HistoryItem("e_1", "s_987", "Midnight Drive", "Nova", "v_555", "create", "ID", At)]);
+    public static HistoryResponse History { get; } = new("u_123", 42, [new HistoryItem("e_1", "s_987", "Midnight Drive", "Nova", "v_555", "create", "ID", At)], new HistoryCursor(At, "e_1").ToString());
 
     public static TrendingResponse Trending { get; } = new("ID", "24h", [new SongItem("s_987", "Midnight Drive", "Nova", 412.5, "trending")]);
 }

@@ -43,11 +43,12 @@ public sealed record SimilarResponse(string SongId, string Source, string? Model
 /// <summary><c>GET /api/trending</c>.</summary>
 public sealed record TrendingResponse(string? Region, string Window, IReadOnlyList<SongItem> Items);
 
-/// <summary>A user's counted events, newest first: <c>GET /api/me/history</c>.</summary>
+/// <summary>A page of a user's counted events, newest first: <c>GET /api/me/history</c>.</summary>
 /// <param name="UserId">The user.</param>
-/// <param name="Total">How many events are counted for the user, of which <paramref name="Items"/> are the newest.</param>
-/// <param name="Items">The events.</param>
-public sealed record HistoryResponse(string UserId, int Total, IReadOnlyList<HistoryItem> Items);
+/// <param name="Total">How many events are counted for the user in all.</param>
+/// <param name="Items">The events of this page.</param>
+/// <param name="Next">Pass as <c>before</c> for the next (older) page; null on the last page.</param>
+public sealed record HistoryResponse(string UserId, int Total, IReadOnlyList<HistoryItem> Items, string? Next = null);
 
 /// <summary>One counted event of a user's history.</summary>
 /// <param name="EventId">The event's id.</param>
@@ -155,17 +156,22 @@ public sealed class ListenerService : IUserActivityObserver
         });
 
     /// <summary>The user's counted events, newest first, at most <paramref name="count"/>, with each song's title and artist.</summary>
-    public async Task<HistoryResponse> HistoryAsync(string userId, int count, CancellationToken cancellationToken = default)
+    public async Task<HistoryResponse> HistoryAsync(string userId, int count, HistoryCursor? before = null, CancellationToken cancellationToken = default)
     {
         var events = await _interactions.GetUserEventsAsync(userId, cancellationToken);
+        var page = events.Where(e => before is null || before.Precedes(e))
+            .OrderByDescending(e => e.OccurredAt).ThenBy(e => e.EventId, StringComparer.Ordinal)
+            .Take(count + 1).ToList();
+        var next = page.Count > count ? new HistoryCursor(page[count - 1].OccurredAt, page[count - 1].EventId).ToString() : null;
         return new HistoryResponse(userId, events.Count,
         [
-            .. events.OrderByDescending(e => e.OccurredAt).ThenBy(e => e.EventId, StringComparer.Ordinal).Take(count).Select(e =>
+            .. page.Take(count).Select(e =>
             {
                 var details = _catalog.Details(e.SongId);
                 return new HistoryItem(e.EventId, e.SongId, details?.Title, details?.Artist, e.VideoId, ActionName(e.Action), e.Region, e.OccurredAt);
             }),
-        ]);
+        ],
+        next);
     }
 
     private static string ActionName(SongAction action) => action switch

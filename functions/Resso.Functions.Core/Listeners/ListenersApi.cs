@@ -41,8 +41,9 @@ public static class ListenersApi
             .Listener<MixesResponse>(Examples.Mixes, isPrivate: true, caller: Caller.Listener);
         routes.MapGet("/me/history", MyHistoryAsync).WithName("GetMyHistory").RequireListener()
             .WithSummary("The caller's counted events, newest first")
-            .WithDescription("For the listener the bearer token names, with each song's title and artist, and how many events are counted in all.")
-            .WithQuery("count", ApiSchemas.Count, "How many events.")
+            .WithDescription("For the listener the bearer token names, with each song's title and artist, and how many events are counted in all; paged with `next`/`before`.")
+            .WithQuery("count", ApiSchemas.Count, "How many events per page.")
+            .WithQuery("before", () => ApiSchemas.Text(200), "The `next` of the previous page: the events after it (older). Absent: the newest.")
             .Listener<HistoryResponse>(Examples.History, isPrivate: true, caller: Caller.Listener);
         routes.MapGet("/users/{userId}/recommendations", RecommendationsAsync).WithName("GetRecommendations").RequireFunctionKey()
             .WithSummary("Top songs for a listener, for the streaming app's backend")
@@ -60,7 +61,8 @@ public static class ListenersApi
             .WithSummary("A listener's counted events, for the streaming app's backend")
             .WithDescription("As `GET /api/me/history`, for the user named in the path, with the backend's key.")
             .WithPath("userId", ApiSchemas.Id, "The listener.")
-            .WithQuery("count", ApiSchemas.Count, "How many events.")
+            .WithQuery("count", ApiSchemas.Count, "How many events per page.")
+            .WithQuery("before", () => ApiSchemas.Text(200), "The `next` of the previous page: the events after it (older). Absent: the newest.")
             .Listener<HistoryResponse>(Examples.History, isPrivate: true, caller: Caller.Backend);
         routes.MapGet("/songs/{songId}/similar", Similar).WithName("GetSimilarSongs").AllowAnonymousFunction()
             .WithSummary("Songs similar to a song")
@@ -109,15 +111,24 @@ public static class ListenersApi
         return await answer(userId);
     }
 
-    /// <summary>The user's counted events, newest first (<c>count</c> of them, default 20, at most 100), with the total.</summary>
+    /// <summary>
+    /// A page of the user's counted events, newest first (<c>count</c> of them, default 20, at most
+    /// 100), with the total; <c>before</c> is the previous page's <c>next</c>.
+    /// </summary>
     public static async Task<IResult> HistoryAsync(string userId, HttpRequest request, ListenerService listeners, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         Id(userId, "userId", errors);
         var count = Count(request, errors);
+        HistoryCursor? before = null;
+        if (request.Query["before"].ToString() is { Length: > 0 } cursor && !HistoryCursor.TryParse(cursor, out before))
+        {
+            errors["before"] = ["must be the `next` of a previous page of this history."];
+        }
+
         return errors.Count > 0
             ? Problems.Validation(errors)
-            : await AnswerAsync(request, route: null, ct => listeners.HistoryAsync(userId, count, ct), isPrivate: true, cancellationToken);
+            : await AnswerAsync(request, route: null, ct => listeners.HistoryAsync(userId, count, before, ct), isPrivate: true, cancellationToken);
     }
 
     /// <summary>Top songs for the user; an unknown user gets trending in their region, marked as not personalised.</summary>

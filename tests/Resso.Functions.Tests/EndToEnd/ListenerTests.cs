@@ -215,4 +215,55 @@ public sealed class ListenerTests(ListenerHost fixture, AzuriteFixture azurite) 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("urn:resso:problem:song-not-found", body.GetProperty("type").GetString());
     }
+
+    [Fact]
+    public async Task History_ReadPageByPage_IsTheWholeHistoryNewestFirst_EachEventOnce()
+    {
+        // The most active listener whose whole history fits on one page of 100, to compare with.
+        string user = "";
+        JsonElement all = default;
+        var total = 0;
+        foreach (var candidate in fixture.Traffic.World.UsersByActivity.Take(100))
+        {
+            (_, all) = await GetAsync($"/api/users/{candidate.Id}/history?count=100");
+            (user, total) = (candidate.Id, all.GetProperty("total").GetInt32());
+            if (total <= 100)
+            {
+                break;
+            }
+        }
+
+        Assert.InRange(total, 15, 100);
+        Assert.Equal(JsonValueKind.Null, all.GetProperty("next").ValueKind);
+
+        var paged = new List<JsonElement>();
+        string? next = null;
+        var pages = 0;
+        do
+        {
+            var (response, page) = await GetAsync($"/api/users/{user}/history?count=7" + (next is null ? "" : "&before=" + Uri.EscapeDataString(next)));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(total, page.GetProperty("total").GetInt32());
+            paged.AddRange(page.GetProperty("items").EnumerateArray());
+            next = page.GetProperty("next").GetString();
+            pages++;
+        }
+        while (next is not null && pages < 100);
+
+        Assert.Equal((total + 6) / 7, pages);
+        Assert.Equal(all.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("eventId").GetString()), paged.Select(i => i.GetProperty("eventId").GetString()));
+        var times = paged.Select(i => i.GetProperty("occurredAt").GetDateTimeOffset()).ToList();
+        Assert.Equal(times.OrderDescending(), times);
+    }
+
+    [Theory]
+    [InlineData("not-a-cursor!")]
+    [InlineData("MTIz")] // base64url of "123": no event id
+    public async Task History_BeforeThatIsNoCursor_Is400NamingIt(string before)
+    {
+        var (response, body) = await GetAsync($"/api/users/u_000001/history?before={Uri.EscapeDataString(before)}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True(body.GetProperty("errors").TryGetProperty("before", out _));
+    }
 }
