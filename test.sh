@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Resso Functions. Tests start their own Azurite (from node_modules) on free
-# loopback ports; nothing needs to be running. Extra arguments go to `dotnet test`.
+# loopback ports; nothing needs to be running. Extra arguments go to `dotnet test`, and then only
+# those tests run. Without arguments, the README's walkthrough follows: ./run.sh on a fresh clone
+# of HEAD (committed work only), on the README's addresses 127.0.0.1:7071 and 10000-10002.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -13,3 +15,6 @@ fi
 dotnet tool restore >/dev/null
 
 dotnet test Resso.Functions.sln -c Release "$@"
+if [ $# -eq 0 ]; then
+  node tests/walkthrough/first-five-minutes.js
+fi
