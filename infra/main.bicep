@@ -269,6 +269,7 @@ var allTags = union({ application: 'resso-functions', environment: environmentNa
 var storageNames = {
   tables: [
     'songs'
+    'songchanges'
     'interactions'
     'songstats'
     'subscriptions'

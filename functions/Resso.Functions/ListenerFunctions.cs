@@ -39,9 +39,9 @@ public sealed class ListenerFunctions(ListenerService listeners)
         ListenersApi.HistoryAsync(userId, request, listeners, request.HttpContext.RequestAborted);
 
     [Function("GetSimilarSongs")]
-    public IResult GetSimilarSongs(
+    public Task<IResult> GetSimilarSongs(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "songs/{songId}/similar")] HttpRequest request, string songId) =>
-        ListenersApi.Similar(songId, request, listeners);
+        ListenersApi.SimilarAsync(songId, request, listeners, request.HttpContext.RequestAborted);
 
     [Function("GetTrending")]
     public Task<IResult> GetTrending(

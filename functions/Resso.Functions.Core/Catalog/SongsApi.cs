@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Resso.Functions.Core.Contract;
 using Resso.Functions.Core.Hosting;
+using Resso.Functions.Core.Listeners;
 using Resso.Shared;
 using Resso.Shared.Catalog;
 using Resso.Shared.Events;
@@ -54,7 +55,7 @@ public static class SongsApi
 
     /// <summary>Creates or replaces a song's details: <c>201</c> when new (or a placeholder until now), else <c>200</c>.</summary>
     public static async Task<Results<Created<SongDetails>, Ok<SongDetails>, ValidationProblem, ProblemHttpResult>> PutSongAsync(
-        string songId, HttpRequest request, SongCatalog catalog, StorageGuard guard, CancellationToken cancellationToken)
+        string songId, HttpRequest request, SongCatalog catalog, CatalogSnapshot snapshot, StorageGuard guard, CancellationToken cancellationToken)
     {
         var (document, problem) = await JsonBody.ReadAsync(request, MaxBodyBytes, cancellationToken);
         if (problem is not null)
@@ -87,6 +88,8 @@ public static class SongsApi
                 return Problems.StorageUnavailable(request.HttpContext.Response, ex, Problems.RetrySafe);
             }
 
+            // This instance's answers show the new details from the next request; others' within seconds.
+            snapshot.Apply(songId, details!);
             return created
                 ? TypedResults.Created($"{RessoApi.RoutePrefix}/songs/{songId}", details)
                 : TypedResults.Ok(details);

@@ -68,6 +68,9 @@ public sealed record HistoryItem(string EventId, string SongId, string? Title, s
 /// events are counted here, and everything when the model changes; another instance answers a
 /// user's new events from the first request after the fresh minute plus one recomputation. An
 /// erased user's cached answers are not served again once this instance holds the erasure marker.
+/// Answers are also keyed by the catalog's <see cref="CatalogSnapshot.Generation"/>: a title, artist
+/// or region changed here (at once on the instance that took the upsert, within seconds elsewhere)
+/// is in the next answer. Nothing is answered before the catalog's first read has ended.
 /// </summary>
 public sealed class ListenerService : IUserActivityObserver
 {
@@ -158,6 +161,7 @@ public sealed class ListenerService : IUserActivityObserver
     /// <summary>The user's counted events, newest first, at most <paramref name="count"/>, with each song's title and artist.</summary>
     public async Task<HistoryResponse> HistoryAsync(string userId, int count, HistoryCursor? before = null, CancellationToken cancellationToken = default)
     {
+        await _catalog.WaitUntilLoadedAsync(cancellationToken);
         var events = await _interactions.GetUserEventsAsync(userId, cancellationToken);
         var page = events.Where(e => before is null || before.Precedes(e))
             .OrderByDescending(e => e.OccurredAt).ThenBy(e => e.EventId, StringComparer.Ordinal)
@@ -184,13 +188,20 @@ public sealed class ListenerService : IUserActivityObserver
     };
 
     /// <summary>
-    /// Neighbours by song-factor cosine, or by co-occurrence for songs the model does not know; null for
-    /// an unknown song. Cached like the other answers: every user's mixes ask for the neighbours of
+    /// Neighbours by song-factor cosine, or by co-occurrence for songs the model does not know (none
+    /// yet for a song the catalog knows without neighbours); null for a song neither knows. Cached like the other answers: every user's mixes ask for the neighbours of
     /// their seeds, and popular seeds are shared, so each is computed once per model and minute.
     /// </summary>
-    public SimilarResponse? Similar(string songId, int count)
+    public async Task<SimilarResponse?> SimilarAsync(string songId, int count, CancellationToken cancellationToken = default)
     {
-        var key = (("similar", songId, count), Volatile.Read(ref _modelGeneration));
+        await _catalog.WaitUntilLoadedAsync(cancellationToken);
+        return Similar(songId, count);
+    }
+
+    // Similar, once the catalog is loaded (mixes ask for it from inside an answer).
+    private SimilarResponse? Similar(string songId, int count)
+    {
+        var key = (("similar", songId, count), Volatile.Read(ref _modelGeneration), _catalog.Generation);
         if (_cache.TryGetValue(key, out SimilarResponse? cached) && cached is not null)
         {
             return cached;
@@ -239,7 +250,7 @@ public sealed class ListenerService : IUserActivityObserver
     };
 
     private Task<IReadOnlyList<ScoredSong>> TrendingScoresAsync(string? region, TimeSpan window, CancellationToken cancellationToken) =>
-        CachedAsync(("trending", region, window), cancellationToken, async ct =>
+        CachedAsync(("trending", region, window), cancellationToken, catalogKeyed: false, compute: async ct =>
         {
             var now = _timeProvider.GetUtcNow();
             var stats = new List<SongStat>();
@@ -285,6 +296,13 @@ public sealed class ListenerService : IUserActivityObserver
 
     // Fresh for CacheFor; then answered stale for up to ServeStaleFor while one background
     // computation replaces it, so that a returning listener never waits for a ranking.
-    private async Task<T> CachedAsync<T>(object key, CancellationToken cancellationToken, Func<CancellationToken, Task<T>> compute) =>
-        await _answers.GetAsync((key, Volatile.Read(ref _modelGeneration)), compute, CacheFor, ServeStaleFor, cancellationToken);
+    // Keyed by the catalog's generation too, read once the catalog is loaded: an answer with titles
+    // from before a change is not served after it.
+    // Scores without titles (trending) need not follow the catalog.
+    private async Task<T> CachedAsync<T>(object key, CancellationToken cancellationToken, Func<CancellationToken, Task<T>> compute, bool catalogKeyed = true)
+    {
+        await _catalog.WaitUntilLoadedAsync(cancellationToken);
+        var catalog = catalogKeyed ? _catalog.Generation : -1;
+        return await _answers.GetAsync((key, Volatile.Read(ref _modelGeneration), catalog), compute, CacheFor, ServeStaleFor, cancellationToken);
+    }
 }

@@ -64,9 +64,9 @@ public static class ListenersApi
             .WithQuery("count", ApiSchemas.Count, "How many events per page.")
             .WithQuery("before", () => ApiSchemas.Text(200), "The `next` of the previous page: the events after it (older). Absent: the newest.")
             .Listener<HistoryResponse>(Examples.History, isPrivate: true, caller: Caller.Backend);
-        routes.MapGet("/songs/{songId}/similar", Similar).WithName("GetSimilarSongs").AllowAnonymousFunction()
+        routes.MapGet("/songs/{songId}/similar", SimilarAsync).WithName("GetSimilarSongs").AllowAnonymousFunction()
             .WithSummary("Songs similar to a song")
-            .WithDescription("Neighbours by the model's song factors, or by co-occurrence for songs the model does not know.")
+            .WithDescription("Neighbours by the model's song factors, or by co-occurrence for songs the model does not know (an empty list for a song the catalog knows that has none yet).")
             .WithPath("songId", ApiSchemas.Id, "The song.")
             .WithQuery("count", ApiSchemas.Count, "How many songs.")
             .WithProblems(StatusCodes.Status404NotFound, "Neither the model nor the catalog knows the song.", "song-not-found")
@@ -160,8 +160,11 @@ public static class ListenersApi
             : await AnswerAsync(request, "mixes", ct => listeners.MixesAsync(userId, region, ct), isPrivate: true, cancellationToken);
     }
 
-    /// <summary>Neighbours of a song; 404 for a song neither the model nor the catalog knows.</summary>
-    public static IResult Similar(string songId, HttpRequest request, ListenerService listeners)
+    /// <summary>
+    /// Neighbours of a song (none yet for a song the catalog knows without neighbours or factors);
+    /// 404 for a song neither the model nor the catalog knows.
+    /// </summary>
+    public static async Task<IResult> SimilarAsync(string songId, HttpRequest request, ListenerService listeners, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         Id(songId, "songId", errors);
@@ -172,7 +175,7 @@ public static class ListenersApi
         }
 
         var started = Clock(request).GetTimestamp();
-        var answer = listeners.Similar(songId, count);
+        var answer = await listeners.SimilarAsync(songId, count, cancellationToken);
         RecordRanking(request, "similar", started);
         return answer is { } similar
             ? new CachedJson(similar, ListenerService.CacheFor, isPrivate: false)

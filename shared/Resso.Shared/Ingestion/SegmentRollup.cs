@@ -10,7 +10,11 @@ public sealed class SegmentRollup(SongStatsStore stats, SongCatalog catalog, Tim
     public static readonly TimeSpan Window = TimeSpan.FromDays(7);
 
     /// <summary>Recomputes every song's top segment; returns how many songs have one.</summary>
-    public async Task<int> RunAsync(CancellationToken cancellationToken = default)
+    public async Task<int> RunAsync(CancellationToken cancellationToken = default) =>
+        (await RunWithSongsAsync(cancellationToken)).Segments;
+
+    /// <summary>Recomputes every song's top segment; returns how many songs have one, and every song the window's statistics hold.</summary>
+    public async Task<(int Segments, IReadOnlyCollection<string> Songs)> RunWithSongsAsync(CancellationToken cancellationToken = default)
     {
         var now = timeProvider.GetUtcNow();
         var histograms = new Dictionary<string, SegmentHistogram>(StringComparer.Ordinal);
@@ -26,6 +30,6 @@ public sealed class SegmentRollup(SongStatsStore stats, SongCatalog catalog, Tim
 
         var tops = histograms.Where(h => h.Value.Top is not null).ToDictionary(h => h.Key, h => h.Value.Top!, StringComparer.Ordinal);
         await catalog.SetTopSegmentsAsync(tops, cancellationToken);
-        return tops.Count;
+        return (tops.Count, histograms.Keys);
     }
 }

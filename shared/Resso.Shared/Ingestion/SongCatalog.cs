@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using Azure.Data.Tables;
 using Resso.Shared.Catalog;
 using Resso.Shared.Events;
+using Resso.Shared.Privacy;
 using Resso.Shared.Storage;
 
 namespace Resso.Shared.Ingestion;
@@ -19,6 +20,13 @@ public sealed record CatalogEntry(string SongId, SongDetails? Details, Segment? 
     public bool IsPlaceholder => Details is null;
 }
 
+/// <summary>A change to the catalog, as <see cref="SongCatalog.ReadChangesAsync"/> reads it.</summary>
+/// <param name="ChangedAt">When, by the clock of the instance that made it.</param>
+/// <param name="SongId">The song; null when the whole catalog changed (a roll-up rewrote every song's segment and neighbours).</param>
+/// <param name="Placeholder">The song was only seen in events: it has an entry now, perhaps without details.</param>
+/// <param name="Instance">The instance that made a whole-catalog change (<see cref="SongCatalog.MarkAllChangedAsync"/>), so that it can skip its own.</param>
+public sealed record CatalogChange(DateTimeOffset ChangedAt, string? SongId, bool Placeholder = false, string? Instance = null);
+
 /// <summary>
 /// The song catalog (partition <see cref="TableKeys.CatalogPartition"/>, row = song id). Events about
 /// an unknown song leave a placeholder, so that the catalog lists every song in use; an entry
@@ -29,7 +37,10 @@ public sealed class SongCatalog(TableServiceClient tables, StorageNames names, T
     // Songs known to exist, so that popular songs cost no request per message. Bounded: cleared when full.
     private const int KnownCapacity = 200_000;
     private readonly ConcurrentDictionary<string, byte> _known = new(StringComparer.Ordinal);
+    private const string WholeCatalog = "*";
+
     private readonly TableClient _table = tables.GetTableClient(names.SongsTable);
+    private readonly TableClient _changes = tables.GetTableClient(names.SongChangesTable);
 
     /// <summary>Makes sure each song has an entry, creating placeholders for unknown ones.</summary>
     public async Task EnsureKnownAsync(IEnumerable<string> songIds, CancellationToken cancellationToken = default)
@@ -48,6 +59,7 @@ public sealed class SongCatalog(TableServiceClient tables, StorageNames names, T
                     TableTransactionActionType.UpsertMerge,
                     new TableEntity(TableKeys.CatalogPartition(id), id) { ["LastSeenInEventAt"] = now })),
                 ct);
+            await RecordChangesAsync(batch, now, placeholder: true, ct);
             foreach (var id in batch)
             {
                 Remember(id);
@@ -72,8 +84,60 @@ public sealed class SongCatalog(TableServiceClient tables, StorageNames names, T
             },
             TableUpdateMode.Merge,
             cancellationToken);
+        await RecordChangesAsync([songId], timeProvider.GetUtcNow(), placeholder: false, cancellationToken);
         Remember(songId);
         return existing is null or { IsPlaceholder: true };
+    }
+
+    /// <summary>Records that the whole catalog changed (after a roll-up), so that every instance reads it again.</summary>
+    /// <param name="instance">The instance that changed it, which need not read its own change.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    public async Task MarkAllChangedAsync(string instance, CancellationToken cancellationToken = default)
+    {
+        var now = timeProvider.GetUtcNow();
+        await _changes.UpsertEntityAsync(new TableEntity(ChangePartition(now), ChangeRow(now, WholeCatalog)) { ["Instance"] = instance }, TableUpdateMode.Replace, cancellationToken);
+    }
+
+    /// <summary>
+    /// Changes recorded at or after <paramref name="since"/> (by the clock of the instance that made
+    /// them), oldest first within each hour: one query per hour from <paramref name="since"/> to the
+    /// next hour after now.
+    /// </summary>
+    public async IAsyncEnumerable<CatalogChange> ReadChangesAsync(DateTimeOffset since, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var end = timeProvider.GetUtcNow().AddHours(1);
+        var from = ChangeRow(since, "");
+        for (var hour = since.UtcDateTime.Date.AddHours(since.UtcDateTime.Hour); hour < end; hour = hour.AddHours(1))
+        {
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {ChangePartition(hour)} and RowKey ge {from}");
+            await foreach (var row in _changes.QueryAsync<TableEntity>(filter, select: ["RowKey", "Placeholder", "Instance"], cancellationToken: cancellationToken))
+            {
+                var separator = row.RowKey.IndexOf('|', StringComparison.Ordinal);
+                if (separator > 0 && long.TryParse(row.RowKey.AsSpan(0, separator), NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) && ticks <= DateTimeOffset.MaxValue.UtcTicks)
+                {
+                    var song = row.RowKey[(separator + 1)..];
+                    yield return new CatalogChange(
+                        new DateTimeOffset(ticks, TimeSpan.Zero),
+                        song == WholeCatalog ? null : song,
+                        row.GetBoolean("Placeholder") == true,
+                        row.GetString("Instance"));
+                }
+            }
+        }
+    }
+
+    /// <summary>Deletes the change rows of hours before <paramref name="cutoff"/>: they only carry a change to other instances' snapshots.</summary>
+    /// <returns>How many rows were deleted.</returns>
+    public async Task<int> DeleteChangesBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey lt {ChangePartition(cutoff)}");
+        var deleted = 0;
+        await foreach (var page in _changes.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).AsPages())
+        {
+            deleted += await TableBatches.DeleteAsync(_changes, page.Values, cancellationToken);
+        }
+
+        return deleted;
     }
 
     /// <summary>The song's entry, or null if the catalog has never heard of it.</summary>
@@ -128,6 +192,23 @@ public sealed class SongCatalog(TableServiceClient tables, StorageNames names, T
         await foreach (var row in _table.QueryAsync<TableEntity>(cancellationToken: cancellationToken))
         {
             yield return ToEntry(row);
+        }
+    }
+
+    private static string ChangePartition(DateTimeOffset at) => string.Create(CultureInfo.InvariantCulture, $"{at.UtcDateTime:yyyyMMddHH}");
+
+    private static string ChangeRow(DateTimeOffset at, string songId) => string.Create(CultureInfo.InvariantCulture, $"{at.UtcTicks:D19}|{songId}");
+
+    // One row per song, all in the hour's partition: a transaction per hundred songs.
+    private async Task RecordChangesAsync(IEnumerable<string> songIds, DateTimeOffset at, bool placeholder, CancellationToken cancellationToken)
+    {
+        foreach (var batch in songIds.Chunk(InteractionStore.MaxTransactionActions))
+        {
+            await _changes.SubmitTransactionAsync(
+                batch.Select(id => new TableTransactionAction(
+                    TableTransactionActionType.UpsertReplace,
+                    new TableEntity(ChangePartition(at), ChangeRow(at, id)) { ["Placeholder"] = placeholder })),
+                cancellationToken);
         }
     }
 

@@ -18,6 +18,7 @@ public sealed class StorageNames
         OfferLogContainer = prefix + "offer-log";
         PoisonContainer = prefix + "poison";
         SongsTable = prefix + "songs";
+        SongChangesTable = prefix + "songchanges";
         InteractionsTable = prefix + "interactions";
         SongStatsTable = prefix + "songstats";
         SubscriptionsTable = prefix + "subscriptions";
@@ -31,7 +32,7 @@ public sealed class StorageNames
         Containers = [ModelsContainer, EventLogContainer, OfferLogContainer, PoisonContainer];
         Tables =
         [
-            SongsTable, InteractionsTable, SongStatsTable, SubscriptionsTable,
+            SongsTable, SongChangesTable, InteractionsTable, SongStatsTable, SubscriptionsTable,
             ClicksTable, ClaimsTable, ConversionsTable, UserFactorsTable, ErasuresTable,
         ];
     }
@@ -68,6 +69,12 @@ public sealed class StorageNames
 
     /// <summary>The song catalog.</summary>
     public string SongsTable { get; }
+
+    /// <summary>
+    /// Which catalog entries changed when (<see cref="Ingestion.SongCatalog.ReadChangesAsync"/>), so that every
+    /// instance's catalog snapshot follows within seconds; rows older than a day are deleted.
+    /// </summary>
+    public string SongChangesTable { get; }
 
     /// <summary>Users' counted events (one row each), from which interactions are aggregated.</summary>
     public string InteractionsTable { get; }
