@@ -492,6 +492,8 @@ var servingFunctions = [
   'PostEvents'
   'SongUsed'
   'PutSong'
+  'GetSong'
+  'RunCatalogRollup'
   'GetModel'
   'RetrainModel'
   'GetOffer'

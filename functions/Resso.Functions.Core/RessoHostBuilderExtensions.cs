@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Resso.Functions.Core.Catalog;
 using Resso.Functions.Core.Events;
 using Resso.Functions.Core.Hosting;
 using Resso.Functions.Core.Links;
@@ -65,6 +66,7 @@ public static class RessoHostBuilderExtensions
         builder.Services.AddSingleton<ITimerHandler>(static sp => sp.GetRequiredService<CatalogRollupTimer>());
         builder.Services.AddOptions<MixOptions>().BindConfiguration(MixOptions.SectionName);
         builder.Services.AddSingleton<CatalogSnapshot>();
+        builder.Services.AddSingleton<SongUsageStats>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<CatalogSnapshot>());
         builder.Services.AddSingleton<ListenerService>();
         builder.Services.AddSingleton<IUserActivityObserver>(static sp => sp.GetRequiredService<ListenerService>());

@@ -41,6 +41,11 @@ public sealed partial class HttpFunctionsTests(AzuriteFixture azurite)
         yield return ("post events, not JSON", _ => Requests.Raw(HttpMethod.Post, "/api/events", "{not json"));
         yield return ("post events, invalid event", _ => Requests.Json(HttpMethod.Post, "/api/events", new { eventId = "e_x", action = "dance" }));
         yield return ("drain", _ => null);
+        yield return ("catalog rollup", _ => Requests.Json(HttpMethod.Post, "/api/catalog/rollup", new { }));
+        yield return ("get song", _ => Requests.Get("/api/songs/s_1"));
+        yield return ("get song, placeholder", _ => Requests.Get("/api/songs/s_2"));
+        yield return ("get song, unknown", _ => Requests.Get("/api/songs/s_404"));
+        yield return ("get song, bad id", _ => Requests.Get("/api/songs/s%21"));
         yield return ("offer", _ => Requests.Get("/api/songs/s_1/offer?userId=u_9&videoId=v_1&region=ID&platform=android&startMs=30500", SelfHostServer.TestKey));
         yield return ("offer, unknown song", _ => Requests.Get("/api/songs/s_404/offer?userId=u_9&region=ID&platform=ios", SelfHostServer.TestKey));
         yield return ("offer, bad region", _ => Requests.Get("/api/songs/s_1/offer?userId=u_9&region=Indonesia", SelfHostServer.TestKey));

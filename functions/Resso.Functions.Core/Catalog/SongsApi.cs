@@ -28,7 +28,18 @@ public sealed record SongUpsert(
     [property: Range(1, EventParser.MaxSegmentEndMs)] int DurationMs,
     IReadOnlyList<string>? Regions = null);
 
-/// <summary><c>PUT /api/songs/{songId}</c>: the catalog upsert.</summary>
+/// <summary><c>GET /api/songs/{songId}</c>: a catalog entry with its use.</summary>
+/// <param name="SongId">The song.</param>
+/// <param name="Placeholder">True when the song was only seen in events: the catalog has no details yet.</param>
+/// <param name="Details">Title, artist, label, duration and the regions where it may be played (empty: everywhere); null for a placeholder.</param>
+/// <param name="TopSegment">The part of the song videos use most (from the roll-up), if known.</param>
+/// <param name="Usage">Its use over the last seven days, in all and per region.</param>
+public sealed record SongResponse(string SongId, bool Placeholder, SongDetails? Details, Segment? TopSegment, SongUsage Usage);
+
+/// <summary>
+/// The catalog's routes: <c>PUT /api/songs/{songId}</c> (the upsert), <c>GET /api/songs/{songId}</c>
+/// (the entry with its use) and <c>POST /api/catalog/rollup</c> (the roll-up, now).
+/// </summary>
 public static class SongsApi
 {
     private const int MaxBodyBytes = 16 * 1024;
@@ -50,7 +61,88 @@ public static class SongsApi
             .WithRequestExample(Examples.SongUpsert)
             .WithResponseExample(StatusCodes.Status201Created, Examples.Song)
             .WithResponseExample(StatusCodes.Status200OK, Examples.Song);
+        routes.MapGet("/songs/{songId}", GetSongAsync).WithName("GetSong").AllowAnonymousFunction()
+            .WithTags("Catalog")
+            .WithSummary("A song: its catalog entry and its use")
+            .WithDescription("Title, artist, label, duration and playable regions (`details`, null for a song only seen in events so far), the most used segment (from the roll-up), and the last seven days' events and uses (videos created with it), in all and per region.")
+            .WithPath("songId", ApiSchemas.Id, "The song.")
+            .WithHeader("If-None-Match", () => ApiSchemas.Text(), "An ETag of an earlier answer: `304` without a body when it still holds.")
+            .WithJsonResponse<SongResponse>(StatusCodes.Status200OK, "The song, with an `ETag` and `Cache-Control: public, max-age=60`.")
+            .WithResponse(StatusCodes.Status304NotModified, "The answer named by `If-None-Match` still holds.")
+            .WithProblems(StatusCodes.Status400BadRequest, "The song id is invalid.", "validation")
+            .WithProblems(StatusCodes.Status404NotFound, "The catalog has never heard of the song.", "song-not-found")
+            .WithProblems(StatusCodes.Status429TooManyRequests, "Too many requests from this client.", "rate-limited")
+            .WithProblems(StatusCodes.Status503ServiceUnavailable, "Storage did not answer; retrying is safe.", "storage-unavailable")
+            .WithResponseExample(StatusCodes.Status200OK, Examples.SongWithUsage);
+        routes.MapPost("/catalog/rollup", RollupAsync).WithName("RunCatalogRollup").RequireFunctionKey()
+            .WithTags("Catalog")
+            .WithSummary("Run the catalog roll-up now")
+            .WithDescription("What the hourly roll-up does: each song's most used segment over the last week, and co-occurrence neighbours (similar songs for songs the model does not know). Every instance then reads the catalog again, this one before answering. One roll-up at a time per instance: another call meanwhile gets `409`.")
+            .WithJsonResponse<CatalogRollupResult>(StatusCodes.Status200OK, "What the roll-up did: songs looked at, top segments written, songs given neighbours, and how long it took.")
+            .WithProblems(StatusCodes.Status401Unauthorized, "No key, or a wrong one.", "unauthorized")
+            .WithProblems(StatusCodes.Status409Conflict, "A roll-up is running on this instance; try again when it is done.", "rollup-running")
+            .WithProblems(StatusCodes.Status503ServiceUnavailable, "Storage did not answer; the roll-up may be partly done, and running it again is safe.", "storage-unavailable")
+            .WithResponseExample(StatusCodes.Status200OK, Examples.Rollup);
         return routes;
+    }
+
+    /// <summary>The song's entry and use; 404 when the catalog has never heard of it, <c>details</c> null for a placeholder.</summary>
+    public static async Task<IResult> GetSongAsync(
+        string songId, HttpRequest request, CatalogSnapshot snapshot, SongCatalog catalog, SongUsageStats usage, StorageGuard guard, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!Ids.IsValid(songId))
+        {
+            return Problems.Validation(new Dictionary<string, string[]> { ["songId"] = [Ids.Problem] });
+        }
+
+        SongResponse? answer;
+        try
+        {
+            answer = await guard.ExecuteAsync(
+                static async (s, ct) =>
+                {
+                    // The snapshot has this instance's upserts at once; storage has placeholders it has not read yet.
+                    await s.snapshot.WaitUntilLoadedAsync(ct);
+                    if ((s.snapshot[s.songId] ?? await s.catalog.GetAsync(s.songId, ct)) is not { } entry)
+                    {
+                        return null;
+                    }
+
+                    return new SongResponse(s.songId, entry.IsPlaceholder, entry.Details, entry.TopSegment, await s.usage.GetAsync(s.songId, ct));
+                },
+                (snapshot, catalog, usage, songId),
+                cancellationToken);
+        }
+        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex, cancellationToken))
+        {
+            return Problems.StorageUnavailable(request.HttpContext.Response, ex, Problems.ReadOnly);
+        }
+
+        return answer is null
+            ? Problems.NotFound("song", $"The catalog has never heard of song '{songId}'.")
+            : new CachedJson(answer, ListenerService.CacheFor, isPrivate: false);
+    }
+
+    /// <summary>Runs the catalog roll-up now; <c>409</c> while one runs on this instance.</summary>
+    public static async Task<IResult> RollupAsync(HttpRequest request, CatalogRollupTimer rollup, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(rollup);
+        CatalogRollupResult? result;
+        try
+        {
+            // Not under the storage guard's deadline: a roll-up reads every counted event and takes as long as that takes.
+            result = await rollup.TryRunAsync(cancellationToken);
+        }
+        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex, cancellationToken))
+        {
+            return Problems.StorageUnavailable(request.HttpContext.Response, ex, "The roll-up may be partly done; running it again is safe.");
+        }
+
+        return result is null
+            ? Problems.Conflict("rollup-running", "A roll-up is running.", "A catalog roll-up is running on this instance; try again when it is done.")
+            : TypedResults.Ok(result);
     }
 
     /// <summary>Creates or replaces a song's details: <c>201</c> when new (or a placeholder until now), else <c>200</c>.</summary>

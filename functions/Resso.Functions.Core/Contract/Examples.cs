@@ -28,6 +28,11 @@ internal static class Examples
 
     public static SongDetails Song { get; } = new("Midnight Drive", "Nova", "Aurora Records", 215_000, ["ID", "MY"]);
 
+    public static SongResponse SongWithUsage { get; } = new("s_987", false, Song, new Segment(30_500, 45_500),
+        new SongUsage("7d", 1_840, 312, [new RegionUsage("ID", 1_520, 270), new RegionUsage("MY", 320, 42)]));
+
+    public static CatalogRollupResult Rollup { get; } = new(61_000, 48_200, 52_700, 8_412);
+
     private static readonly ModelManifest Manifest = new(
         "20261124T070000Z", At.AddHours(-1), new DataWindow(182_000, 9_400, 2_000, 61_000, At.AddDays(-30), At.AddHours(-1)),
         new Dictionary<string, string> { ["latentDimension"] = "128", ["epochs"] = "20" }, true, 312.4,

@@ -106,6 +106,11 @@ public sealed class ResponseShapeTests(AzuriteFixture azurite)
         await CheckAsync(await client.GetAsync(new Uri("/api/well-known/assetlinks.json", UriKind.Relative)), "GET", "/api/well-known/assetlinks.json", HttpStatusCode.OK);
         await CheckAsync(await client.GetAsync(new Uri("/api/well-known/apple-app-site-association", UriKind.Relative)), "GET", "/api/well-known/apple-app-site-association", HttpStatusCode.OK);
         await CheckAsync(await client.GetAsync(new Uri("/api/songs/s_unknown/similar", UriKind.Relative)), "GET", "/api/songs/{songId}/similar", HttpStatusCode.NotFound);
+        await CheckAsync(await client.SendAsync(Keyed(HttpMethod.Post, "/api/catalog/rollup")), "POST", "/api/catalog/rollup", HttpStatusCode.OK);
+        await CheckAsync(await client.GetAsync(new Uri("/api/songs/s_shape", UriKind.Relative)), "GET", "/api/songs/{songId}", HttpStatusCode.OK);
+        await CheckAsync(await client.GetAsync(new Uri("/api/songs/s_other", UriKind.Relative)), "GET", "/api/songs/{songId}", HttpStatusCode.OK);
+        await CheckAsync(await client.GetAsync(new Uri("/api/songs/s_unknown", UriKind.Relative)), "GET", "/api/songs/{songId}", HttpStatusCode.NotFound);
+        await CheckAsync(await client.GetAsync(new Uri("/api/songs/s_shape/similar", UriKind.Relative)), "GET", "/api/songs/{songId}/similar", HttpStatusCode.OK);
         using var trending = await client.GetAsync(new Uri("/api/trending?region=ID&window=24h", UriKind.Relative));
         await CheckAsync(trending, "GET", "/api/trending", HttpStatusCode.OK);
         using var again = new HttpRequestMessage(HttpMethod.Get, "/api/trending?region=ID&window=24h");
@@ -114,7 +119,7 @@ public sealed class ResponseShapeTests(AzuriteFixture azurite)
         await CheckAsync(await client.SendAsync(Keyed(HttpMethod.Post, "/api/model/retrain?reason=contract")), "POST", "/api/model/retrain", HttpStatusCode.Accepted);
 
         Assert.True(_problems.Count == 0, string.Join("\n", _problems) + $"\n\nIf the API changed on purpose, regenerate the document:\n  {OpenApiContract.RegenerateCommand}");
-        Assert.Equal(36, _checked.Count);
+        Assert.Equal(41, _checked.Count);
     }
 
     [Fact]
