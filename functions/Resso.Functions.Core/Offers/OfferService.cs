@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Resso.Functions.Core.Listeners;
 using Resso.Shared.Attribution;
 using Resso.Shared.Catalog;
 using Resso.Shared.Ingestion;
@@ -29,10 +30,13 @@ public sealed record OfferRequest(string SongId, string? UserId, string? VideoId
 /// cached per instance and refreshed behind the answer once stale (served stale for at most an
 /// hour and ten minutes), so that a warm offer costs no storage call; a user whose subscription
 /// changes is dropped from every instance's cache within seconds
-/// (<see cref="SubscriptionChangeWatcher"/>). The served offer is counted behind the response.
+/// (<see cref="SubscriptionChangeWatcher"/>), and every cached song is read again once a song's details,
+/// top segment or neighbours changed on any instance (the key holds the catalog snapshot's
+/// <see cref="CatalogSnapshot.Generation"/>). The served offer is counted behind the response.
 /// </summary>
 public sealed class OfferService(
     SongCatalog catalog,
+    CatalogSnapshot snapshot,
     AttributionStore attribution,
     AnalyticsWriter analytics,
     OfferRules rules,
@@ -89,9 +93,9 @@ public sealed class OfferService(
             claims.ExpiresAt);
     }
 
-    /// <summary>The song's catalog entry from this instance's cache (refreshed behind the answer once stale), or null when unknown.</summary>
+    /// <summary>The song's catalog entry from this instance's cache (refreshed behind the answer once stale, read again after a catalog change), or null when unknown.</summary>
     public ValueTask<CatalogEntry?> GetSongAsync(string songId, CancellationToken cancellationToken = default) =>
-        cache.GetAsync(("song", songId), ct => catalog.GetAsync(songId, ct), CatalogFresh, CatalogStale, cancellationToken);
+        cache.GetAsync(("song", songId, snapshot.Generation), ct => catalog.GetAsync(songId, ct), CatalogFresh, CatalogStale, cancellationToken);
 
     /// <summary>Forgets a user's cached subscription state (after a conversion on this instance).</summary>
     public void ForgetSubscription(string userId) => cache.Remove(("subscription", userId));
