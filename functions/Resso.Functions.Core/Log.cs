@@ -37,4 +37,8 @@ internal static partial class Log
 
     [LoggerMessage(232, LogLevel.Information, "Retention (cut-off {Cutoff:O}): deleted {EventLogBlobs} event-log blobs, {CountedEvents} counted events, {SubscriptionChanges} subscription change rows, {ErasureMarkers} expired erasure markers")]
     public static partial void RetentionEnforced(ILogger logger, DateTimeOffset cutoff, int eventLogBlobs, int countedEvents, int subscriptionChanges, int erasureMarkers);
+
+    // No exception, so no stack trace: the line says all an operator needs.
+    [LoggerMessage(240, LogLevel.Critical, "Cannot start: {Setting}: {Problem}")]
+    public static partial void InvalidSetting(ILogger logger, string setting, string problem);
 }

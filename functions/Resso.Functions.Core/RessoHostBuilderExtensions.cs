@@ -38,9 +38,10 @@ public static class RessoHostBuilderExtensions
         // Paths, queries and redirect destinations carry link tokens, claim codes and keys: off
         // whatever the configuration says (a post-configuration runs after host.json and appsettings).
         builder.Services.PostConfigure<LoggerFilterOptions>(LogSecrecy.Apply);
-        builder.Services.AddRessoStorage(builder.Configuration);
+        // Checks that refuse a setting record it when the host collects problems (StartupValidation), so that one start reports them all.
+        builder.CheckSettings(() => builder.Services.AddRessoStorage(builder.Configuration));
         builder.Services.AddRessoIngestion();
-        builder.Services.AddSingleton(ApiKeys.FromConfiguration(builder.Configuration, builder.Environment));
+        builder.CheckSettings(() => builder.Services.AddSingleton(ApiKeys.FromConfiguration(builder.Configuration, builder.Environment)));
         builder.Services.AddListenerAuthentication();
         builder.Services.AddSingleton<SongUsedHandler>();
         builder.Services.AddSingleton<IQueueHandler>(static sp => sp.GetRequiredService<SongUsedHandler>());

@@ -14,8 +14,12 @@ public sealed class RessoConfigurationException : Exception
         : base($"{setting}: {message}", innerException)
     {
         Setting = setting;
+        Problem = message;
     }
 
     /// <summary>The name of the offending setting or file.</summary>
     public string Setting { get; }
+
+    /// <summary>What is wrong with <see cref="Setting"/> and how to fix it (the message without the setting's name).</summary>
+    public string Problem { get; }
 }

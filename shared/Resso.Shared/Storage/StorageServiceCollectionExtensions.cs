@@ -25,6 +25,12 @@ public static class StorageServiceCollectionExtensions
     /// <exception cref="Configuration.RessoConfigurationException">The storage setting is missing or malformed.</exception>
     public static IServiceCollection AddRessoStorage(this IServiceCollection services, IConfiguration configuration)
     {
+        // The options before the connection string: when it is refused, a host that collects
+        // configuration problems (reporting all of them in one run) still validates these.
+        services.AddOptionsWithValidateOnStart<StorageOptions>()
+            .BindConfiguration(StorageOptions.SectionName);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
+
         var connection = StorageConnection.FromConfiguration(configuration);
         services.TryAddSingleton(connection);
 
@@ -47,9 +53,6 @@ public static class StorageServiceCollectionExtensions
             });
         });
 
-        services.AddOptionsWithValidateOnStart<StorageOptions>()
-            .BindConfiguration(StorageOptions.SectionName);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(static sp => new StorageNames(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Prefix));
         services.TryAddSingleton<PoisonMessages>();
