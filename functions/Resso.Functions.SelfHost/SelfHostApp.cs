@@ -45,7 +45,11 @@ public static class SelfHostApp
         string.Equals(System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name, "GetDocument.Insider", StringComparison.Ordinal);
 
     /// <summary>Builds the app. <paramref name="configure"/> runs before the app's own registrations (tests add settings there).</summary>
-    /// <exception cref="RessoConfigurationException">A setting, host.json or local.settings.json is malformed.</exception>
+    /// <exception cref="InvalidSettingsException">
+    /// Settings, host.json or local.settings.json are malformed: every invalid setting, found before
+    /// anything starts. A malformed local.settings.json is reported alone, since the settings it holds
+    /// cannot be checked without it.
+    /// </exception>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -54,29 +58,42 @@ public static class SelfHostApp
             ContentRootPath = IsDocumentGeneration ? ScriptRoot : AppContext.BaseDirectory,
             EnvironmentName = IsDocumentGeneration ? Environments.Development : null,
         });
-        builder.Configuration.AddLocalSettings(ScriptRoot, builder.Environment.IsDevelopment());
+        var problems = builder.CollectConfigurationProblems();
+        if (!problems.Check(() => builder.Configuration.AddLocalSettings(ScriptRoot, builder.Environment.IsDevelopment())))
+        {
+            problems.ThrowIfAny();
+        }
+
         configure?.Invoke(builder);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
-        var hostJson = HostJson.Load(Path.Combine(ScriptRoot, HostJson.FileName));
+        var hostJson = problems.Check(() => HostJson.Load(Path.Combine(ScriptRoot, HostJson.FileName)), HostJson.Defaults);
         foreach (var (category, level) in hostJson.LogLevels)
         {
             // host.json calls the root category "default", as the Functions host does.
             builder.Logging.AddFilter(category.Equals("default", StringComparison.OrdinalIgnoreCase) ? null : category, level);
         }
 
-        var queues = builder.Configuration["Resso:SelfHost:MessageLease"] is { Length: > 0 } lease
-            ? hostJson.Queues with { MessageLease = TimeSpan.TryParse(lease, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= TimeSpan.FromSeconds(1)
-                ? value
-                : throw new RessoConfigurationException("Resso__SelfHost__MessageLease", "must be a duration \"hh:mm:ss\" of at least one second.") }
-            : hostJson.Queues;
+        var queues = hostJson.Queues;
+        if (builder.Configuration["Resso:SelfHost:MessageLease"] is { Length: > 0 } lease)
+        {
+            if (TimeSpan.TryParse(lease, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= TimeSpan.FromSeconds(1))
+            {
+                queues = queues with { MessageLease = value };
+            }
+            else
+            {
+                problems.Add(new RessoConfigurationException("Resso__SelfHost__MessageLease", "must be a duration \"hh:mm:ss\" of at least one second."));
+            }
+        }
+
         builder.Services.TryAddSingleton(queues); // tests may set their own first
         builder.AddResso();
-        builder.AddSelfHostTelemetry();
-        ApiKeys.EnsureConfigured(builder.Configuration, builder.Environment);
+        builder.CheckSettings(() => builder.AddSelfHostTelemetry());
+        builder.CheckSettings(() => ApiKeys.EnsureConfigured(builder.Configuration, builder.Environment));
         builder.Services.AddMetrics();
         builder.Services.AddHostedService<QueueListenerService>();
         builder.Services.AddHostedService<TimerScheduler>();
@@ -87,6 +104,9 @@ public static class SelfHostApp
             builder.Services.RemoveAll<IHostedService>();
         }
 
+        // Everything is checked before the container is built, so no hosted service starts on a bad
+        // setting; the timers' schedules too, which the scheduler would otherwise read as it starts.
+        builder.ThrowIfInvalid((services, found) => TimerSchedule.CheckAll(builder.Services, services, builder.Configuration, found));
         var app = builder.Build();
         app.UseExceptionHandler(errors => errors.Run(UnhandledErrors.WriteAsync));
         app.UseStatusCodePages();
@@ -117,25 +137,58 @@ public static class SelfHostApp
         return app;
     }
 
-    /// <summary>Runs until Ctrl+C. Returns 0, or 2 with one line on standard error when the configuration is bad.</summary>
+    /// <summary>What the self-host calls itself in the lines it writes when it cannot start.</summary>
+    public const string Name = "Resso self-host";
+
+    /// <summary>
+    /// Runs until Ctrl+C. Returns 0, or 2 with a message on standard error and no stack trace when
+    /// it cannot start: every invalid setting, one line each, or the address it should listen on
+    /// is taken.
+    /// </summary>
     public static async Task<int> RunAsync(string[] args)
     {
+        WebApplication app;
         try
         {
-            await using var app = Build(args);
-            await app.RunAsync();
-            return 0;
+            app = Build(args);
         }
-        catch (RessoConfigurationException ex)
+        catch (InvalidSettingsException ex)
         {
-            await Console.Error.WriteLineAsync($"Resso self-host cannot start: {ex.Message}");
+            await Console.Error.WriteLineAsync(ex.Describe(Name));
             return 2;
         }
-        catch (OptionsValidationException ex)
+
+        await using (app)
         {
-            await Console.Error.WriteLineAsync($"Resso self-host cannot start: {string.Join(" ", ex.Failures)}");
-            return 2;
+            if (ListenAddresses.FirstInUse(app.Configuration["urls"]) is { } taken)
+            {
+                await Console.Error.WriteLineAsync($"{Name} cannot start: {ListenAddresses.InUseMessage(taken)}");
+                return 2;
+            }
+
+            try
+            {
+                await app.RunAsync();
+            }
+            catch (IOException ex) when (ListenAddresses.InUse(ex) is { } address)
+            {
+                // Taken between the check above and Kestrel's bind.
+                await Console.Error.WriteLineAsync($"{Name} cannot start: {ListenAddresses.InUseMessage(address)}");
+                return 2;
+            }
+            catch (RessoConfigurationException ex)
+            {
+                await Console.Error.WriteLineAsync($"{Name} cannot start: {ex.Message}");
+                return 2;
+            }
+            catch (OptionsValidationException ex)
+            {
+                await Console.Error.WriteLineAsync($"{Name} cannot start: {string.Join(" ", ex.Failures)}");
+                return 2;
+            }
         }
+
+        return 0;
     }
 }
 

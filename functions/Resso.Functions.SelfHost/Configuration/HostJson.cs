@@ -37,6 +37,9 @@ internal sealed record HostJson(QueuesHostOptions Queues, IReadOnlyDictionary<st
 {
     public const string FileName = "host.json";
 
+    /// <summary>What the Functions host assumes without a host.json: its queue defaults, no log filters.</summary>
+    public static HostJson Defaults { get; } = new(QueuesHostOptions.Defaults, new Dictionary<string, LogLevel>());
+
     /// <summary>Reads the file; anything malformed stops start-up with a message naming the field.</summary>
     /// <exception cref="RessoConfigurationException">The file is missing, not JSON, or a setting is out of range.</exception>
     public static HostJson Load(string path)
@@ -53,7 +56,7 @@ internal sealed record HostJson(QueuesHostOptions Queues, IReadOnlyDictionary<st
         }
         catch (JsonException ex)
         {
-            throw new RessoConfigurationException(FileName, $"is not valid JSON ({ex.Message}).", ex);
+            throw new RessoConfigurationException(FileName, JsonFiles.NotValid(ex), ex);
         }
 
         using (document)

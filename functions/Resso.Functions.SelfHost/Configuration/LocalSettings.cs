@@ -69,7 +69,7 @@ internal static class LocalSettings
         }
         catch (JsonException ex)
         {
-            throw new RessoConfigurationException(name, $"is not valid JSON ({ex.Message}).", ex);
+            throw new RessoConfigurationException(name, JsonFiles.NotValid(ex), ex);
         }
     }
 }

@@ -1,4 +1,6 @@
+using System.Reflection;
 using NCrontab;
+using Resso.Functions.Core.Hosting;
 using Resso.Shared.Configuration;
 
 namespace Resso.Functions.SelfHost.Timers;
@@ -47,6 +49,35 @@ internal sealed class TimerSchedule
         return cron is null
             ? throw new RessoConfigurationException(source, $"\"{expression}\" is not a six-field NCRONTAB schedule ({{second}} {{minute}} {{hour}} {{day}} {{month}} {{day-of-week}}), e.g. \"0 0 * * * *\" for hourly.")
             : new TimerSchedule(expression, cron);
+    }
+
+    /// <summary>
+    /// Resolves the schedule of every timer registered in <paramref name="services"/>, recording each
+    /// problem. A timer's schedule is read from its type's <c>ScheduleExpression</c> constant, which
+    /// every timer has because its <c>TimerTrigger</c> attribute in the Functions app needs a constant,
+    /// so that a timer whose dependencies cannot be built (a storage setting already refused) is
+    /// checked as well; a timer without one is resolved from <paramref name="provider"/>.
+    /// </summary>
+    public static void CheckAll(IServiceCollection services, IServiceProvider provider, IConfiguration configuration, ConfigurationProblems problems)
+    {
+        foreach (var descriptor in services)
+        {
+            string? schedule = null;
+            if (descriptor.ServiceType == typeof(ITimerHandler) && !descriptor.IsKeyedService && descriptor.ImplementationInstance is ITimerHandler instance)
+            {
+                schedule = instance.Schedule;
+            }
+            else if (descriptor.ServiceType != typeof(ITimerHandler) && typeof(ITimerHandler).IsAssignableFrom(descriptor.ServiceType))
+            {
+                schedule = descriptor.ServiceType.GetField("ScheduleExpression", BindingFlags.Public | BindingFlags.Static)?.GetRawConstantValue() as string
+                    ?? ((ITimerHandler)provider.GetRequiredService(descriptor.ServiceType)).Schedule;
+            }
+
+            if (schedule is not null)
+            {
+                problems.Check(() => Resolve(schedule, configuration));
+            }
+        }
     }
 
     /// <summary>The app setting (environment variable) that holds configuration key <paramref name="key"/>.</summary>

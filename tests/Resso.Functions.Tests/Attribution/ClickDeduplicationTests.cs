@@ -122,7 +122,7 @@ public sealed class ClickDeduplicationTests(AzuriteFixture azurite)
     [Fact]
     public async Task ClickWindow_OutOfRange_StopsStartUpNamingTheSetting()
     {
-        var ex = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => SelfHostServer.StartAsync(
+        var ex = await Assert.ThrowsAsync<Resso.Shared.Configuration.InvalidSettingsException>(() => SelfHostServer.StartAsync(
             azurite.ConnectionString, new Dictionary<string, string?> { ["Resso:Links:ClickWindow"] = "00:00:10" }));
 
         Assert.Contains("ClickWindow", ex.Message, StringComparison.Ordinal);

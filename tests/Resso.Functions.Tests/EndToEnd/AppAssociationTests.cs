@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Options;
 using Resso.Testing;
 using static Resso.Functions.Tests.EndToEnd.IngestionHarness;
 
@@ -135,7 +134,7 @@ public sealed partial class AppAssociationTests(AzuriteFixture azurite)
     {
         var settings = new Dictionary<string, string?>(Apps) { [key] = value };
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(azurite, settings: settings));
+        var error = await Assert.ThrowsAsync<Resso.Shared.Configuration.InvalidSettingsException>(() => StartAsync(azurite, settings: settings));
 
         Assert.Contains(setting, error.Message, StringComparison.Ordinal);
     }

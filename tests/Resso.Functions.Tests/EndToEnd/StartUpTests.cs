@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
+using System.Text.Json;
 using Resso.Functions.Tests.Reliability;
 using Resso.Testing;
 
@@ -14,14 +15,45 @@ public sealed class StartUpTests(AzuriteFixture azurite) : IDisposable
 {
     private const string ProductionKey = "a-production-key-0123456789";
 
+    private static readonly string LinkKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
     private readonly TempFolder _scriptRoot = NewScriptRoot();
+
+    private string _stdout = "";
+
+    private string _stderr = "";
 
     private static TempFolder NewScriptRoot()
     {
         var folder = new TempFolder();
         File.Copy(Path.Combine(AppContext.BaseDirectory, "host.json"), Path.Combine(folder.Path, "host.json"));
-        folder.Write("local.settings.json", $$"""{ "Values": { "AzureWebJobsStorage": "UseDevelopmentStorage=true", "Resso__Api__Keys": "{{ProductionKey}}" } }""");
+        WriteSettings(folder);
         return folder;
+    }
+
+    /// <summary>
+    /// A complete, valid local.settings.json for Production, with <paramref name="overrides"/> (null
+    /// removes the setting): a test that breaks one setting sees only that one reported.
+    /// </summary>
+    private static void WriteSettings(TempFolder folder, params (string Name, string? Value)[] overrides)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
+            ["Resso__Api__Keys"] = ProductionKey,
+            ["Resso__Links__SigningKeyId"] = "k1",
+            ["Resso__Links__Keys__k1"] = LinkKey,
+            ["Resso__Links__LinkHost"] = "links.example.com",
+            ["Resso__Training__Schedule"] = "0 0 * * * *",
+            ["Resso__Catalog__RollupSchedule"] = "0 30 * * * *",
+            ["Resso__Privacy__RetentionSchedule"] = "0 15 3 * * *",
+        };
+        foreach (var (name, value) in overrides)
+        {
+            values[name] = value;
+        }
+
+        folder.Write("local.settings.json", JsonSerializer.Serialize(new { Values = values.Where(v => v.Value is not null).ToDictionary() }));
     }
 
     public void Dispose() => _scriptRoot.Dispose();
@@ -37,7 +69,7 @@ public sealed class StartUpTests(AzuriteFixture azurite) : IDisposable
     [Fact]
     public async Task SelfHost_ConnectionStringMissing_ExitsNamingTheSetting()
     {
-        _scriptRoot.Write("local.settings.json", """{ "Values": { } }""");
+        WriteSettings(_scriptRoot, ("AzureWebJobsStorage", null));
 
         var (exitCode, stderr) = await RunSelfHostAsync();
 
@@ -51,7 +83,7 @@ public sealed class StartUpTests(AzuriteFixture azurite) : IDisposable
 
         var (exitCode, stderr) = await RunSelfHostAsync();
 
-        AssertRefused(exitCode, stderr, "host.json: is not valid JSON");
+        AssertRefused(exitCode, stderr, "host.json: is not valid JSON at line 1, column ");
     }
 
     [Fact]
@@ -59,7 +91,7 @@ public sealed class StartUpTests(AzuriteFixture azurite) : IDisposable
     {
         var (exitCode, stderr) = await RunSelfHostAsync(("Resso__Storage__Prefix", "Not-Valid"));
 
-        AssertRefused(exitCode, stderr, "Resso__Storage__Prefix must be");
+        AssertRefused(exitCode, stderr, "Resso__Storage__Prefix: must be empty or 1–12 lowercase letters");
     }
 
     [Fact]
@@ -73,7 +105,7 @@ public sealed class StartUpTests(AzuriteFixture azurite) : IDisposable
     [Fact]
     public async Task SelfHost_ProductionWithoutApiKey_ExitsNamingTheSetting()
     {
-        _scriptRoot.Write("local.settings.json", """{ "Values": { "AzureWebJobsStorage": "UseDevelopmentStorage=true" } }""");
+        WriteSettings(_scriptRoot, ("Resso__Api__Keys", null));
 
         var (exitCode, stderr) = await RunSelfHostAsync(("ASPNETCORE_ENVIRONMENT", "Production"));
 
@@ -138,15 +170,101 @@ public sealed class StartUpTests(AzuriteFixture azurite) : IDisposable
         }
     }
 
-    private static void AssertRefused(int exitCode, string stderr, string expected)
+    [Fact]
+    public async Task SelfHost_OptionOutOfRange_ExitsNamingTheSetting()
     {
-        Assert.Equal(2, exitCode);
+        var (exitCode, stderr) = await RunSelfHostAsync(("Resso__Ingestion__MaxEventsPerRequest", "0"));
+
+        AssertRefused(exitCode, stderr, "Resso__Ingestion__MaxEventsPerRequest: must be between 1 and 5000.");
+    }
+
+    [Fact]
+    public async Task SelfHost_OptionNotConvertible_ExitsNamingTheSetting()
+    {
+        var (exitCode, stderr) = await RunSelfHostAsync(("Resso__Storage__RequestTimeout", "soon"));
+
+        AssertRefused(exitCode, stderr, "Resso__Storage__RequestTimeout: \"soon\" is not a duration \"hh:mm:ss\".");
+    }
+
+    [Fact]
+    public async Task SelfHost_LinkKeyNotBase64_ExitsNamingTheSetting()
+    {
+        var (exitCode, stderr) = await RunSelfHostAsync(("Resso__Links__Keys__k1", "not base64!"));
+
+        AssertRefused(exitCode, stderr, "Resso__Links__Keys__k1: the secret must be base64");
+    }
+
+    [Fact]
+    public async Task SelfHost_TimerScheduleInvalid_ExitsNamingTheSettingBeforeAnythingStarts()
+    {
+        var (exitCode, stderr) = await RunSelfHostAsync(("Resso__Training__Schedule", "every hour"));
+
+        AssertRefused(exitCode, stderr, "Resso__Training__Schedule: \"every hour\" is not a six-field NCRONTAB schedule");
+    }
+
+    [Fact]
+    public async Task SelfHost_LocalSettingsUnparseable_ExitsNamingTheFileAndLine()
+    {
+        _scriptRoot.Write("local.settings.json", "{\n  \"Values\": {\n    \"AzureWebJobsStorage\": UseDevelopmentStorage=true\n  }\n}\n");
+
+        var (exitCode, stderr) = await RunSelfHostAsync();
+
+        AssertRefused(exitCode, stderr, "local.settings.json: is not valid JSON at line 3, column ");
+    }
+
+    [Fact]
+    public async Task SelfHost_SeveralSettingsInvalid_ReportsEveryOneInOneRun()
+    {
+        var (exitCode, stderr) = await RunSelfHostAsync(
+            ("AzureWebJobsStorage", "AccountName=only"),
+            ("Resso__Storage__Prefix", "Not-Valid"),
+            ("Resso__Links__Keys__k1", "c2hvcnQ="),
+            ("Resso__Training__Schedule", "hourly"),
+            ("Resso__Ingestion__MaxEventsPerRequest", "0"),
+            ("Resso__SelfHost__MessageLease", "soon"));
+
+        AssertQuiet(exitCode);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToList();
+        Assert.Equal("Resso self-host cannot start: 6 settings are invalid:", lines[0]);
+        Assert.Equal(
+            ["AzureWebJobsStorage", "Resso__Ingestion__MaxEventsPerRequest", "Resso__Links__Keys__k1", "Resso__SelfHost__MessageLease", "Resso__Storage__Prefix", "Resso__Training__Schedule"],
+            lines.Skip(1).Select(l => Assert.Single(System.Text.RegularExpressions.Regex.Matches(l, "^  ([A-Za-z0-9_]+): .+$")).Groups[1].Value).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task SelfHost_AddressInUse_ExitsWithOneLineNamingItAndTheWayOut()
+    {
+        using var other = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        other.Start();
+        var url = $"http://127.0.0.1:{((IPEndPoint)other.LocalEndpoint).Port}";
+
+        var (exitCode, stderr) = await RunSelfHostAsync(url);
+
+        AssertRefused(exitCode, stderr, $"Resso self-host cannot start: {url} is already in use (another self-host or ./run.sh?). Stop it, or choose another address: ./run.sh --urls http://127.0.0.1:8080");
+    }
+
+    private void AssertRefused(int exitCode, string stderr, string expected)
+    {
+        AssertQuiet(exitCode);
         var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("Resso self-host cannot start: ", line, StringComparison.Ordinal);
         Assert.Contains(expected, line, StringComparison.Ordinal);
     }
 
-    private async Task<(int ExitCode, string Stderr)> RunSelfHostAsync(params (string Name, string Value)[] environment)
+    /// <summary>Exit code 2, and nothing on either stream of what the host writes when it fails on its own: no trace, no failed start, no failed service.</summary>
+    private void AssertQuiet(int exitCode)
+    {
+        Assert.Equal(2, exitCode);
+        foreach (var noise in (string[])["   at ", "Hosting failed to start", "BackgroundService failed", "Unhandled exception"])
+        {
+            Assert.DoesNotContain(noise, _stdout + _stderr, StringComparison.Ordinal);
+        }
+    }
+
+    private Task<(int ExitCode, string Stderr)> RunSelfHostAsync(params (string Name, string Value)[] environment) =>
+        RunSelfHostAsync("http://127.0.0.1:0", environment);
+
+    private async Task<(int ExitCode, string Stderr)> RunSelfHostAsync(string urls, params (string Name, string Value)[] environment)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -156,7 +274,7 @@ public sealed class StartUpTests(AzuriteFixture azurite) : IDisposable
         };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Resso.Functions.SelfHost.dll"));
         info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add("http://127.0.0.1:0");
+        info.ArgumentList.Add(urls);
         info.Environment["AzureWebJobsScriptRoot"] = _scriptRoot.Path;
         info.Environment.Remove("AzureWebJobsStorage");
         foreach (var (name, value) in environment)
@@ -166,7 +284,7 @@ public sealed class StartUpTests(AzuriteFixture azurite) : IDisposable
 
         using var process = Process.Start(info)!;
         var stderr = process.StandardError.ReadToEndAsync();
-        _ = process.StandardOutput.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         try
         {
@@ -178,6 +296,8 @@ public sealed class StartUpTests(AzuriteFixture azurite) : IDisposable
             Assert.Fail("the self-host kept running despite its bad configuration");
         }
 
-        return (process.ExitCode, await stderr);
+        _stdout = await stdout;
+        _stderr = await stderr;
+        return (process.ExitCode, _stderr);
     }
 }

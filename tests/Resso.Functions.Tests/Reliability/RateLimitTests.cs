@@ -104,7 +104,7 @@ public sealed class RateLimitTests(AzuriteFixture azurite)
     [Fact]
     public void TrustedProxies_NotAnAddressOrNetwork_StopsStartUpNamingTheSetting()
     {
-        var ex = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => Resso.Functions.SelfHost.SelfHostApp.Build(["--environment", "Development"], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var ex = Assert.Throws<Resso.Shared.Configuration.InvalidSettingsException>(() => Resso.Functions.SelfHost.SelfHostApp.Build(["--environment", "Development"], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["Resso:RateLimits:TrustedProxies"] = "127.0.0.1, proxy.internal",
@@ -235,7 +235,7 @@ public sealed class RateLimitTests(AzuriteFixture azurite)
     [InlineData("UnauthorizedPerMinute", "0")]
     public void Limit_OutOfRange_StopsStartUpNamingTheSetting(string setting, string value)
     {
-        var ex = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => Resso.Functions.SelfHost.SelfHostApp.Build(["--environment", "Development"], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var ex = Assert.Throws<Resso.Shared.Configuration.InvalidSettingsException>(() => Resso.Functions.SelfHost.SelfHostApp.Build(["--environment", "Development"], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             [$"Resso:RateLimits:{setting}"] = value,
