@@ -1,5 +1,4 @@
 using Microsoft.Azure.Functions.Worker.Builder;
-using Microsoft.Extensions.Hosting;
 using Resso.Functions;
 
-RessoWorker.Configure(FunctionsApplication.CreateBuilder(args)).Build().Run();
+return RessoWorker.Run(FunctionsApplication.CreateBuilder(args), Console.Error);

@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Options;
+using Resso.Shared.Configuration;
 using Resso.Functions.Worker.Tests.Harness;
 using Resso.Testing;
 
@@ -16,13 +16,14 @@ public sealed class TriggerSettingsTests(AzuriteFixture azurite)
     [InlineData("", "is not set")]
     public async Task QueueTriggerSetting_NotTheQueueTheAppSendsTo_StopsStartUpNamingIt(string value, string problem)
     {
-        var ex = await Assert.ThrowsAsync<OptionsValidationException>(async () =>
+        var ex = await Assert.ThrowsAsync<InvalidSettingsException>(async () =>
         {
             await using var worker = await WorkerHost.StartAsync(azurite.ConnectionString, new Dictionary<string, string?> { ["Resso:Storage:SongUsedQueue"] = value }, storagePrefix: "trig");
         });
 
-        var failure = Assert.Single(ex.Failures);
-        Assert.StartsWith($"Resso__Storage__SongUsedQueue {problem};", failure, StringComparison.Ordinal);
-        Assert.Contains("Set it to \"trigsong-used\"", failure, StringComparison.Ordinal);
+        var failure = Assert.Single(ex.Problems);
+        Assert.Equal("Resso__Storage__SongUsedQueue", failure.Setting);
+        Assert.StartsWith($"{problem};", failure.Problem, StringComparison.Ordinal);
+        Assert.Contains("Set it to \"trigsong-used\"", failure.Problem, StringComparison.Ordinal);
     }
 }
