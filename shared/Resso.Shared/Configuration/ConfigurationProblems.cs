@@ -145,8 +145,8 @@ public sealed partial class ConfigurationProblems
         return new RessoConfigurationException(section, failure);
     }
 
-    // An app setting (at least one __) at the start, then ':' or a space: "Resso__Links__Keys__dev: the secret …".
-    [GeneratedRegex(@"^(?<setting>[A-Za-z][A-Za-z0-9_]*?__[A-Za-z0-9_]+):?\s+(?<message>.+)$", RegexOptions.Singleline | RegexOptions.CultureInvariant)]
+    // App settings (with __) at the start, one or several ("A__B or A__C__{kid}"), then ':' or a space: "Resso__Links__Keys__dev: the secret …".
+    [GeneratedRegex(@"^(?<setting>[A-Za-z][A-Za-z0-9_]*?__[A-Za-z0-9_{}]+(?:(?: or | and |, )[A-Za-z][A-Za-z0-9_]*?__[A-Za-z0-9_{}]+)*):?\s+(?<message>.+)$", RegexOptions.Singleline | RegexOptions.CultureInvariant)]
     private static partial Regex NamedFailure();
 
     // The options validation source generator's "Member: message" (first member only) or DataAnnotations' own wording.

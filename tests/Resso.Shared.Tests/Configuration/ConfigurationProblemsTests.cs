@@ -14,6 +14,7 @@ public sealed class ConfigurationProblemsTests
     [InlineData("Weights.View: The field IngestionOptions.Weights.View must be between 0 and 100.", "Resso__Ingestion__Weights__View", "must be between 0 and 100.")]
     [InlineData("Model: The IngestionOptions.Model field is required.", "Resso__Ingestion__Model", "is required.")]
     [InlineData("LinkHost: Resso__Links__LinkHost must be a bare DNS host name.", "Resso__Links__LinkHost", "must be a bare DNS host name.")]
+    [InlineData("Resso__Auth__Authority or Resso__Auth__SigningKeys__{kid}: one is required.", "Resso__Auth__Authority or Resso__Auth__SigningKeys__{kid}", "one is required.")]
     [InlineData("something is wrong", "Resso__Ingestion", "something is wrong")]
     public void Add_OptionsFailure_NamesTheAppSetting(string failure, string setting, string problem)
     {
