@@ -28,7 +28,15 @@ public sealed class TelemetryTests(AzuriteFixture azurite)
         var metrics = new Exported<MetricSnapshot>();
         var prefix = AzuriteFixture.UniqueName("w");
         var builder = FunctionsApplication.CreateBuilder([]);
-        builder.Configuration.AddInMemoryCollection(WorkerHost.SampleSettings());
+        var sample = WorkerHost.SampleSettings();
+        // Outside Development the sample's development keys are refused, and listener tokens need a
+        // key source of their own: removed (a null value would still bind, as an empty secret).
+        sample.Remove("Resso:Links:Keys:dev");
+        foreach (var auth in sample.Keys.Where(k => k.StartsWith("Resso:Auth:", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            sample.Remove(auth);
+        }
+        builder.Configuration.AddInMemoryCollection(sample);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
@@ -38,7 +46,6 @@ public sealed class TelemetryTests(AzuriteFixture azurite)
             // Outside Development the sample's public keys are refused, as in Azure.
             ["Resso:Api:Keys"] = "worker-telemetry-test-key",
             ["Resso:Links:SigningKeyId"] = "test",
-            ["Resso:Links:Keys:dev"] = null,
             ["Resso:Links:Keys:test"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
         });
 
