@@ -5,8 +5,9 @@ namespace Resso.Functions.SelfHost.Timers;
 /// <summary>
 /// Runs each <see cref="ITimerHandler"/> at the occurrences of its schedule, as the Functions timer
 /// trigger does: one run at a time per timer (an occurrence that falls during a run is skipped),
-/// a failed run is logged and the next occurrence still fires. Schedules are resolved when the host
-/// starts, so a bad one stops start-up.
+/// a failed run is logged and the next occurrence still fires. Schedules are checked with the other
+/// settings before the host is built (<see cref="TimerSchedule.CheckAll"/>); they are resolved again
+/// here, when the host starts.
 /// </summary>
 internal sealed class TimerScheduler(
     IEnumerable<ITimerHandler> handlers,
