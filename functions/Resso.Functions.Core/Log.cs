@@ -26,6 +26,9 @@ internal static partial class Log
     [LoggerMessage(214, LogLevel.Warning, "Could not read subscription changes; cached subscription states may stay stale until the next read or their expiry")]
     public static partial void SubscriptionChangesFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(215, LogLevel.Debug, "Could not read subscription changes while storage is unreachable")]
+    public static partial void SubscriptionChangesDeferred(ILogger logger, Exception exception);
+
     [LoggerMessage(220, LogLevel.Debug, "Could not sample queue depths for telemetry; the gauges keep the previous sample")]
     public static partial void QueueDepthSampleFailed(ILogger logger, Exception exception);
 
@@ -34,6 +37,9 @@ internal static partial class Log
 
     [LoggerMessage(231, LogLevel.Warning, "Could not read the erasure markers; events of a user erased meanwhile are held back until they are read")]
     public static partial void ErasureMarkersFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(233, LogLevel.Debug, "Could not read the erasure markers while storage is unreachable")]
+    public static partial void ErasureMarkersDeferred(ILogger logger, Exception exception);
 
     [LoggerMessage(232, LogLevel.Information, "Retention (cut-off {Cutoff:O}): deleted {EventLogBlobs} event-log blobs, {CountedEvents} counted events, {SubscriptionChanges} subscription change rows, {ErasureMarkers} expired erasure markers")]
     public static partial void RetentionEnforced(ILogger logger, DateTimeOffset cutoff, int eventLogBlobs, int countedEvents, int subscriptionChanges, int erasureMarkers);

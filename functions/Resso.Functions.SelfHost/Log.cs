@@ -11,6 +11,9 @@ internal static partial class Log
     [LoggerMessage(102, LogLevel.Warning, "Could not receive from queue {Queue}; backing off")]
     public static partial void ReceiveFailed(ILogger logger, Exception exception, string queue);
 
+    [LoggerMessage(109, LogLevel.Debug, "Could not receive from queue {Queue} while storage is unreachable; backing off")]
+    public static partial void ReceiveFailedDuringOutage(ILogger logger, Exception exception, string queue);
+
     [LoggerMessage(103, LogLevel.Error, "Handler for queue {Queue} failed on message {MessageId} (attempt {DequeueCount} of {MaxDequeueCount})")]
     public static partial void HandlerFailed(ILogger logger, Exception exception, string queue, string messageId, long dequeueCount, int maxDequeueCount);
 

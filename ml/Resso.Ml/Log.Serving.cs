@@ -13,6 +13,9 @@ internal static partial class Log
     [LoggerMessage(102, LogLevel.Warning, "Could not check the current model pointer; trying again at the next poll")]
     public static partial void ModelPollFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(107, LogLevel.Debug, "Could not check the current model pointer while storage is unreachable; trying again at the next poll")]
+    public static partial void ModelPollDeferred(ILogger logger, Exception exception);
+
     [LoggerMessage(103, LogLevel.Error, "The current model pointer cannot be read; still serving {Serving}")]
     public static partial void CurrentPointerUnreadable(ILogger logger, Exception exception, string serving);
 

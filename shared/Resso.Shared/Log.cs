@@ -10,6 +10,18 @@ internal static partial class Log
     [LoggerMessage(2, LogLevel.Error, "Could not create the app's tables, queues and containers; retrying in {DelaySeconds} s")]
     public static partial void StorageProvisioningFailed(ILogger logger, Exception exception, double delaySeconds);
 
+    [LoggerMessage(3, LogLevel.Debug, "Could not create the app's tables, queues and containers while storage is unreachable; retrying in {DelaySeconds} s")]
+    public static partial void StorageProvisioningDeferred(ILogger logger, Exception exception, double delaySeconds);
+
+    [LoggerMessage(4, LogLevel.Warning, "{Service} at {Endpoint} unreachable ({Error}); retrying every {RetrySeconds} s")]
+    public static partial void StorageUnreachable(ILogger logger, string service, string endpoint, string error, double retrySeconds);
+
+    [LoggerMessage(5, LogLevel.Warning, "{Service} at {Endpoint} still unreachable since {Since:O} ({Error}); retrying every {RetrySeconds} s")]
+    public static partial void StorageStillUnreachable(ILogger logger, string service, string endpoint, DateTimeOffset since, string error, double retrySeconds);
+
+    [LoggerMessage(6, LogLevel.Information, "{Service} at {Endpoint} reachable again after {OutageSeconds} s")]
+    public static partial void StorageReachableAgain(ILogger logger, string service, string endpoint, double outageSeconds);
+
     [LoggerMessage(10, LogLevel.Warning, "Message {MessageId} of queue {Queue} rejected whole to {PoisonQueue}: {Reason} (body: {BodyLength} bytes, in {BodyLocation})")]
     public static partial void MessageRejected(ILogger logger, string messageId, string queue, string poisonQueue, string reason, int bodyLength, string bodyLocation);
 

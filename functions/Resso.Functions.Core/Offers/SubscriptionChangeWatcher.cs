@@ -13,7 +13,7 @@ namespace Resso.Functions.Core.Offers;
 /// again while a cached "never subscribed" is fresh. The cache's own freshness is the fallback for
 /// a change this misses.
 /// </summary>
-public sealed class SubscriptionChangeWatcher(AttributionStore attribution, OfferService offers, StorageProvisioner provisioner, TimeProvider timeProvider, ILogger<SubscriptionChangeWatcher> logger) : BackgroundService
+public sealed class SubscriptionChangeWatcher(AttributionStore attribution, OfferService offers, StorageProvisioner provisioner, StorageHealthProbe probe, TimeProvider timeProvider, ILogger<SubscriptionChangeWatcher> logger) : BackgroundService
 {
     /// <summary>How often the changes are read.</summary>
     public static readonly TimeSpan PollEvery = TimeSpan.FromSeconds(5);
@@ -56,7 +56,15 @@ public sealed class SubscriptionChangeWatcher(AttributionStore attribution, Offe
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                Log.SubscriptionChangesFailed(logger, ex);
+                // While storage is unreachable the probe says so once; the failures themselves are Debug.
+                if (await probe.IsOutageAsync(ex, stoppingToken))
+                {
+                    Log.SubscriptionChangesDeferred(logger, ex);
+                }
+                else
+                {
+                    Log.SubscriptionChangesFailed(logger, ex);
+                }
             }
         }
     }

@@ -13,7 +13,7 @@ namespace Resso.Functions.Core.Privacy;
 /// answers the user's recommendations and mixes afresh (cached answers are keyed with the marker) and
 /// decides their offers without a cached subscription state.
 /// </summary>
-public sealed class ErasureWatcher(ErasureMarkers erasures, StorageProvisioner provisioner, IOptions<PrivacyOptions> options, TimeProvider timeProvider, ILogger<ErasureWatcher> logger) : BackgroundService
+public sealed class ErasureWatcher(ErasureMarkers erasures, StorageProvisioner provisioner, StorageHealthProbe probe, IOptions<PrivacyOptions> options, TimeProvider timeProvider, ILogger<ErasureWatcher> logger) : BackgroundService
 {
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -27,7 +27,15 @@ public sealed class ErasureWatcher(ErasureMarkers erasures, StorageProvisioner p
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                Log.ErasureMarkersFailed(logger, ex);
+                // While storage is unreachable the probe says so once; the failures themselves are Debug.
+                if (await probe.IsOutageAsync(ex, stoppingToken))
+                {
+                    Log.ErasureMarkersDeferred(logger, ex);
+                }
+                else
+                {
+                    Log.ErasureMarkersFailed(logger, ex);
+                }
             }
 
             await Task.Delay(options.Value.MarkerPollInterval, timeProvider, stoppingToken);

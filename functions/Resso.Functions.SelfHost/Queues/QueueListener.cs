@@ -3,6 +3,7 @@ using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Resso.Functions.Core.Hosting;
 using Resso.Functions.SelfHost.Configuration;
+using Resso.Shared.Storage;
 using Resso.Shared.Telemetry;
 
 namespace Resso.Functions.SelfHost.Queues;
@@ -23,6 +24,8 @@ namespace Resso.Functions.SelfHost.Queues;
 /// What it does not do: a message is fetched invisible for <see cref="QueuesHostOptions.Lease"/> and that
 /// lease is not renewed, so a handler must finish well within it (the app's handlers take seconds);
 /// a slower one may see its message delivered again, which exactly-once processing tolerates.
+/// A receive that fails while storage is unreachable is logged at Debug only: <paramref name="probe"/>
+/// tells the outage once for the whole app.
 /// </summary>
 internal sealed class QueueListener(
     QueueClient queue,
@@ -32,7 +35,8 @@ internal sealed class QueueListener(
     RessoMetrics metrics,
     TimeProvider timeProvider,
     ILogger logger,
-    Random? random = null)
+    Random? random = null,
+    StorageHealthProbe? probe = null)
 {
     private readonly KeyValuePair<string, object?> _queueTag = new(RessoTelemetry.Tags.Queue, queue.Name);
 
@@ -55,7 +59,7 @@ internal sealed class QueueListener(
                     continue;
                 }
 
-                var messages = await ReceiveAsync();
+                var messages = await ReceiveAsync(stoppingToken);
                 if (stoppingToken.IsCancellationRequested)
                 {
                     // Stopped while receiving: hand the messages back now instead of after their fetch lease.
@@ -86,7 +90,7 @@ internal sealed class QueueListener(
 
     // Not cancellable: a receive cut short after the service handed out messages would leave them
     // invisible for the whole fetch lease. It is bounded by the client's network timeout.
-    private async Task<QueueMessage[]> ReceiveAsync()
+    private async Task<QueueMessage[]> ReceiveAsync(CancellationToken stoppingToken)
     {
         metrics.QueuePolls.Add(1, _queueTag);
         try
@@ -96,7 +100,15 @@ internal sealed class QueueListener(
         catch (Exception ex)
         {
             // Storage down or the queue deleted: treat as empty, so polling backs off instead of spinning.
-            Log.ReceiveFailed(logger, ex, queue.Name);
+            if (probe is not null && await probe.IsOutageAsync(ex, stoppingToken))
+            {
+                Log.ReceiveFailedDuringOutage(logger, ex, queue.Name);
+            }
+            else
+            {
+                Log.ReceiveFailed(logger, ex, queue.Name);
+            }
+
             return [];
         }
     }

@@ -11,6 +11,7 @@ internal sealed class QueueListenerService(
     IEnumerable<IQueueHandler> handlers,
     QueueServiceClient queues,
     StorageProvisioner provisioner,
+    StorageHealthProbe probe,
     QueuesHostOptions options,
     RessoMetrics metrics,
     TimeProvider timeProvider,
@@ -28,6 +29,7 @@ internal sealed class QueueListenerService(
                 options,
                 metrics,
                 timeProvider,
-                logger).RunAsync(stoppingToken)));
+                logger,
+                probe: probe).RunAsync(stoppingToken)));
     }
 }

@@ -22,6 +22,7 @@ public sealed class ModelRefresher(
     ModelHolder holder,
     SongCatalog catalog,
     StorageProvisioner provisioner,
+    StorageHealthProbe probe,
     IOptions<RecommenderOptions> options,
     TimeProvider timeProvider,
     ILogger<ModelRefresher> logger) : BackgroundService
@@ -115,7 +116,15 @@ public sealed class ModelRefresher(
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                Log.ModelPollFailed(logger, ex);
+                // While storage is unreachable the probe says so once; the failures themselves are Debug.
+                if (await probe.IsOutageAsync(ex, stoppingToken))
+                {
+                    Log.ModelPollDeferred(logger, ex);
+                }
+                else
+                {
+                    Log.ModelPollFailed(logger, ex);
+                }
             }
 
             await Task.Delay(options.Value.ModelPollInterval, timeProvider, stoppingToken);

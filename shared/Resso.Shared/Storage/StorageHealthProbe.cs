@@ -3,6 +3,7 @@ using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
+using Microsoft.Extensions.Logging;
 
 namespace Resso.Shared.Storage;
 
@@ -10,7 +11,8 @@ namespace Resso.Shared.Storage;
 /// <param name="Reachable">The service answered a list request.</param>
 /// <param name="LatencyMs">How long the answer took, in milliseconds.</param>
 /// <param name="Error">Why it is unreachable (type and status only: never a URL with a secret).</param>
-public sealed record ServiceHealth(bool Reachable, double LatencyMs, string? Error = null);
+/// <param name="UnreachableSince">When this instance first found it unreachable, in the outage that goes on; null when it answers.</param>
+public sealed record ServiceHealth(bool Reachable, double LatencyMs, string? Error = null, DateTimeOffset? UnreachableSince = null);
 
 /// <summary>Reachability of the three storage services the app uses.</summary>
 public sealed record StorageHealth(ServiceHealth Tables, ServiceHealth Queues, ServiceHealth Blobs)
@@ -25,7 +27,19 @@ public sealed record StorageHealth(ServiceHealth Tables, ServiceHealth Queues, S
 /// <see cref="CacheFor"/>, and concurrent callers share one check, so that a health endpoint polled
 /// by load balancers or a load test costs storage three requests a second at most.
 /// </summary>
-public sealed class StorageHealthProbe(TableServiceClient tables, QueueServiceClient queues, BlobServiceClient blobs, TimeProvider timeProvider)
+/// <remarks>
+/// The probe is also where an outage is told: when a service stops answering it logs one warning
+/// naming the service, its endpoint and the error, and one line when it answers again (and a
+/// reminder every <see cref="ReminderEvery"/> in between). <see cref="StorageMonitor"/> checks every
+/// <see cref="RetryInterval"/>, so the lines come whether or not anything polls health; the app's
+/// background loops, which fail meanwhile, log their failures at Debug only (<see cref="IsOutageAsync"/>).
+/// </remarks>
+public sealed class StorageHealthProbe(
+    TableServiceClient tables,
+    QueueServiceClient queues,
+    BlobServiceClient blobs,
+    TimeProvider timeProvider,
+    ILogger<StorageHealthProbe> logger)
 {
     /// <summary>How long one service may take to answer before it counts as unreachable.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
@@ -33,7 +47,16 @@ public sealed class StorageHealthProbe(TableServiceClient tables, QueueServiceCl
     /// <summary>How long an answer is reused.</summary>
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often storage is checked (and provisioning retried) while a service is unreachable.</summary>
+    public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often an outage that goes on is logged again.</summary>
+    public static readonly TimeSpan ReminderEvery = TimeSpan.FromMinutes(5);
+
     private readonly Lock _gate = new();
+    private readonly Outage _tables = new("Tables", Endpoint(tables.Uri));
+    private readonly Outage _queues = new("Queues", Endpoint(queues.Uri));
+    private readonly Outage _blobs = new("Blobs", Endpoint(blobs.Uri));
     private Task<StorageHealth>? _pending;
     private StorageHealth? _last;
     private long _lastAt;
@@ -58,15 +81,40 @@ public sealed class StorageHealthProbe(TableServiceClient tables, QueueServiceCl
         }
     }
 
-    private async Task<StorageHealth> RefreshAsync()
+    /// <summary>
+    /// True when <paramref name="exception"/> is a storage failure (<see cref="StorageGuard.IsStorageFailure(Exception)"/>)
+    /// and storage does not answer now (a fresh check, shared and cached like <see cref="CheckAsync"/>):
+    /// the outage is logged once by this probe, so the caller logs its own failure at Debug. False
+    /// for any other failure, and for a storage failure while every service answers: those the caller
+    /// logs as before.
+    /// </summary>
+    public async ValueTask<bool> IsOutageAsync(Exception exception, CancellationToken cancellationToken = default)
     {
-        var health = await ProbeAllAsync(CancellationToken.None);
-        lock (_gate)
+        if (!StorageGuard.IsStorageFailure(exception, cancellationToken))
         {
-            (_last, _lastAt) = (health, timeProvider.GetTimestamp());
+            return false;
         }
 
-        return health;
+        try
+        {
+            return !(await CheckAsync(cancellationToken)).AllReachable;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<StorageHealth> RefreshAsync()
+    {
+        var checkedHealth = await ProbeAllAsync(CancellationToken.None);
+        lock (_gate)
+        {
+            var now = timeProvider.GetUtcNow();
+            var health = new StorageHealth(_tables.Observe(checkedHealth.Tables, now, logger), _queues.Observe(checkedHealth.Queues, now, logger), _blobs.Observe(checkedHealth.Blobs, now, logger));
+            (_last, _lastAt) = (health, timeProvider.GetTimestamp());
+            return health;
+        }
     }
 
     private async Task<StorageHealth> ProbeAllAsync(CancellationToken cancellationToken)
@@ -93,10 +141,6 @@ public sealed class StorageHealthProbe(TableServiceClient tables, QueueServiceCl
         {
             return new ServiceHealth(false, Elapsed(started), $"no answer within {Timeout.TotalSeconds:0} s");
         }
-        catch (RequestFailedException ex)
-        {
-            return new ServiceHealth(false, Elapsed(started), $"HTTP {ex.Status} {ex.ErrorCode}");
-        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             return new ServiceHealth(false, Elapsed(started), Describe(ex));
@@ -105,8 +149,18 @@ public sealed class StorageHealthProbe(TableServiceClient tables, QueueServiceCl
 
     private double Elapsed(long started) => Math.Round(timeProvider.GetElapsedTime(started).TotalMilliseconds, 1);
 
-    private static string Describe(Exception ex)
+    /// <summary>
+    /// A storage failure in a few words, without a URL (which could hold a secret): the status and
+    /// error code of an answer (<c>HTTP 404 QueueNotFound</c>), else the innermost error's type and
+    /// message, what the transport said (<c>SocketException: Connection refused</c>).
+    /// </summary>
+    public static string Describe(Exception ex)
     {
+        if (ex is RequestFailedException { Status: not 0 } answered)
+        {
+            return $"HTTP {answered.Status} {answered.ErrorCode}";
+        }
+
         // AggregateException from the SDK's retries wraps the transport error; the innermost says most.
         var inner = ex;
         while (inner.InnerException is not null)
@@ -115,5 +169,43 @@ public sealed class StorageHealthProbe(TableServiceClient tables, QueueServiceCl
         }
 
         return $"{inner.GetType().Name}: {inner.Message}";
+    }
+
+    // Scheme, host and path: a SAS in the query is a secret.
+    private static string Endpoint(Uri uri) => uri.GetLeftPart(UriPartial.Path);
+
+    /// <summary>One service's outage as this instance sees it: since when, and when it was last logged.</summary>
+    private sealed class Outage(string service, string endpoint)
+    {
+        private DateTimeOffset? _since;
+        private DateTimeOffset _loggedAt;
+
+        // Called under the probe's lock, once per check.
+        public ServiceHealth Observe(ServiceHealth health, DateTimeOffset now, ILogger logger)
+        {
+            if (health.Reachable)
+            {
+                if (_since is { } since)
+                {
+                    Log.StorageReachableAgain(logger, service, endpoint, Math.Round((now - since).TotalSeconds));
+                    _since = null;
+                }
+
+                return health;
+            }
+
+            if (_since is null)
+            {
+                (_since, _loggedAt) = (now, now);
+                Log.StorageUnreachable(logger, service, endpoint, health.Error ?? "no answer", RetryInterval.TotalSeconds);
+            }
+            else if (now - _loggedAt >= ReminderEvery)
+            {
+                _loggedAt = now;
+                Log.StorageStillUnreachable(logger, service, endpoint, _since.Value, health.Error ?? "no answer", RetryInterval.TotalSeconds);
+            }
+
+            return health with { UnreachableSince = _since };
+        }
     }
 }

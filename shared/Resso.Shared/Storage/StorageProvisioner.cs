@@ -9,13 +9,17 @@ namespace Resso.Shared.Storage;
 /// <summary>
 /// Creates every table, queue and container of <see cref="StorageNames"/> when the host starts.
 /// If storage is unreachable the host still starts (health says so) and creation is retried until
-/// it succeeds; work that needs storage waits on <see cref="WaitUntilReadyAsync"/>.
+/// it succeeds; work that needs storage waits on <see cref="WaitUntilReadyAsync"/>. While storage is
+/// unreachable, the probe tells the outage (one line per service) and creation is retried every
+/// <see cref="StorageHealthProbe.RetryInterval"/>, logged at Debug only; any other failure is logged
+/// as an error and retried with a growing delay.
 /// </summary>
 public sealed class StorageProvisioner(
     StorageNames names,
     TableServiceClient tables,
     QueueServiceClient queues,
     BlobServiceClient blobs,
+    StorageHealthProbe probe,
     TimeProvider timeProvider,
     ILogger<StorageProvisioner> logger) : BackgroundService
 {
@@ -54,6 +58,13 @@ public sealed class StorageProvisioner(
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
+                if (await probe.IsOutageAsync(ex, stoppingToken))
+                {
+                    Log.StorageProvisioningDeferred(logger, ex, StorageHealthProbe.RetryInterval.TotalSeconds);
+                    await Task.Delay(StorageHealthProbe.RetryInterval, timeProvider, stoppingToken);
+                    continue;
+                }
+
                 Log.StorageProvisioningFailed(logger, ex, delay.TotalSeconds);
                 await Task.Delay(delay, timeProvider, stoppingToken);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));

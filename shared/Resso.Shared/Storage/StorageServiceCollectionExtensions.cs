@@ -59,6 +59,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<StorageProvisioner>();
         services.AddHostedService(static sp => sp.GetRequiredService<StorageProvisioner>());
         services.TryAddSingleton<StorageHealthProbe>();
+        services.AddHostedService<StorageMonitor>();
         services.TryAddSingleton<StorageGuard>();
         return services;
     }
