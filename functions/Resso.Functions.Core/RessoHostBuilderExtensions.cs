@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Resso.Functions.Core.Catalog;
 using Resso.Functions.Core.Events;
+using Resso.Functions.Core.Health;
 using Resso.Functions.Core.Hosting;
 using Resso.Functions.Core.Links;
 using Resso.Functions.Core.Model;
@@ -43,6 +44,8 @@ public static class RessoHostBuilderExtensions
         builder.Services.AddRessoIngestion();
         builder.CheckSettings(() => builder.Services.AddSingleton(ApiKeys.FromConfiguration(builder.Configuration, builder.Environment)));
         builder.Services.AddListenerAuthentication();
+        builder.Services.AddSingleton<QueueProcessingLag>();
+        builder.Services.AddSingleton<QueueBacklogProbe>();
         builder.Services.AddSingleton<SongUsedHandler>();
         builder.Services.AddSingleton<IQueueHandler>(static sp => sp.GetRequiredService<SongUsedHandler>());
         builder.Services.AddRessoRecommender();

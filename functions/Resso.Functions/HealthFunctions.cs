@@ -6,10 +6,10 @@ using Resso.Shared.Storage;
 
 namespace Resso.Functions;
 
-public sealed class HealthFunctions(StorageHealthProbe probe, StorageProvisioner provisioner, ModelRefresher refresher)
+public sealed class HealthFunctions(StorageHealthProbe probe, QueueBacklogProbe backlog, StorageProvisioner provisioner, ModelRefresher refresher)
 {
     [Function("Health")]
     public async Task<IResult> Health(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request) =>
-        await HealthApi.GetHealthAsync(probe, provisioner, refresher, request.HttpContext.RequestAborted);
+        await HealthApi.GetHealthAsync(probe, backlog, provisioner, refresher, request.HttpContext.RequestAborted);
 }

@@ -16,7 +16,8 @@ namespace Resso.Functions.Core.Health;
 /// <param name="Storage">Reachability of Tables, Queues and Blobs.</param>
 /// <param name="StorageProvisioned">The app's tables, queues and containers have been created.</param>
 /// <param name="Model">The served model against the published one.</param>
-public sealed record HealthReport(string Status, string Version, StorageHealth Storage, bool StorageProvisioned, ModelHealth Model);
+/// <param name="Queues">The ingestion backlog: depth, oldest message, poison messages and this instance's processing lag of each queue (read every few seconds at most; a queue that cannot be read says why, and does not by itself make the report unhealthy).</param>
+public sealed record HealthReport(string Status, string Version, StorageHealth Storage, bool StorageProvisioned, ModelHealth Model, QueuesHealth Queues);
 
 /// <summary>The served model against the published one, as this instance last saw it.</summary>
 /// <param name="Status"><c>healthy</c> (the published model is served), <c>none</c> (nothing published yet), <c>unknown</c> (not looked at yet) or <c>degraded</c> (the published model or its pointer cannot be read).</param>
@@ -36,8 +37,8 @@ public static class HealthApi
     {
         routes.MapGet("/health", GetHealthAsync).WithName("Health").AllowAnonymousFunction()
             .WithTags("Operations")
-            .WithSummary("Liveness, storage reachability and the served model")
-            .WithDescription("`200` when storage is usable (`status` `healthy`, or `degraded` when the published model cannot be read and an older one, or none, is served); `503` with the same report when storage does not answer or the app's resources do not exist. Not rate-limited.")
+            .WithSummary("Liveness, storage reachability, the served model and the queues' backlog")
+            .WithDescription("`200` when storage is usable (`status` `healthy`, or `degraded` when the published model cannot be read and an older one, or none, is served); `503` with the same report when storage does not answer or the app's resources do not exist. `queues` gives each queue's depth (messages waiting or being processed: 0 when everything sent has been processed), the oldest waiting message's age, the poison queue's depth and the last processing lag seen by this instance; it never turns the answer `503` by itself. Not rate-limited.")
             .WithJsonResponse<HealthReport>(StatusCodes.Status503ServiceUnavailable, "Storage does not answer, or the app's tables, queues and containers do not exist (`status` `unhealthy`).")
             .WithResponseExample(StatusCodes.Status200OK, Examples.Health);
         return routes;
@@ -50,13 +51,14 @@ public static class HealthApi
     /// would only bring back the same unreadable model.
     /// </summary>
     public static async Task<Results<Ok<HealthReport>, JsonHttpResult<HealthReport>>> GetHealthAsync(
-        StorageHealthProbe probe, StorageProvisioner provisioner, ModelRefresher refresher, CancellationToken cancellationToken)
+        StorageHealthProbe probe, QueueBacklogProbe backlog, StorageProvisioner provisioner, ModelRefresher refresher, CancellationToken cancellationToken)
     {
+        var queues = backlog.CheckAsync(cancellationToken);
         var storage = await probe.CheckAsync(cancellationToken);
         var healthy = storage.AllReachable && provisioner.IsReady;
         var model = Describe(refresher.Status);
         var status = !healthy ? "unhealthy" : model.Status == "degraded" ? "degraded" : "healthy";
-        var report = new HealthReport(status, Version, storage, provisioner.IsReady, model);
+        var report = new HealthReport(status, Version, storage, provisioner.IsReady, model, await queues);
         return healthy
             ? TypedResults.Ok(report)
             : TypedResults.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Azure.Storage.Queues.Models;
+using Resso.Functions.Core.Health;
 using Resso.Functions.Core.Hosting;
 using Resso.Ml.Pipeline;
 using Resso.Shared.Storage;
@@ -7,7 +8,7 @@ using Resso.Shared.Storage;
 namespace Resso.Functions.Core.Model;
 
 /// <summary>The <c>model-retrain</c> queue function: trains now, whatever the number of new events.</summary>
-public sealed class ModelRetrainHandler(TrainingService training, StorageNames names) : IQueueHandler
+public sealed class ModelRetrainHandler(TrainingService training, StorageNames names, QueueProcessingLag lag) : IQueueHandler
 {
     /// <inheritdoc />
     public string QueueName => names.ModelRetrainQueue;
@@ -15,6 +16,7 @@ public sealed class ModelRetrainHandler(TrainingService training, StorageNames n
     /// <inheritdoc />
     public async Task HandleAsync(QueueMessage message, CancellationToken cancellationToken = default)
     {
+        lag.Record(QueueName, message.InsertedOn);
         string reason;
         try
         {
