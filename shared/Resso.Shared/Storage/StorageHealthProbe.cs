@@ -60,6 +60,7 @@ public sealed class StorageHealthProbe(
     private Task<StorageHealth>? _pending;
     private StorageHealth? _last;
     private long _lastAt;
+    private long? _recoveredAt;
 
     /// <summary>The latest answer if it is fresh, else a new check (shared with concurrent callers).</summary>
     public Task<StorageHealth> CheckAsync(CancellationToken cancellationToken = default)
@@ -81,12 +82,15 @@ public sealed class StorageHealthProbe(
         }
     }
 
+    /// <summary>How long after storage answers again a storage failure still counts as part of the outage: a call that began during it (with the client's retries) ends up to this late.</summary>
+    public static readonly TimeSpan RecoveryGrace = TimeSpan.FromMinutes(1);
+
     /// <summary>
     /// True when <paramref name="exception"/> is a storage failure (<see cref="StorageGuard.IsStorageFailure(Exception)"/>)
-    /// and storage does not answer now (a fresh check, shared and cached like <see cref="CheckAsync"/>):
-    /// the outage is logged once by this probe, so the caller logs its own failure at Debug. False
-    /// for any other failure, and for a storage failure while every service answers: those the caller
-    /// logs as before.
+    /// and storage does not answer now (a fresh check, shared and cached like <see cref="CheckAsync"/>)
+    /// or answered again less than <see cref="RecoveryGrace"/> ago: the outage is logged once by this
+    /// probe, so the caller logs its own failure at Debug. False for any other failure, and for a
+    /// storage failure while every service answers and has for a while: those the caller logs as before.
     /// </summary>
     public async ValueTask<bool> IsOutageAsync(Exception exception, CancellationToken cancellationToken = default)
     {
@@ -97,7 +101,15 @@ public sealed class StorageHealthProbe(
 
         try
         {
-            return !(await CheckAsync(cancellationToken)).AllReachable;
+            if (!(await CheckAsync(cancellationToken)).AllReachable)
+            {
+                return true;
+            }
+
+            lock (_gate)
+            {
+                return _recoveredAt is { } recovered && timeProvider.GetElapsedTime(recovered) < RecoveryGrace;
+            }
         }
         catch (OperationCanceledException)
         {
@@ -111,7 +123,13 @@ public sealed class StorageHealthProbe(
         lock (_gate)
         {
             var now = timeProvider.GetUtcNow();
+            var wasDown = _last is { AllReachable: false };
             var health = new StorageHealth(_tables.Observe(checkedHealth.Tables, now, logger), _queues.Observe(checkedHealth.Queues, now, logger), _blobs.Observe(checkedHealth.Blobs, now, logger));
+            if (wasDown && health.AllReachable)
+            {
+                _recoveredAt = timeProvider.GetTimestamp();
+            }
+
             (_last, _lastAt) = (health, timeProvider.GetTimestamp());
             return health;
         }

@@ -33,7 +33,7 @@ public sealed partial class StorageDownAtStartTests
         }
 
         var output = host.Output;
-        Assert.DoesNotMatch(StackTraceLine(), output);
+        Assert.False(StackTraceLine().IsMatch(output), output);
         Assert.DoesNotContain("fail:", output, StringComparison.Ordinal);
         var warnings = Regex.Matches(output, @"^warn: .*\n(.*)$", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
         Assert.InRange(warnings.Count, 3, 5);
@@ -62,7 +62,7 @@ public sealed partial class StorageDownAtStartTests
         Assert.Equal(JsonValueKind.Null, health.GetProperty("storage").GetProperty("queues").GetProperty("unreachableSince").ValueKind);
         Assert.False(host.HasExited, host.Output);
         Assert.Equal(3, Regex.Matches(host.Output, "reachable again after").Count);
-        Assert.DoesNotMatch(StackTraceLine(), host.Output);
+        Assert.False(StackTraceLine().IsMatch(host.Output), host.Output);
     }
 
     [GeneratedRegex(@"^\s+at\s", RegexOptions.Multiline)]
