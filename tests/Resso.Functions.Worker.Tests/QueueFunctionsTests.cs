@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Azure.Storage.Queues;
 using Resso.Functions.Worker.Tests.Harness;
 using Resso.Ml.Store;
@@ -26,6 +27,24 @@ public sealed class QueueFunctionsTests(AzuriteFixture azurite)
         Assert.Equal(events.Count, await store.CountEventsAsync());
         var interactions = await store.ReadAllInteractionsAsync();
         Assert.Equal(events.Count, interactions.Sum(i => i.Count));
+    }
+
+    /// <summary>The processing lag health reports is recorded by the handler, so the queue trigger's deliveries count too.</summary>
+    [Fact]
+    public async Task SongUsed_MessageHandled_HealthReportsItsProcessingLagAndAnEmptyQueue()
+    {
+        await using var worker = await WorkerHost.StartAsync(azurite.ConnectionString);
+        await Queue(worker.Names.SongUsedQueue).SendMessageAsync(EventPacker.Pack([Events.Valid()]).Single());
+
+        Assert.Equal(1, await WorkerQueues.DeliverAllAsync(worker, azurite.ConnectionString, worker.Names.SongUsedQueue, "SongUsed"));
+
+        var health = await worker.SendAsync(Requests.Get("/api/health"));
+        using var body = JsonDocument.Parse(health.Body);
+        var queues = body.RootElement.GetProperty("queues");
+        Assert.Equal(worker.Names.SongUsedQueue, queues.GetProperty("songUsed").GetProperty("name").GetString());
+        Assert.Equal(0, queues.GetProperty("songUsed").GetProperty("depth").GetInt64());
+        Assert.InRange(queues.GetProperty("songUsed").GetProperty("processingLagSeconds").GetDouble(), 0, 60);
+        Assert.Equal(JsonValueKind.Null, queues.GetProperty("modelRetrain").GetProperty("processingLagSeconds").ValueKind);
     }
 
     /// <summary>
