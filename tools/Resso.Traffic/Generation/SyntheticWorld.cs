@@ -19,8 +19,8 @@ public sealed record SyntheticCluster(int Index, string Genre, IReadOnlyList<int
 public sealed record SyntheticArtist(int Index, string Name, string Label, int Cluster);
 
 /// <summary>A song and its ground truth.</summary>
-/// <param name="Index">0-based song number; <see cref="Id"/> is <c>s_</c> and this number in six digits.</param>
-/// <param name="Id">The song id, e.g. <c>s_000123</c>.</param>
+/// <param name="Index">0-based song number; <see cref="Id"/> is <c>s</c>, the world's namespace, <c>_</c> and this number in six digits.</param>
+/// <param name="Id">The song id, e.g. <c>s_000123</c> (the demo world) or <c>s7_000123</c> (seed 7).</param>
 /// <param name="Details">What <c>PUT /api/songs/{songId}</c> takes.</param>
 /// <param name="Cluster">The song's taste cluster (its artist's).</param>
 /// <param name="Artist">Index into <see cref="SyntheticWorld.Artists"/>.</param>
@@ -33,8 +33,8 @@ public sealed record SyntheticSong(int Index, string Id, SongDetails Details, in
 }
 
 /// <summary>A user and their ground truth.</summary>
-/// <param name="Index">0-based user number; <see cref="Id"/> is <c>u_</c> and this number in six digits.</param>
-/// <param name="Id">The user id, e.g. <c>u_000123</c>.</param>
+/// <param name="Index">0-based user number; <see cref="Id"/> is <c>u</c>, the world's namespace, <c>_</c> and this number in six digits.</param>
+/// <param name="Id">The user id, e.g. <c>u_000123</c> (the demo world) or <c>u7_000123</c> (seed 7).</param>
 /// <param name="Region">Home region (ISO 3166-1 alpha-2); every event of the user carries it.</param>
 /// <param name="FavouriteClusters">One or two clusters, the first preferred.</param>
 /// <param name="IsCreator">Whether the user creates videos.</param>
@@ -113,11 +113,11 @@ public sealed class SyntheticWorld
     /// <exception cref="KeyNotFoundException">No such song.</exception>
     public int ClusterOf(string songId) => Song(songId).Cluster;
 
-    /// <summary>The song id for a song number: <c>s_000123</c>.</summary>
-    public static string SongId(int index) => "s_" + index.ToString("D6", CultureInfo.InvariantCulture);
+    /// <summary>The song id for a song number: <c>s_000123</c>, or <c>s7_000123</c> in namespace <c>7</c> (<see cref="TrafficOptions.WorldNamespace"/>).</summary>
+    public static string SongId(int index, string worldNamespace = "") => "s" + worldNamespace + "_" + index.ToString("D6", CultureInfo.InvariantCulture);
 
-    /// <summary>The user id for a user number: <c>u_000123</c>.</summary>
-    public static string UserId(int index) => "u_" + index.ToString("D6", CultureInfo.InvariantCulture);
+    /// <summary>The user id for a user number: <c>u_000123</c>, or <c>u7_000123</c> in namespace <c>7</c> (<see cref="TrafficOptions.WorldNamespace"/>).</summary>
+    public static string UserId(int index, string worldNamespace = "") => "u" + worldNamespace + "_" + index.ToString("D6", CultureInfo.InvariantCulture);
 
     /// <summary>Builds the world of <paramref name="options"/>.</summary>
     /// <exception cref="ArgumentException">The options are not usable.</exception>
@@ -125,6 +125,7 @@ public sealed class SyntheticWorld
     {
         options.ThrowIfInvalid();
         var random = new Random(options.Seed);
+        var ns = options.WorldNamespace;
         var regionSampler = new WeightedSampler([.. Vocabulary.Regions.Select(r => r.Weight)]);
 
         // Artists: about one per eight songs, each in one cluster (round robin, so no cluster is empty)
@@ -172,7 +173,7 @@ public sealed class SyntheticWorld
             var restricted = clusterTop[artist.Cluster] != s && random.NextDouble() < options.RestrictedSongShare;
             IReadOnlyList<string> regions = restricted ? SomeRegions(random, regionSampler) : [];
             var details = new SongDetails(SongTitle(random), artist.Name, artist.Label, duration, regions);
-            songs[s] = new SyntheticSong(s, SongId(s), details, artist.Cluster, artist.Index, rankOf[s], new Segment(hookStart, hookStart + HookLengthMs));
+            songs[s] = new SyntheticSong(s, SongId(s, ns), details, artist.Cluster, artist.Index, rankOf[s], new Segment(hookStart, hookStart + HookLengthMs));
         }
 
         var byPopularity = songs.OrderBy(s => s.PopularityRank).ToList();
@@ -199,7 +200,7 @@ public sealed class SyntheticWorld
                 favourites = [first, second >= first ? second + 1 : second];
             }
 
-            users[u] = new SyntheticUser(u, UserId(u), region, favourites, random.NextDouble() < options.CreatorShare, activityRank[u]);
+            users[u] = new SyntheticUser(u, UserId(u, ns), region, favourites, random.NextDouble() < options.CreatorShare, activityRank[u]);
         }
 
         // A world whose action mix has creates needs a creator: make the most active user one.

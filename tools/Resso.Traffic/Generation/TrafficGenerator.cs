@@ -18,9 +18,10 @@ public sealed record GeneratedEvent(SongUsedEvent Event, bool IsDuplicate);
 /// (<see cref="TrafficOptions.DuplicateRate"/>) re-send a recent event unchanged.
 /// </summary>
 /// <remarks>
-/// Ids are stable for a seed: <c>e_{seed}_{n}</c> for events and <c>v_{seed}_{n}</c> for videos. So
-/// running the same seed twice against one service sends the same events, which it must count once;
-/// use another seed for new traffic.
+/// Ids are stable for a world and run: <c>e_{seed}_{n}</c> for events and <c>v_{seed}_{n}</c> for
+/// videos, with <c>r{run}</c> after the seed from run 2 on (<see cref="TrafficOptions.TrafficNamespace"/>).
+/// So sending the same run twice to one service sends the same events, which it must count once; use
+/// another <see cref="TrafficOptions.Run"/> for new traffic in the same world.
 /// </remarks>
 public sealed class TrafficGenerator
 {
@@ -81,8 +82,9 @@ public sealed class TrafficGenerator
         var now = _time.GetUtcNow();
         var rhythm = new DailyRhythm(now - TimeSpan.FromDays(Options.Days), now);
         // Separate from the world's stream, so the world does not depend on the traffic.
-        var random = new Random(unchecked((Options.Seed * 486_187_739) + 97));
-        var seed = Options.Seed.ToString(CultureInfo.InvariantCulture);
+        // Run 1 keeps the stream (and so the events) the first version of this tool drew for a seed.
+        var random = new Random(unchecked((Options.Seed * 486_187_739) + 97 + ((Options.Run - 1) * 1_000_003)));
+        var tag = Options.TrafficNamespace;
         var videos = new Dictionary<int, List<Video>>();
         var recent = new SongUsedEvent[RecentEvents];
         var distinct = 0;
@@ -104,7 +106,7 @@ public sealed class TrafficGenerator
             var video = action == SongAction.Create ? null : PickVideo(videos, song, random);
             if (video is null)
             {
-                video = new Video("v_" + seed + "_" + videoCount++.ToString("D6", CultureInfo.InvariantCulture), PickSegment(song, random));
+                video = new Video("v_" + tag + "_" + videoCount++.ToString("D6", CultureInfo.InvariantCulture), PickSegment(song, random));
                 if (!videos.TryGetValue(song.Index, out var list))
                 {
                     videos[song.Index] = list = [];
@@ -115,7 +117,7 @@ public sealed class TrafficGenerator
 
             var occurredAt = rhythm.At((n + random.NextDouble()) / Options.Events);
             var e = new SongUsedEvent(
-                "e_" + seed + "_" + distinct.ToString("D7", CultureInfo.InvariantCulture),
+                "e_" + tag + "_" + distinct.ToString("D7", CultureInfo.InvariantCulture),
                 user.Id,
                 song.Id,
                 video.Id,

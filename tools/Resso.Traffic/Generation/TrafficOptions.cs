@@ -12,25 +12,58 @@ public sealed class TrafficOptions
     /// <value>10,000.</value>
     public int Events { get; init; } = 10_000;
 
-    /// <summary>Users; ids <c>u_000000</c>…</summary>
-    /// <value>5,000.</value>
-    public int Users { get; init; } = 5_000;
+    /// <summary>The seed of the demo world, the default.</summary>
+    public const int DefaultSeed = 42;
 
-    /// <summary>Songs; ids <c>s_000000</c>…</summary>
+    /// <summary>Songs, users and clusters of the demo world, the defaults.</summary>
+    public const int DefaultSongs = 2_000, DefaultUsers = 5_000, DefaultClusters = 12;
+
+    /// <summary>Users; ids <c>u_000000</c>… in the demo world, <c>u{namespace}_000000</c>… in another (see <see cref="WorldNamespace"/>).</summary>
+    /// <value>5,000.</value>
+    public int Users { get; init; } = DefaultUsers;
+
+    /// <summary>Songs; ids <c>s_000000</c>… in the demo world, <c>s{namespace}_000000</c>… in another (see <see cref="WorldNamespace"/>).</summary>
     /// <value>2,000.</value>
-    public int Songs { get; init; } = 2_000;
+    public int Songs { get; init; } = DefaultSongs;
 
     /// <summary>Taste clusters (genres). Each artist, and so each of its songs, belongs to one.</summary>
     /// <value>12.</value>
-    public int Clusters { get; init; } = 12;
+    public int Clusters { get; init; } = DefaultClusters;
 
     /// <summary>Share of emitted events that are exact copies of an earlier one, as a retrying client sends.</summary>
     /// <value>0.10.</value>
     public double DuplicateRate { get; init; } = 0.10;
 
-    /// <summary>Seed of the world and of the traffic.</summary>
+    /// <summary>Seed of the world (its songs and users) and of the traffic drawn from it.</summary>
     /// <value>42.</value>
-    public int Seed { get; init; } = 42;
+    public int Seed { get; init; } = DefaultSeed;
+
+    /// <summary>
+    /// Which traffic run in the world: each run draws other events, with their own event and video
+    /// ids, from the same songs and users. Run 1 is what the demo sends.
+    /// </summary>
+    /// <value>1.</value>
+    public int Run { get; init; } = 1;
+
+    /// <summary>True for the demo world: the default seed and sizes, whose ids carry no namespace.</summary>
+    public bool IsDemoWorld => Seed == DefaultSeed && Songs == DefaultSongs && Users == DefaultUsers && Clusters == DefaultClusters;
+
+    /// <summary>
+    /// What song and user ids carry after <c>s</c> or <c>u</c>, so that two worlds never share an id:
+    /// empty for the demo world (<c>s_000123</c>); the seed for another seed with the default sizes
+    /// (<c>s7_000123</c>); the seed, songs, users and clusters for other sizes (<c>s42.500.100.6_000123</c>).
+    /// </summary>
+    public string WorldNamespace => IsDemoWorld ? ""
+        : Songs == DefaultSongs && Users == DefaultUsers && Clusters == DefaultClusters ? Seed.ToString(CultureInfo.InvariantCulture)
+        : string.Create(CultureInfo.InvariantCulture, $"{Seed}.{Songs}.{Users}.{Clusters}");
+
+    /// <summary>
+    /// What event and video ids carry between <c>e_</c> or <c>v_</c> and the number: the seed (or the
+    /// world's namespace), then <c>r</c> and the run after the first (<c>e_42_0000123</c>, <c>e_42r2_0000123</c>).
+    /// </summary>
+    public string TrafficNamespace =>
+        (IsDemoWorld ? Seed.ToString(CultureInfo.InvariantCulture) : WorldNamespace)
+        + (Run == 1 ? "" : "r" + Run.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>Events happen over the last this many days before the clock's now.</summary>
     /// <value>7.</value>
@@ -69,6 +102,7 @@ public sealed class TrafficOptions
     {
         var errors = new List<string>();
         Check(Events >= 0, "Events must be 0 or more.");
+        Check(Run >= 1, "Run must be at least 1.");
         Check(Users >= 1, "Users must be at least 1.");
         Check(Songs >= 1, "Songs must be at least 1.");
         Check(Clusters >= 1 && Clusters <= Songs, "Clusters must be between 1 and the number of songs.");
@@ -106,7 +140,7 @@ public sealed class TrafficOptions
     /// <inheritdoc />
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,
-        $"seed {Seed}, {Events} events, {Users} users, {Songs} songs, {Clusters} clusters, duplicates {DuplicateRate:0.###}, last {Days:0.##} days");
+        $"seed {Seed}{(Run == 1 ? "" : $", run {Run}")}, {Events} events, {Users} users, {Songs} songs, {Clusters} clusters, duplicates {DuplicateRate:0.###}, last {Days:0.##} days");
 }
 
 /// <summary>Relative weights of the actions of new events (they need not add up to 1).</summary>
