@@ -30,6 +30,59 @@ public sealed class CommandLineTests
         Assert.Equal((8, 100, false), (options.Concurrency, options.Batch, options.Progress));
     }
 
+    [Fact]
+    public void Parse_RunAndWait_AreRead()
+    {
+        var options = CommandLine.Parse(["--run", "3", "--wait-timeout", "90"]);
+
+        Assert.Equal((3, true, TimeSpan.FromSeconds(90)), (options.Traffic.Run, options.Wait, options.WaitTimeout));
+        Assert.Equal((1, true), (CommandLine.Parse([]).Traffic.Run, CommandLine.Parse([]).Wait));
+        Assert.False(CommandLine.Parse(["--no-wait"]).Wait);
+        Assert.False(CommandLine.Parse(["--target", "file", "--out", "x.jsonl"]).Wait);
+        Assert.False(CommandLine.Parse(["--target", "queue"]).Wait);
+    }
+
+    [Fact]
+    public void Parse_Demo_SendsTheDemoEventsAndWaits()
+    {
+        var options = CommandLine.Parse(["--demo", "--url", "http://127.0.0.1:9", "--key", "k", "--connection", "UseDevelopmentStorage=true"]);
+
+        Assert.Equal((CommandKind.Demo, TargetKind.Http, 20_000, true), (options.Command, options.Target, options.Traffic.Events, options.Wait));
+        Assert.Equal(2_000, CommandLine.Parse(["--demo", "--events", "2000"]).Traffic.Events);
+    }
+
+    [Theory]
+    [InlineData("--run", "0")]
+    [InlineData("--run", "x")]
+    [InlineData("--wait", "--no-wait")]
+    [InlineData("--target", "queue", "--wait")]
+    [InlineData("--target", "file", "--out", "x.jsonl", "--wait-timeout", "5")]
+    [InlineData("--wait-timeout", "0")]
+    [InlineData("--demo", "--target", "file")]
+    [InlineData("--demo", "--no-wait")]
+    [InlineData("--demo", "--out", "x")]
+    [InlineData("export", "--out", "x", "--demo")]
+    [InlineData("export", "--out", "x", "--wait")]
+    public async Task RunAsync_BadWaitRunOrDemoOptions_ExitsWith2AndSaysWhy(params string[] args)
+    {
+        var run = await Run.CommandAsync(args);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.StartsWith("error: ", run.Error, StringComparison.Ordinal);
+        Assert.Equal("", run.Output);
+    }
+
+    [Fact]
+    public async Task RunAsync_Help_ShowsMoreTrafficInTheDemoWorldFirst()
+    {
+        var run = await Run.CommandAsync(["--help"]);
+
+        var more = run.Output.IndexOf("--events 50000 --run 2", StringComparison.Ordinal);
+        Assert.InRange(more, 0, run.Output.IndexOf("Usage:", StringComparison.Ordinal));
+        Assert.Contains("--demo", run.Output, StringComparison.Ordinal);
+        Assert.Contains("--wait-timeout <s>", run.Output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--events", "abc")]
     [InlineData("--events", "-1")]

@@ -55,7 +55,11 @@ internal sealed class FakeApi : IAsyncDisposable
     /// <param name="catalog">Map PUT /api/songs/{songId}; without it the route answers 404.</param>
     /// <param name="unavailable">How many event requests to answer 503 first.</param>
     /// <param name="eventStatus">Answer every event request with this status.</param>
-    public static async Task<FakeApi> StartAsync(bool catalog = false, int unavailable = 0, int? eventStatus = null)
+    /// <param name="songUsedDepth">
+    /// The song-used queue depth GET /api/health reports on its nth request (from 1); null, or a null answer, leaves
+    /// <c>queues</c> out of the report, as a service from before queue depths did.
+    /// </param>
+    public static async Task<FakeApi> StartAsync(bool catalog = false, int unavailable = 0, int? eventStatus = null, Func<int, int?>? songUsedDepth = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -65,8 +69,14 @@ internal sealed class FakeApi : IAsyncDisposable
         app.MapPost("/api/events", (Func<HttpContext, Task<IResult>>)api.PostEventsAsync);
         app.MapGet("/api/health", (Func<IResult>)(() =>
         {
-            Interlocked.Increment(ref api._healthRequests);
-            return Results.Text("""{"status":"healthy"}""", "application/json");
+            var n = Interlocked.Increment(ref api._healthRequests);
+            return songUsedDepth?.Invoke(n) is { } depth
+                ? Results.Text(
+                    """{"status":"healthy","queues":{"songUsed":{"name":"song-used","depth":""" + depth.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                    + ""","oldestMessageAgeSeconds":""" + (depth > 0 ? "3.5" : "null")
+                    + ""","poisonDepth":0,"processingLagSeconds":null},"modelRetrain":{"name":"model-retrain","depth":0,"oldestMessageAgeSeconds":null,"poisonDepth":0,"processingLagSeconds":null}}}""",
+                    "application/json")
+                : Results.Text("""{"status":"healthy"}""", "application/json");
         }));
         if (catalog)
         {

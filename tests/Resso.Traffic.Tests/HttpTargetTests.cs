@@ -129,6 +129,21 @@ public sealed class HttpTargetTests
     }
 
     [Fact]
+    public async Task RunAsync_CatalogOfAnotherWorld_UploadsThatWorldUnderItsOwnIds()
+    {
+        await using var api = await FakeApi.StartAsync(catalog: true);
+
+        var run = await Run.CommandAsync(Args(api, 500, "--catalog", "--seed", "7", "--no-wait"));
+
+        Assert.Equal(0, run.ExitCode);
+        var world = SyntheticWorld.Create(new TrafficOptions { Seed = 7 });
+        Assert.Equal(world.Songs.Select(s => s.Id).Order(StringComparer.Ordinal), api.Songs.Keys.Order(StringComparer.Ordinal));
+        Assert.All(api.Songs.Keys, id => Assert.StartsWith("s7_", id, StringComparison.Ordinal));
+        Assert.All(world.Songs, s => Assert.Equal(s.Details.Title, api.Songs[s.Id].Details.Title));
+        Assert.All(api.Batches.SelectMany(b => b.Events), e => Assert.True(api.Songs.ContainsKey(e.SongId) && e.UserId.StartsWith("u7_", StringComparison.Ordinal), e.EventId));
+    }
+
+    [Fact]
     public async Task RunAsync_IfEmptyAndStorageHoldsTraffic_SendsNothing()
     {
         await using var api = await FakeApi.StartAsync();

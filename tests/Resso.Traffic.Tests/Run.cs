@@ -19,6 +19,8 @@ internal sealed record Run(int ExitCode, string Output, string Error)
         var command = new TrafficCommand(output, error, time ?? TimeProvider.System)
         {
             HttpRetry = new HttpRetryOptions { BaseDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(20) },
+            BacklogPollInterval = TimeSpan.FromMilliseconds(50),
+            DemoPollInterval = TimeSpan.FromMilliseconds(200),
             WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
             Environment = name => environment?.GetValueOrDefault(name),
             EmptinessProbe = probe ?? ((_, _) => throw new InvalidOperationException("no probe in this test")),

@@ -24,6 +24,12 @@ public enum CommandKind
 
     /// <summary>Writes the world, its interactions and its ground truth as CSV files, offline.</summary>
     Export,
+
+    /// <summary>
+    /// Readies a local run: waits for the service, seeds it when its storage is empty, waits until the
+    /// events are counted, makes sure a model is published, rolls the catalog up and prints where to start.
+    /// </summary>
+    Demo,
 }
 
 /// <summary>The parsed command line.</summary>
@@ -57,6 +63,12 @@ public sealed class CommandOptions
 
     public bool Progress { get; init; } = true;
 
+    /// <summary>After sending over HTTP, wait until the service's <c>song-used</c> backlog drains (the default for HTTP).</summary>
+    public bool Wait { get; init; }
+
+    /// <summary>The longest wait of each waiting step: the backlog, and in <c>--demo</c> the service's start and the model.</summary>
+    public TimeSpan WaitTimeout { get; init; } = CommandLine.DefaultWaitTimeout;
+
     public int Concurrency { get; init; } = 4;
 
     public int Batch { get; init; } = 500;
@@ -76,11 +88,22 @@ public static class CommandLine
     /// <summary>The oldest events the service accepts are 30 days old.</summary>
     public const double MaxDays = 30;
 
+    /// <summary>Events <c>--demo</c> sends unless told otherwise: what <c>./run.sh</c> seeds.</summary>
+    public const int DemoEvents = 20_000;
+
+    /// <summary>The longest wait of each waiting step unless <c>--wait-timeout</c> says otherwise.</summary>
+    public static readonly TimeSpan DefaultWaitTimeout = TimeSpan.FromSeconds(600);
+
     public const string Usage = """
         Resso traffic: synthetic "song used in short video" events, the same for the same seed.
 
+        More traffic in the demo world (new events and videos, the same songs and users):
+          dotnet run --project tools/Resso.Traffic -- --key local-dev-key --events 50000 --run 2
+        (--run 3, 4, … for more; --seed builds another world, whose ids do not overlap the demo's.)
+
         Usage:
-          dotnet run --project tools/Resso.Traffic -- [--target http] [--url <url>] [--key <key>] [--catalog] [--if-empty] [options]
+          dotnet run --project tools/Resso.Traffic -- [--target http] [--url <url>] [--key <key>] [--catalog] [--if-empty] [--no-wait] [options]
+          dotnet run --project tools/Resso.Traffic -- --demo [--url <url>] --key <key> [--events <n>] [world options]
           dotnet run --project tools/Resso.Traffic -- --target queue [--connection <string>] [--prefix <prefix>] [options]
           dotnet run --project tools/Resso.Traffic -- --target file --out <events.jsonl> [options]
           dotnet run --project tools/Resso.Traffic -- export --out <folder> [--force] [world and traffic options]
@@ -97,6 +120,21 @@ public static class CommandLine
           --prefix <prefix>           queue, --if-empty: the storage name prefix (default: Resso__Storage__Prefix
                                       from the same places, else none)
           --out <path>                file: write one JSON event per line; export: the folder to write into
+
+        Waiting (http):
+          --wait                      after sending, wait until the service has counted the events: poll
+                                      GET /api/health until its song-used queue depth is 0, then print the
+                                      end-to-end rate from the first send (the default for http)
+          --no-wait                   stop once the events are enqueued
+          --wait-timeout <s>          give up waiting after this many seconds (default 600); with --demo, the
+                                      bound of each wait: the service's start, the backlog and the model
+
+        Demo (what ./run.sh runs):
+          --demo                      wait for GET /api/health; if storage holds no events, upload the catalog
+                                      and send --events (default 20000); wait until they are counted; if no
+                                      model is published, POST /api/model/retrain and wait for one; POST
+                                      /api/catalog/rollup; then print where to start and five commands to try
+                                      (stdout). Storage as for --if-empty (--connection, --prefix).
 
         Export (offline: no HTTP, no storage):
           export                      write the world and its traffic into --out <folder>, created if missing:
@@ -117,8 +155,12 @@ public static class CommandLine
           --clusters <n>     taste clusters (genres); each artist is in one (default 12)
           --duplicates <r>   share of emitted events that re-send an earlier one unchanged, 0 to <1 (default 0.1)
           --zipf <s>         popularity exponent of songs (default 1.1)
-          --seed <n>         seed of the world and the traffic (default 42); ids repeat for a seed, so a
-                             second run with the same seed is all duplicates to the service
+          --seed <n>         seed of the world (default 42, the demo world). Another seed is another world,
+                             with its own ids: s7_000000, u7_000000 for seed 7 (and s42.500.100.6_000000
+                             for other --songs, --users or --clusters); upload it with --catalog
+          --run <n>          traffic run in the world, from 1 (default 1, what the demo sends). Each run has
+                             its own event and video ids (e_42r2_…, v_42r2_…) over the same songs and users;
+                             sending the same run again is all duplicates to the service
           --days <d>         spread occurredAt over the last d days, at most 30 (default 7)
 
         Sending:
@@ -128,13 +170,15 @@ public static class CommandLine
           -h, --help         show this text
 
         Progress goes to stderr, the summary to stdout.
-        Exit codes: 0 all sent (or exported); 1 a batch failed, the service refused the run, or a file could not be
-        written; 2 bad options, or export files exist without --force; 130 interrupted.
+        Exit codes: 0 all sent and counted (or exported; with --demo, ready); 1 a batch failed, the service refused
+        the run, the backlog did not drain in time, a --demo step failed, or a file could not be written; 2 bad
+        options, or export files exist without --force; 130 interrupted.
         """;
 
     /// <summary>The options that only sending takes.</summary>
     private static readonly string[] SendingOnly =
-        ["--target", "--url", "--key", "--connection", "--prefix", "--catalog", "--if-empty", "--concurrency", "--batch"];
+        ["--target", "--url", "--key", "--connection", "--prefix", "--catalog", "--if-empty", "--concurrency", "--batch",
+            "--wait", "--no-wait", "--wait-timeout", "--demo"];
 
     /// <summary>Parses <paramref name="args"/>: <c>export</c> first for an export, else options to send.</summary>
     /// <exception cref="UsageException">An option is unknown, repeated, missing its value, or out of range.</exception>
@@ -149,8 +193,8 @@ public static class CommandLine
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var flags = new HashSet<string>(StringComparer.Ordinal);
         string[] valued = ["--target", "--url", "--key", "--connection", "--prefix", "--out", "--events", "--users", "--songs",
-            "--clusters", "--duplicates", "--zipf", "--seed", "--days", "--concurrency", "--batch"];
-        string[] switches = ["--catalog", "--if-empty", "--force", "--no-progress", "--help", "-h"];
+            "--clusters", "--duplicates", "--zipf", "--seed", "--run", "--days", "--concurrency", "--batch", "--wait-timeout"];
+        string[] switches = ["--catalog", "--if-empty", "--force", "--no-progress", "--help", "-h", "--wait", "--no-wait", "--demo"];
 
         for (var i = 0; i < args.Count; i++)
         {
@@ -214,6 +258,20 @@ public static class CommandLine
             throw new UsageException("--force applies to export only.");
         }
 
+        if (flags.Contains("--demo"))
+        {
+            command = CommandKind.Demo;
+            foreach (var name in new[] { "--target", "--out", "--no-wait", "--wait" }.Where(n => values.ContainsKey(n) || flags.Contains(n)))
+            {
+                throw new UsageException($"{name} does not apply to --demo: it sends over HTTP and always waits.");
+            }
+        }
+
+        if (flags.Contains("--wait") && flags.Contains("--no-wait"))
+        {
+            throw new UsageException("--wait and --no-wait contradict each other.");
+        }
+
         var target = values.GetValueOrDefault("--target", "http") switch
         {
             "http" => TargetKind.Http,
@@ -222,17 +280,17 @@ public static class CommandLine
             var other => throw new UsageException($"--target must be http, queue or file, not '{other}'."),
         };
 
-        OnlyFor(TargetKind.Http, "--url", "--key", "--catalog", "--if-empty");
+        OnlyFor(TargetKind.Http, "--url", "--key", "--catalog", "--if-empty", "--wait", "--no-wait", "--wait-timeout");
         if (command == CommandKind.Send)
         {
             OnlyFor(TargetKind.File, "--out");
         }
 
-        if (target != TargetKind.Queue && !flags.Contains("--if-empty"))
+        if (target != TargetKind.Queue && !flags.Contains("--if-empty") && command != CommandKind.Demo)
         {
             foreach (var name in new[] { "--connection", "--prefix" }.Where(values.ContainsKey))
             {
-                throw new UsageException($"{name} applies to --target queue and to --if-empty only.");
+                throw new UsageException($"{name} applies to --target queue, --if-empty and --demo only.");
             }
         }
 
@@ -257,13 +315,14 @@ public static class CommandLine
         var songs = Int("--songs", 2_000, 1, 10_000_000);
         var traffic = new TrafficOptions
         {
-            Events = Int("--events", 10_000, 0, int.MaxValue),
+            Events = Int("--events", command == CommandKind.Demo ? DemoEvents : 10_000, 0, int.MaxValue),
             Users = Int("--users", 5_000, 1, 10_000_000),
             Songs = songs,
             Clusters = Int("--clusters", 12, 1, songs),
             DuplicateRate = Double("--duplicates", 0.10, 0, 1, maxExclusive: true),
             ZipfExponent = Double("--zipf", 1.1, 0, 5),
-            Seed = Int("--seed", 42, int.MinValue, int.MaxValue),
+            Seed = Int("--seed", TrafficOptions.DefaultSeed, int.MinValue, int.MaxValue),
+            Run = Int("--run", 1, 1, 1_000_000),
             Days = Double("--days", 7, 0, MaxDays, minExclusive: true),
         };
 
@@ -280,6 +339,8 @@ public static class CommandLine
             Catalog = flags.Contains("--catalog"),
             IfEmpty = flags.Contains("--if-empty"),
             Progress = !flags.Contains("--no-progress"),
+            Wait = command == CommandKind.Demo || (command == CommandKind.Send && target == TargetKind.Http && !flags.Contains("--no-wait")),
+            WaitTimeout = TimeSpan.FromSeconds(Int("--wait-timeout", (int)DefaultWaitTimeout.TotalSeconds, 1, 86_400)),
             Concurrency = Int("--concurrency", 4, 1, 64),
             Batch = Int("--batch", MaxBatch, 1, MaxBatch),
             Traffic = traffic,

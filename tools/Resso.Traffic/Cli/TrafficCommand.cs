@@ -8,7 +8,7 @@ using Resso.Traffic.Storage;
 namespace Resso.Traffic.Cli;
 
 /// <summary>The command line tool: parses options, sends the traffic, prints progress and a summary.</summary>
-public sealed class TrafficCommand(TextWriter output, TextWriter error, TimeProvider time)
+public sealed partial class TrafficCommand(TextWriter output, TextWriter error, TimeProvider time)
 {
     /// <summary>Exit code: everything was sent.</summary>
     public const int Success = 0;
@@ -68,6 +68,11 @@ public sealed class TrafficCommand(TextWriter output, TextWriter error, TimeProv
             return await ExportAsync(options, generator, cancellationToken);
         }
 
+        if (options.Command == CommandKind.Demo)
+        {
+            return await DemoAsync(options, generator, cancellationToken);
+        }
+
         var stats = new TrafficStats();
         var started = time.GetTimestamp();
         await using var progress = new ProgressReporter(error, time, InteractiveProgress, options.Progress);
@@ -87,6 +92,7 @@ public sealed class TrafficCommand(TextWriter output, TextWriter error, TimeProv
 
         var description = options.Target.ToString().ToLowerInvariant();
         long? sendingStarted = null;
+        BacklogWait? drained = null;
         TimeSpan Sending() => sendingStarted is { } at ? time.GetElapsedTime(at) : TimeSpan.Zero;
         try
         {
@@ -113,6 +119,16 @@ public sealed class TrafficCommand(TextWriter output, TextWriter error, TimeProv
             progress.Start("events", "events", options.Traffic.Events, () => new ProgressSnapshot(stats.Sent + stats.FailedEvents, stats.FailedEvents, stats.Retries));
             sendingStarted = time.GetTimestamp();
             await runner.RunAsync(generator.Generate(), cancellationToken);
+            if (options.Wait && stats.Sent > 0)
+            {
+                await progress.DisposeAsync();
+                var waiter = new BacklogWaiter(new HealthBacklogSource(client!, options.Url), time, Progress(options)) { PollInterval = BacklogPollInterval };
+                drained = await waiter.WaitAsync(options.WaitTimeout, cancellationToken);
+                if (drained.Result == BacklogWaitResult.NotReported)
+                {
+                    await error.WriteLineAsync($"note: GET {ApiRoutes.Health(options.Url).AbsolutePath} reports no queue depths, so the end of processing cannot be seen; the figures below are what was enqueued.");
+                }
+            }
         }
         catch (Exception ex) when (ex is UsageException or RessoConfigurationException)
         {
@@ -146,8 +162,28 @@ public sealed class TrafficCommand(TextWriter output, TextWriter error, TimeProv
         }
 
         await progress.DisposeAsync();
-        await WriteSummaryAsync(options, description, stats, time.GetElapsedTime(started), Sending());
+        await WriteSummaryAsync(options, description, stats, time.GetElapsedTime(started), Sending(), drained);
+        if (drained is { Result: BacklogWaitResult.TimedOut } late)
+        {
+            await error.WriteLineAsync("error: " + NotDrained(late, options.WaitTimeout));
+            return Failure;
+        }
+
         return stats.FailedBatches > 0 || stats.CatalogFailed > 0 ? Failure : Success;
+    }
+
+    /// <summary>Where periodic progress lines go: stderr, unless <c>--no-progress</c>.</summary>
+    private Action<string> Progress(CommandOptions options) => options.Progress ? line => error.WriteLine(line) : static _ => { };
+
+    /// <summary>Between two readings of the backlog (shorter in tests).</summary>
+    public TimeSpan BacklogPollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    private static string NotDrained(BacklogWait wait, TimeSpan timeout)
+    {
+        var state = wait.Last is { } last ? string.Create(CultureInfo.InvariantCulture, $"depth {last.Depth:N0} messages") : "no reading: " + wait.Problem;
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"the song-used backlog did not drain within {timeout.TotalSeconds:0} s ({state}); the events stay queued and will still be counted. --wait-timeout waits longer.");
     }
 
     /// <summary>Writes the world, its interactions and its ground truth into the <c>--out</c> folder; no HTTP, no storage.</summary>
@@ -257,7 +293,7 @@ public sealed class TrafficCommand(TextWriter output, TextWriter error, TimeProv
     }
 
     // Throughput is over the sending of events alone: the health check, emptiness check and catalog upload come before it.
-    private async Task WriteSummaryAsync(CommandOptions options, string target, TrafficStats stats, TimeSpan elapsed, TimeSpan sending)
+    private async Task WriteSummaryAsync(CommandOptions options, string target, TrafficStats stats, TimeSpan elapsed, TimeSpan sending, BacklogWait? drained = null)
     {
         var seconds = Math.Max(sending.TotalSeconds, 1e-6);
         var requestsLabel = options.Target switch
@@ -276,7 +312,7 @@ public sealed class TrafficCommand(TextWriter output, TextWriter error, TimeProv
             options.Target == TargetKind.File
                 ? $"{requestsLabel,-20}{stats.Sent:N0}"
                 : $"{requestsLabel,-20}{stats.Requests:N0}" + (stats.Retries > 0 ? $" ({stats.Retries:N0} retries)" : ""),
-            $"events delivered    {stats.Sent:N0}",
+            options.Target == TargetKind.File ? $"events written      {stats.Sent:N0}" : $"events enqueued     {stats.Sent:N0}",
             $"failures            {stats.FailedBatches:N0} batches ({stats.FailedEvents:N0} events)",
         };
         if (options.Target == TargetKind.Http)
@@ -295,7 +331,27 @@ public sealed class TrafficCommand(TextWriter output, TextWriter error, TimeProv
         lines.Add(elapsed - sending > TimeSpan.FromMilliseconds(50)
             ? $"elapsed             {elapsed.TotalSeconds:0.00} s ({sending.TotalSeconds:0.00} s sending events)"
             : $"elapsed             {elapsed.TotalSeconds:0.00} s");
-        lines.Add($"throughput          {(stats.Sent + stats.FailedEvents) / seconds:N0} events/s");
+        lines.Add(options.Target == TargetKind.File
+            ? $"throughput          {(stats.Sent + stats.FailedEvents) / seconds:N0} events/s"
+            : $"enqueue rate        {(stats.Sent + stats.FailedEvents) / seconds:N0} events/s (sent, not yet counted)");
+        if (drained is { Result: BacklogWaitResult.Drained })
+        {
+            // From the first send to the drain: what a user waits before the events show in every read.
+            var endToEnd = sending + drained.Waited;
+            lines.Add(stats.FailedBatches == 0
+                ? $"counted             {stats.Distinct:N0} distinct events, {endToEnd.TotalSeconds:0.0} s after the first send"
+                : $"counted             the delivered events ({stats.Sent:N0}, duplicates included), {endToEnd.TotalSeconds:0.0} s after the first send");
+            lines.Add($"end to end          {stats.Sent / Math.Max(endToEnd.TotalSeconds, 1e-6):N0} events/s (sent until the song-used queue was empty)");
+            if (drained.Last is { PoisonDepth: > 0 } poisoned)
+            {
+                lines.Add($"poison messages     {poisoned.PoisonDepth:N0} in {poisoned.Queue}-poison: some events were given up on");
+            }
+        }
+        else if (drained is { Result: BacklogWaitResult.TimedOut })
+        {
+            lines.Add($"counted             not all: the backlog did not drain within {options.WaitTimeout.TotalSeconds:0} s");
+        }
+
         var distinct = Math.Max(1, stats.Distinct);
         lines.Add("by action (distinct events)");
         lines.AddRange(stats.ByAction.Select(a => $"  {a.Key.ToString().ToLowerInvariant(),-10}{a.Value,10:N0}  {(double)a.Value / distinct,7:P1}"));

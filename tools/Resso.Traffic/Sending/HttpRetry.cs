@@ -37,6 +37,21 @@ internal sealed record HttpOutcome(HttpStatusCode? Status, string Body, int Atte
 /// <summary>Sends a request, retrying the failures a busy or restarting service gives.</summary>
 internal sealed class HttpRetrier(HttpClient client, TimeProvider time, HttpRetryOptions options)
 {
+    /// <summary>One attempt, for callers that poll and so retry by themselves.</summary>
+    public async Task<HttpOutcome> SendOnceAsync(Func<HttpRequestMessage> createRequest, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var request = createRequest();
+            using var response = await client.SendAsync(request, cancellationToken);
+            return new HttpOutcome(response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken), 1, null);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return new HttpOutcome(null, "", 1, ex is TaskCanceledException ? "the request timed out" : ex.Message);
+        }
+    }
+
     public async Task<HttpOutcome> SendAsync(Func<HttpRequestMessage> createRequest, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
