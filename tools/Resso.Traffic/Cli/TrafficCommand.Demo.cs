@@ -57,7 +57,7 @@ public sealed partial class TrafficCommand
             await WaitUntilCountedAsync(options, client, connection, prefix, seeded ? stats : null, sending, cancellationToken);
 
             step = "model";
-            var model = await EnsureModelAsync(api, options, cancellationToken);
+            var (model, trainedNow) = await EnsureModelAsync(api, options, cancellationToken);
 
             step = "rollup";
             var rollup = await api.RollupAsync(cancellationToken);
@@ -66,9 +66,12 @@ public sealed partial class TrafficCommand
                 : string.Create(CultureInfo.InvariantCulture, $"catalog rolled up: {rollup.Songs:N0} songs, {rollup.Segments:N0} segments, {rollup.Neighbours:N0} neighbours in {rollup.DurationMs:N0} ms."));
 
             step = "picks";
-            var picks = DemoPicks.From(generator);
+            // The #1 song is the service's, in the listener's region, as the first command will show it.
+            var region = DemoPicks.From(generator).Region;
+            var top = await api.TopTrendingAsync(region, cancellationToken);
+            var picks = DemoPicks.From(generator, r => r == region ? top : null);
             var songDetails = await api.HasSongAsync(picks.Song.Id, cancellationToken);
-            foreach (var line in ReadyBlock(options, model, rollup, picks, songDetails))
+            foreach (var line in ReadyBlock(options, model, rollup, picks, songDetails, trainedNow))
             {
                 await output.WriteLineAsync(line);
             }
@@ -94,8 +97,11 @@ public sealed partial class TrafficCommand
         }
     }
 
-    /// <summary>The ready block: where the service is, what it holds, and five commands to try.</summary>
-    internal static IEnumerable<string> ReadyBlock(CommandOptions options, ModelState model, RollupResult? rollup, DemoPicks picks, bool songDetails)
+    /// <summary>
+    /// The ready block: where the service is, what it holds, and five commands to try. The model's event count
+    /// is "counted" when it was trained just now (on every event counted), else "when it was trained".
+    /// </summary>
+    internal static IEnumerable<string> ReadyBlock(CommandOptions options, ModelState model, RollupResult? rollup, DemoPicks picks, bool songDetails, bool trainedNow = true)
     {
         var root = ApiRoutes.Normalize(options.Url).ToString().TrimEnd('/');
         var songs = rollup?.Songs ?? model.Songs;
@@ -107,7 +113,7 @@ public sealed partial class TrafficCommand
 
         if (model.Events is { } events)
         {
-            facts.Add(events.ToString("N0", CultureInfo.InvariantCulture) + " events counted");
+            facts.Add(events.ToString("N0", CultureInfo.InvariantCulture) + (trainedNow ? " events counted" : " events when it was trained"));
         }
 
         var song = picks.Song.Id;
@@ -219,13 +225,13 @@ public sealed partial class TrafficCommand
     }
 
     /// <summary>The published model; when there is none, asks for a retrain and waits for one.</summary>
-    private async Task<ModelState> EnsureModelAsync(ServiceApi api, CommandOptions options, CancellationToken cancellationToken)
+    private async Task<(ModelState Model, bool TrainedNow)> EnsureModelAsync(ServiceApi api, CommandOptions options, CancellationToken cancellationToken)
     {
         var model = await api.GetModelAsync(cancellationToken);
         if (model.Version is not null)
         {
             await Say($"model {model.Version} is published.");
-            return model;
+            return (model, false);
         }
 
         var before = model.NotPublished;
@@ -241,7 +247,7 @@ public sealed partial class TrafficCommand
             if (model.Version is not null)
             {
                 await Say(string.Create(CultureInfo.InvariantCulture, $"model {model.Version} published after {waited.TotalSeconds:0.0} s."));
-                return model;
+                return (model, true);
             }
 
             if (model.CandidateRefused && model.NotPublished != before)

@@ -6,13 +6,16 @@ namespace Resso.Traffic.Generation;
 /// </summary>
 /// <param name="Listener">A heavy listener who is not a creator and has one favourite cluster (a clear taste).</param>
 /// <param name="Region">The listener's home region.</param>
-/// <param name="Song">The song with the most events in that region.</param>
+/// <param name="Song">The service's #1 song in that region when the traffic used it, else the song with the most events there.</param>
 /// <param name="VideoId">The video of that song with the most events; null when the traffic has none.</param>
 /// <param name="ListenerEvents">The listener's distinct events in the traffic.</param>
 public sealed record DemoPicks(SyntheticUser Listener, string Region, SyntheticSong Song, string? VideoId, int ListenerEvents)
 {
-    /// <summary>The picks for <paramref name="generator"/>'s traffic; the same for the same world and run, whatever the clock.</summary>
-    public static DemoPicks From(TrafficGenerator generator)
+    /// <summary>
+    /// The picks for <paramref name="generator"/>'s traffic; the same for the same world and run, whatever the clock.
+    /// <paramref name="topSong"/>, when given (the service's #1 in the listener's region), is the song if the traffic used it.
+    /// </summary>
+    public static DemoPicks From(TrafficGenerator generator, Func<string, string?>? topSong = null)
     {
         var world = generator.World;
         var byUser = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -37,7 +40,10 @@ public sealed record DemoPicks(SyntheticUser Listener, string Region, SyntheticS
             .ThenBy(u => u.ActivityRank)
             .First();
         var region = listener.Region;
-        var song = byRegionSong
+        var charted = topSong?.Invoke(region);
+        var song = charted is not null && bySongVideo.Keys.Any(k => k.Song == charted)
+            ? world.Song(charted)
+            : byRegionSong
             .Where(p => p.Key.Region == region)
             .OrderByDescending(p => p.Value).ThenBy(p => p.Key.Song, StringComparer.Ordinal)
             .Select(p => world.Song(p.Key.Song))

@@ -90,6 +90,32 @@ public sealed class ServiceApi
         return ParseRollup(outcome.Body);
     }
 
+    /// <summary>The first song of <c>GET /api/trending?region=…&amp;count=1</c>; null when the chart is empty or does not answer.</summary>
+    public async Task<string?> TopTrendingAsync(string region, CancellationToken cancellationToken = default)
+    {
+        var route = new Uri(_baseAddress, "api/trending?count=1&region=" + Uri.EscapeDataString(region));
+        var outcome = await _retrier.SendOnceAsync(() => new HttpRequestMessage(HttpMethod.Get, route), cancellationToken);
+        if (outcome.Status != HttpStatusCode.OK)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var json = JsonDocument.Parse(outcome.Body);
+            return json.RootElement.ValueKind == JsonValueKind.Object
+                && json.RootElement.TryGetProperty("items", out var items) && items.ValueKind == JsonValueKind.Array
+                && items.GetArrayLength() > 0 && items[0].ValueKind == JsonValueKind.Object
+                && items[0].TryGetProperty("songId", out var song) && song.ValueKind == JsonValueKind.String
+                    ? song.GetString()
+                    : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>True when <c>GET /api/songs/{songId}</c> answers 200 (the service can show a song by itself).</summary>
     public async Task<bool> HasSongAsync(string songId, CancellationToken cancellationToken = default)
     {
