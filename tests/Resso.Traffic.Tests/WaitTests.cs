@@ -153,4 +153,42 @@ public sealed class WaitTests
         Assert.Contains("reports no queue depths", run.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("\ncounted ", run.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Wait_DepthZeroReadBeforeTheSend_IsNotDrained_UntilFiguresReadAfterIt()
+    {
+        var answered = new DateTimeOffset(2026, 12, 3, 12, 0, 10, TimeSpan.Zero);
+        // The service still shows the figures it read before the events arrived, then the backlog, then the drain.
+        var source = new Readings(
+            new BacklogReading("song-used", 0, null, 0, null, answered.AddSeconds(-3), answered),
+            new BacklogReading("song-used", 0, null, 0, null, answered.AddSeconds(-3), answered.AddSeconds(1)),
+            new BacklogReading("song-used", 12, 1.5, 0, null, answered.AddSeconds(2), answered.AddSeconds(2)),
+            new BacklogReading("song-used", 0, null, 0, null, answered.AddSeconds(4), answered.AddSeconds(4)));
+        var waiter = new BacklogWaiter(source, TimeProvider.System, _ => { }) { PollInterval = TimeSpan.FromMilliseconds(1) };
+
+        var wait = await waiter.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        Assert.Equal(BacklogWaitResult.Drained, wait.Result);
+        Assert.Equal(4, source.Read);
+        Assert.Equal(answered.AddSeconds(4), wait.Last!.CheckedAt);
+    }
+
+    [Fact]
+    public void Parse_HealthWithCheckedAt_ReadsIt()
+    {
+        var reading = HealthBacklogSource.Parse("""{"queues":{"songUsed":{"name":"song-used","depth":0,"oldestMessageAgeSeconds":null,"poisonDepth":0,"processingLagSeconds":null,"error":null,"checkedAt":"2026-12-03T12:00:07+00:00"}}}""");
+
+        Assert.Equal(new DateTimeOffset(2026, 12, 3, 12, 0, 7, TimeSpan.Zero), reading!.CheckedAt);
+    }
+
+    /// <summary>Answers the given readings in turn, then the last one again.</summary>
+    private sealed class Readings(params BacklogReading[] readings) : IBacklogSource
+    {
+        public int Read { get; private set; }
+
+        public string Description => "readings";
+
+        public Task<BacklogReading?> ReadAsync(CancellationToken cancellationToken = default) =>
+            Task.FromResult<BacklogReading?>(readings[Math.Min(Read++, readings.Length - 1)]);
+    }
 }

@@ -45,7 +45,7 @@ internal static class Examples
     public static HealthReport Health { get; } = new(
         "healthy", "1.0.0", new StorageHealth(new ServiceHealth(true, 3.1), new ServiceHealth(true, 2.4), new ServiceHealth(true, 2.8)), true,
         new ModelHealth("healthy", "20261124T070000Z", "20261124T070000Z", null),
-        new QueuesHealth(new QueueHealth("song-used", 12, 0.8, 0, 0.4), new QueueHealth("model-retrain", 0, null, 0, null)));
+        new QueuesHealth(new QueueHealth("song-used", 12, 0.8, 0, 0.4, CheckedAt: At.AddSeconds(-2)), new QueueHealth("model-retrain", 0, null, 0, null, CheckedAt: At.AddSeconds(-2))));
 
     public static OfferResponse Offer { get; } = new(
         "o_01JDQ3Z7K2", "s_987", "Midnight Drive", "Nova", 30_500,

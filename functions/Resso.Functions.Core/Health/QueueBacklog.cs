@@ -17,7 +17,8 @@ public sealed record QueuesHealth(QueueHealth SongUsed, QueueHealth ModelRetrain
 /// <param name="PoisonDepth">Approximate message count of the queue's poison queue (<c>{name}-poison</c>); null when it cannot be read.</param>
 /// <param name="ProcessingLagSeconds">On this instance, how long the most recent message it handled from the queue waited from insertion to the start of its handling; null when it has handled none since it started.</param>
 /// <param name="Error">Why the figures cannot be read (type and status only); null when they were read.</param>
-public sealed record QueueHealth(string Name, long? Depth, double? OldestMessageAgeSeconds, long? PoisonDepth, double? ProcessingLagSeconds, string? Error = null);
+/// <param name="CheckedAt">When the figures were read (this instance's clock): health reuses them for a few seconds, so a caller waiting for the queue to drain after sending accepts only figures read after it sent.</param>
+public sealed record QueueHealth(string Name, long? Depth, double? OldestMessageAgeSeconds, long? PoisonDepth, double? ProcessingLagSeconds, string? Error = null, DateTimeOffset? CheckedAt = null);
 
 /// <summary>
 /// How long messages waited before this instance handled them, by queue: recorded by the queue
@@ -109,6 +110,7 @@ public sealed class QueueBacklogProbe(QueueServiceClient queues, StorageNames na
     private async Task<QueueHealth> ReadAsync(string name)
     {
         using var timeout = new CancellationTokenSource(Timeout, timeProvider);
+        var checkedAt = timeProvider.GetUtcNow();
         try
         {
             var queue = queues.GetQueueClient(name);
@@ -120,15 +122,15 @@ public sealed class QueueBacklogProbe(QueueServiceClient queues, StorageNames na
             double? age = peeked is [{ InsertedOn: { } inserted }, ..]
                 ? Math.Round(Math.Max(0, (timeProvider.GetUtcNow() - inserted).TotalSeconds), 1)
                 : null;
-            return new QueueHealth(name, (await depth).Value.ApproximateMessagesCount, age, (await poison).Value.ApproximateMessagesCount, null);
+            return new QueueHealth(name, (await depth).Value.ApproximateMessagesCount, age, (await poison).Value.ApproximateMessagesCount, null, CheckedAt: checkedAt);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
-            return new QueueHealth(name, null, null, null, null, $"no answer within {Timeout.TotalSeconds:0} s");
+            return new QueueHealth(name, null, null, null, null, $"no answer within {Timeout.TotalSeconds:0} s", checkedAt);
         }
         catch (Exception ex)
         {
-            return new QueueHealth(name, null, null, null, null, StorageHealthProbe.Describe(ex));
+            return new QueueHealth(name, null, null, null, null, StorageHealthProbe.Describe(ex), checkedAt);
         }
     }
 

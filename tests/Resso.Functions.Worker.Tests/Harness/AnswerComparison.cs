@@ -35,8 +35,8 @@ internal static partial class AnswerComparison
         "depth", "oldestMessageAgeSeconds", "poisonDepth", "processingLagSeconds",
     };
 
-    /// <summary>String properties that identify one request on one server.</summary>
-    private static readonly HashSet<string> PerRequestStrings = new(StringComparer.OrdinalIgnoreCase) { "traceId" };
+    /// <summary>String properties that identify one request on one server, or when it read something (health's queue figures).</summary>
+    private static readonly HashSet<string> PerRequestStrings = new(StringComparer.OrdinalIgnoreCase) { "traceId", "checkedAt" };
 
     /// <summary>The differences; empty when the answers are the same.</summary>
     public static List<string> Differences(HttpAnswer expected, HttpAnswer actual)

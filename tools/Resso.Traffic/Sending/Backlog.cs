@@ -13,7 +13,10 @@ namespace Resso.Traffic.Sending;
 /// <param name="OldestMessageAgeSeconds">Age of the oldest waiting message; null when none is waiting or the source does not say.</param>
 /// <param name="PoisonDepth">Messages given up on, in the poison queue.</param>
 /// <param name="ProcessingLagSeconds">How far processing is behind, as the service reports it; null when it does not.</param>
-public sealed record BacklogReading(string Queue, long Depth, double? OldestMessageAgeSeconds, long PoisonDepth, double? ProcessingLagSeconds);
+/// <param name="CheckedAt">When the service read the figures (its clock; health reuses them for a few seconds); null when it does not say, or they were read just now.</param>
+/// <param name="ServiceTime">The service's clock when it answered (its <c>Date</c> header, to the second); null when unknown.</param>
+public sealed record BacklogReading(string Queue, long Depth, double? OldestMessageAgeSeconds, long PoisonDepth, double? ProcessingLagSeconds,
+    DateTimeOffset? CheckedAt = null, DateTimeOffset? ServiceTime = null);
 
 /// <summary>Where the backlog of the <c>song-used</c> queue is read.</summary>
 public interface IBacklogSource
@@ -63,10 +66,12 @@ public sealed class HealthBacklogSource(HttpClient client, Uri baseAddress) : IB
     public async Task<BacklogReading?> ReadAsync(CancellationToken cancellationToken = default)
     {
         string body;
+        DateTimeOffset? serviceTime;
         try
         {
             using var response = await client.GetAsync(_health, cancellationToken);
             body = await response.Content.ReadAsStringAsync(cancellationToken);
+            serviceTime = response.Headers.Date;
             if (!response.IsSuccessStatusCode && !body.TrimStart().StartsWith('{'))
             {
                 throw new BacklogUnavailableException($"GET {_health.AbsolutePath} answered {(int)response.StatusCode}");
@@ -77,7 +82,7 @@ public sealed class HealthBacklogSource(HttpClient client, Uri baseAddress) : IB
             throw new BacklogUnavailableException($"GET {_health.AbsolutePath}: {(ex is TaskCanceledException ? "the request timed out" : ex.Message)}", ex);
         }
 
-        return Parse(body);
+        return Parse(body) is { } reading ? reading with { ServiceTime = serviceTime } : null;
     }
 
     /// <summary>The <c>queues.songUsed</c> part of a health report; null when the report has none.</summary>
@@ -109,7 +114,8 @@ public sealed class HealthBacklogSource(HttpClient client, Uri baseAddress) : IB
                 messages,
                 Number(songUsed, "oldestMessageAgeSeconds"),
                 songUsed.TryGetProperty("poisonDepth", out var poison) && poison.ValueKind == JsonValueKind.Number && poison.TryGetInt64(out var poisoned) ? poisoned : 0,
-                Number(songUsed, "processingLagSeconds"));
+                Number(songUsed, "processingLagSeconds"),
+                songUsed.TryGetProperty("checkedAt", out var checkedAt) && checkedAt.ValueKind == JsonValueKind.String && checkedAt.TryGetDateTimeOffset(out var at) ? at : null);
         }
         catch (JsonException ex)
         {
@@ -198,7 +204,11 @@ public sealed class BacklogWaiter(IBacklogSource source, TimeProvider time, Acti
     /// <value>3 s.</value>
     public TimeSpan ReportInterval { get; init; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>Waits until the depth is 0, the source says it does not report it, or <paramref name="timeout"/> passes.</summary>
+    /// <summary>
+    /// Waits until the depth is 0, the source says it does not report it, or <paramref name="timeout"/>
+    /// passes. Call it after sending: a depth the service read before the first reading's answer (it
+    /// reuses its figures for a few seconds) does not count as drained.
+    /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<BacklogWait> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
@@ -206,6 +216,7 @@ public sealed class BacklogWaiter(IBacklogSource source, TimeProvider time, Acti
         long? lastReport = null;
         BacklogReading? last = null;
         string? problem = null;
+        DateTimeOffset? notBefore = null;
         while (true)
         {
             try
@@ -218,7 +229,9 @@ public sealed class BacklogWaiter(IBacklogSource source, TimeProvider time, Acti
 
                 last = reading;
                 problem = null;
-                if (reading.Depth == 0)
+                // The Date header is to the second: figures read in the second after it are surely read after the send.
+                notBefore ??= reading.ServiceTime?.AddSeconds(1);
+                if (reading.Depth == 0 && (reading.CheckedAt is null || notBefore is null || reading.CheckedAt >= notBefore))
                 {
                     return new BacklogWait(BacklogWaitResult.Drained, reading, time.GetElapsedTime(started), null);
                 }
