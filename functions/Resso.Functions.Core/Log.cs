@@ -7,6 +7,9 @@ internal static partial class Log
     [LoggerMessage(200, LogLevel.Warning, "Could not refresh the catalog snapshot; serving the previous one")]
     public static partial void CatalogRefreshFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(241, LogLevel.Debug, "Could not refresh the catalog snapshot while storage is unreachable; serving the previous one")]
+    public static partial void CatalogRefreshDeferred(ILogger logger, Exception exception);
+
     [LoggerMessage(201, LogLevel.Warning, "Could not refresh cached {Key}; serving the previous value")]
     public static partial void CacheRefreshFailed(ILogger logger, Exception exception, string key);
 

@@ -22,7 +22,7 @@ namespace Resso.Functions.Core.Listeners;
 /// answers built from the old entries are not served again.
 /// </summary>
 public sealed class CatalogSnapshot(
-    SongCatalog catalog, StorageProvisioner provisioner, IOptions<StorageOptions> storage, TimeProvider timeProvider, ILogger<CatalogSnapshot> logger) : BackgroundService
+    SongCatalog catalog, StorageProvisioner provisioner, StorageHealthProbe probe, IOptions<StorageOptions> storage, TimeProvider timeProvider, ILogger<CatalogSnapshot> logger) : BackgroundService
 {
     /// <summary>How often the changes are read.</summary>
     public static readonly TimeSpan PollEvery = TimeSpan.FromSeconds(2);
@@ -210,7 +210,15 @@ public sealed class CatalogSnapshot(
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 _settled.TrySetResult();
-                Log.CatalogRefreshFailed(logger, ex);
+                // While storage is unreachable the probe says so once; the failures themselves are Debug.
+                if (await probe.IsOutageAsync(ex, stoppingToken))
+                {
+                    Log.CatalogRefreshDeferred(logger, ex);
+                }
+                else
+                {
+                    Log.CatalogRefreshFailed(logger, ex);
+                }
             }
 
             await Task.Delay(PollEvery, timeProvider, stoppingToken);
