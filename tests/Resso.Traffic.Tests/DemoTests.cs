@@ -25,9 +25,11 @@ public sealed class DemoTests
         Assert.Equal(picks.Listener.Region, picks.Region);
         var byUser = events.GroupBy(e => e.UserId).ToDictionary(g => g.Key, g => g.Count());
         Assert.Equal(byUser[picks.Listener.Id], picks.ListenerEvents);
-        // The busiest of those with a clear taste.
+        // The busiest of those with a clear taste in the region with the most events.
+        var busiestRegion = events.GroupBy(e => e.Region).MaxBy(g => g.Count())!.Key;
+        Assert.Equal(busiestRegion, picks.Region);
         Assert.Equal(
-            generator.World.Users.Where(u => !u.IsCreator && u.FavouriteClusters.Count == 1).Max(u => byUser.GetValueOrDefault(u.Id)),
+            generator.World.Users.Where(u => !u.IsCreator && u.FavouriteClusters.Count == 1 && u.Region == busiestRegion).Max(u => byUser.GetValueOrDefault(u.Id)),
             picks.ListenerEvents);
         var topInRegion = events.Where(e => e.Region == picks.Region).GroupBy(e => e.SongId).Max(g => g.Count());
         Assert.Equal(topInRegion, events.Count(e => e.Region == picks.Region && e.SongId == picks.Song.Id));
@@ -62,7 +64,7 @@ public sealed class DemoTests
 
         var block = TrafficCommand.ReadyBlock(options, new ModelState("20261203-0101", 4_512, null, null), new RollupResult(2_000, 10, 20, 5), picks, songDetails: true).ToList();
 
-        Assert.Equal("Resso is ready: http://127.0.0.1:7071  (model 20261203-0101, 2,000 songs, 4,512 events counted)", block[0]);
+        Assert.Equal("Resso is ready: http://127.0.0.1:7071  (model 20261203-0101, 2,000 songs in use, 4,512 events counted)", block[0]);
         Assert.Equal(10, block.Count);
         var commands = block.Where(l => l.Contains("curl", StringComparison.Ordinal)).ToList();
         Assert.Equal(5, commands.Count);
@@ -83,7 +85,7 @@ public sealed class DemoTests
 
         Assert.Equal("Resso is ready: http://127.0.0.1:7071  (model v1)", block[0]);
         Assert.Equal(
-            "Resso is ready: http://127.0.0.1:7071  (model v1, 12 songs, 300 events when it was trained)",
+            "Resso is ready: http://127.0.0.1:7071  (model v1, 12 songs in the model, 300 events when it was trained)",
             TrafficCommand.ReadyBlock(CommandLine.Parse(["--demo", "--key", "k"]), new ModelState("v1", 300, 12, null), null, picks, songDetails: false, trainedNow: false).First());
         Assert.Contains(block, l => l.EndsWith($"/api/songs/{picks.Song.Id}/similar?count=5'", StringComparison.Ordinal));
     }

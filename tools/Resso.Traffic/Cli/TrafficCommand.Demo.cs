@@ -108,7 +108,7 @@ public sealed partial class TrafficCommand
         var facts = new List<string> { "model " + model.Version };
         if (songs is { } songCount)
         {
-            facts.Add(songCount.ToString("N0", CultureInfo.InvariantCulture) + " songs");
+            facts.Add(songCount.ToString("N0", CultureInfo.InvariantCulture) + (rollup is null ? " songs in the model" : " songs in use"));
         }
 
         if (model.Events is { } events)

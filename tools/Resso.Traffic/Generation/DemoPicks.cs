@@ -4,7 +4,7 @@ namespace Resso.Traffic.Generation;
 /// Ids to try a seeded service with, drawn from the world and the traffic the generator sends: a
 /// listener, the listener's home region, the song most used there, and a video of that song.
 /// </summary>
-/// <param name="Listener">A heavy listener who is not a creator and has one favourite cluster (a clear taste).</param>
+/// <param name="Listener">A heavy listener of the busiest region who is not a creator and has one favourite cluster (a clear taste).</param>
 /// <param name="Region">The listener's home region.</param>
 /// <param name="Song">The service's #1 song in that region when the traffic used it, else the song with the most events there.</param>
 /// <param name="VideoId">The video of that song with the most events; null when the traffic has none.</param>
@@ -33,9 +33,13 @@ public sealed record DemoPicks(SyntheticUser Listener, string Region, SyntheticS
             bySongVideo[(e.SongId, e.VideoId)] = bySongVideo.GetValueOrDefault((e.SongId, e.VideoId)) + 1;
         }
 
-        // The busiest listener with a clear taste; else the busiest of all; ties go to the more active by nature.
+        // The busiest listener with a clear taste in the busiest region (where the app is most used, and
+        // offers most likely have a paid plan); else the busiest of all; ties go to the more active by nature.
+        var busiestRegion = byRegionSong.GroupBy(p => p.Key.Region, StringComparer.Ordinal)
+            .OrderByDescending(g => g.Sum(p => p.Value)).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key).FirstOrDefault();
         var listener = world.UsersByActivity
             .OrderByDescending(u => !u.IsCreator && u.FavouriteClusters.Count == 1 && byUser.ContainsKey(u.Id))
+            .ThenByDescending(u => u.Region == busiestRegion)
             .ThenByDescending(u => byUser.GetValueOrDefault(u.Id))
             .ThenBy(u => u.ActivityRank)
             .First();
