@@ -17,7 +17,7 @@ namespace Resso.Functions.SelfHost;
 internal static class LandingPage
 {
     // How many of the model's users are looked at to find an active listener for "try these".
-    private const int UsersSampled = 25;
+    private const int UsersSampled = 60;
 
     public static void MapLandingPage(this WebApplication app) =>
         app.MapGet("/", RenderAsync).ExcludeFromDescription().WithMetadata(SelfHostOnly.Instance);
@@ -80,14 +80,11 @@ internal static class LandingPage
             // Spread over the model's users rather than its first few, and keep the most active.
             var users = model.Factors.Users;
             var step = Math.Max(1, users.Count / UsersSampled);
-            for (var i = 0; i < users.Count && i / step < UsersSampled; i += step)
-            {
-                var history = await listeners.HistoryAsync(users[i], 1, cancellationToken: cancellationToken);
-                if (history.Items.Count > 0 && (listener is null || history.Total > listener.Total))
-                {
-                    listener = history;
-                }
-            }
+            var sampled = Enumerable.Range(0, Math.Min(UsersSampled, users.Count)).Select(i => users[i * step % users.Count]).Distinct(StringComparer.Ordinal);
+            var histories = new System.Collections.Concurrent.ConcurrentBag<HistoryResponse>();
+            await Parallel.ForEachAsync(sampled, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (user, ct) =>
+                histories.Add(await listeners.HistoryAsync(user, 1, cancellationToken: ct)));
+            listener = histories.Where(h => h.Items.Count > 0).OrderByDescending(h => h.Total).ThenBy(h => h.UserId, StringComparer.Ordinal).FirstOrDefault();
         }
 
         return new Examples(trending.Items.FirstOrDefault(), listener);
