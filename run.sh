@@ -112,8 +112,12 @@ selfhost_pid=$!
 
 # The demo: once the self-host answers, seed an empty storage, wait until it is counted, train the
 # first model, roll the catalog up, and print where to go and what to try.
-dotnet tools/Resso.Traffic/bin/Release/net10.0/Resso.Traffic.dll --demo --url "$base" --key "$key" --events "$demo_events" &
-seeder_pid=$!
+if [ "$demo_events" -gt 0 ]; then
+  dotnet tools/Resso.Traffic/bin/Release/net10.0/Resso.Traffic.dll --demo --url "$base" --key "$key" --events "$demo_events" &
+  seeder_pid=$!
+else
+  log "RESSO_DEMO_EVENTS=0: no demo; the landing page is $base/ once the self-host listens."
+fi
 
 rc=0
 wait "$selfhost_pid" || rc=$?
