@@ -167,6 +167,11 @@ async function main() {
     commands.forEach((command, i) => checkAnswer(command, answers[i] ?? ""));
     check(commands.length >= 5, `the walkthrough has at least five commands (${commands.length})`);
 
+    // Azurite logs errors only: its log stays small under the demo's traffic (it was hundreds of MB with --debug).
+    const azuriteLog = path.join(clone, ".azurite", "azurite.log");
+    const logBytes = fs.existsSync(azuriteLog) ? fs.statSync(azuriteLog).size : 0;
+    check(logBytes < 100 * 1024, `.azurite/azurite.log stays small after seeding (${logBytes} bytes)`);
+
     // 2. A second ./run.sh while the first runs: the busy port in one line.
     const busy = spawnSync("./run.sh", [], { cwd: clone, env: newcomerEnv(), encoding: "utf8", timeout: 60000 });
     const busyLines = (busy.stderr + busy.stdout).trim().split("\n");

@@ -58,12 +58,18 @@ public sealed class StartUpTests(AzuriteFixture azurite) : IDisposable
 
     public void Dispose() => _scriptRoot.Dispose();
 
-    [Fact]
-    public async Task SelfHost_MalformedConnectionString_ExitsNamingTheSetting()
+    [Theory]
+    [InlineData("AzureWebJobsStorage", "AccountName=only", "AzureWebJobsStorage: is not a valid storage connection string")] // a malformed connection string
+    [InlineData("Resso__Storage__Prefix", "Not-Valid", "Resso__Storage__Prefix: must be empty or 1–12 lowercase letters")] // a storage prefix Azure would refuse
+    [InlineData("Resso__Ingestion__MaxEventsPerRequest", "0", "Resso__Ingestion__MaxEventsPerRequest: must be between 1 and 5000.")] // an options value out of range (DataAnnotations)
+    [InlineData("Resso__Storage__RequestTimeout", "soon", "Resso__Storage__RequestTimeout: \"soon\" is not a duration \"hh:mm:ss\".")] // a value that does not convert
+    [InlineData("Resso__Links__Keys__k1", "not base64!", "Resso__Links__Keys__k1: the secret must be base64")] // a link key that is not base64
+    [InlineData("Resso__Training__Schedule", "every hour", "Resso__Training__Schedule: \"every hour\" is not a six-field NCRONTAB schedule")] // a timer schedule, caught before anything starts
+    public async Task SelfHost_OneSettingInvalid_ExitsNamingTheSetting(string setting, string value, string expected)
     {
-        var (exitCode, stderr) = await RunSelfHostAsync(("AzureWebJobsStorage", "AccountName=only"));
+        var (exitCode, stderr) = await RunSelfHostAsync((setting, value));
 
-        AssertRefused(exitCode, stderr, "AzureWebJobsStorage: is not a valid storage connection string");
+        AssertRefused(exitCode, stderr, expected);
     }
 
     [Fact]
@@ -84,14 +90,6 @@ public sealed class StartUpTests(AzuriteFixture azurite) : IDisposable
         var (exitCode, stderr) = await RunSelfHostAsync();
 
         AssertRefused(exitCode, stderr, "host.json: is not valid JSON at line 1, column ");
-    }
-
-    [Fact]
-    public async Task SelfHost_InvalidStoragePrefix_ExitsNamingTheSetting()
-    {
-        var (exitCode, stderr) = await RunSelfHostAsync(("Resso__Storage__Prefix", "Not-Valid"));
-
-        AssertRefused(exitCode, stderr, "Resso__Storage__Prefix: must be empty or 1–12 lowercase letters");
     }
 
     [Fact]
@@ -168,38 +166,6 @@ public sealed class StartUpTests(AzuriteFixture azurite) : IDisposable
             put.Headers.Add("x-functions-key", key);
             return put;
         }
-    }
-
-    [Fact]
-    public async Task SelfHost_OptionOutOfRange_ExitsNamingTheSetting()
-    {
-        var (exitCode, stderr) = await RunSelfHostAsync(("Resso__Ingestion__MaxEventsPerRequest", "0"));
-
-        AssertRefused(exitCode, stderr, "Resso__Ingestion__MaxEventsPerRequest: must be between 1 and 5000.");
-    }
-
-    [Fact]
-    public async Task SelfHost_OptionNotConvertible_ExitsNamingTheSetting()
-    {
-        var (exitCode, stderr) = await RunSelfHostAsync(("Resso__Storage__RequestTimeout", "soon"));
-
-        AssertRefused(exitCode, stderr, "Resso__Storage__RequestTimeout: \"soon\" is not a duration \"hh:mm:ss\".");
-    }
-
-    [Fact]
-    public async Task SelfHost_LinkKeyNotBase64_ExitsNamingTheSetting()
-    {
-        var (exitCode, stderr) = await RunSelfHostAsync(("Resso__Links__Keys__k1", "not base64!"));
-
-        AssertRefused(exitCode, stderr, "Resso__Links__Keys__k1: the secret must be base64");
-    }
-
-    [Fact]
-    public async Task SelfHost_TimerScheduleInvalid_ExitsNamingTheSettingBeforeAnythingStarts()
-    {
-        var (exitCode, stderr) = await RunSelfHostAsync(("Resso__Training__Schedule", "every hour"));
-
-        AssertRefused(exitCode, stderr, "Resso__Training__Schedule: \"every hour\" is not a six-field NCRONTAB schedule");
     }
 
     [Fact]
