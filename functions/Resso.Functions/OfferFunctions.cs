@@ -21,6 +21,7 @@ public sealed class OfferFunctions(
     AttributionStore attribution,
     AnalyticsWriter analytics,
     AttributionReporter reporter,
+    CatalogSnapshot snapshot,
     IOptions<DeepLinkOptions> deepLinks,
     TimeProvider timeProvider,
     StorageGuard guard,
@@ -49,7 +50,7 @@ public sealed class OfferFunctions(
     [Function("AttributionReport")]
     public Task<IResult> AttributionReport(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "reports/attribution")] HttpRequest request) =>
-        ReportsApi.GetAttributionAsync(request, reporter, timeProvider, guard, request.HttpContext.RequestAborted);
+        ReportsApi.GetAttributionAsync(request, reporter, snapshot, timeProvider, guard, request.HttpContext.RequestAborted);
 
     [Function("CatalogRollupTimer")]
     public Task CatalogRollupTimer([TimerTrigger(Core.Listeners.CatalogRollupTimer.ScheduleExpression)] TimerInfo timerInfo, CancellationToken cancellationToken) =>

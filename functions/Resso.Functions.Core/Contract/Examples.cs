@@ -64,7 +64,7 @@ internal static class Examples
 
     public static AttributionReport Report { get; } = new(
         At.AddDays(-7), At, ReportGrouping.Song,
-        [new AttributionRow("s_987", 120, 5_400, 640, 85, 21, 18, 0.1185, 0.0328, new RateInterval(0.0216, 0.0496), new Dictionary<string, decimal> { ["IDR"] = 164_970m }, 702)],
+        [new AttributionRow("s_987", 120, 5_400, 640, 85, 21, 18, 0.1185, 0.0328, new RateInterval(0.0216, 0.0496), new Dictionary<string, decimal> { ["IDR"] = 164_970m }, 702, "Midnight Drive", "Nova")],
         new AttributionRow("total", 120, 5_400, 640, 85, 21, 18, 0.1185, 0.0328, new RateInterval(0.0216, 0.0496), new Dictionary<string, decimal> { ["IDR"] = 164_970m }, 702),
         2, new Dictionary<string, decimal> { ["IDR"] = 109_980m });
 

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Resso.Functions.Core.Contract;
 using Resso.Functions.Core.Hosting;
+using Resso.Functions.Core.Listeners;
 using Resso.Shared.Attribution;
 
 namespace Resso.Functions.Core.Reports;
@@ -25,7 +26,7 @@ public static class ReportsApi
             .WithDescription("Uses, offers, clicks, claims, conversions, rates with a 95 % interval, and revenue per currency, for [from, to). CSV with `Accept: text/csv`.")
             .WithQuery("from", ApiSchemas.DateOrDateTime, "Start, inclusive; default 7 days before `to`. At most 92 days before `to`.")
             .WithQuery("to", ApiSchemas.DateOrDateTime, "End, exclusive; default now.")
-            .WithQuery("groupBy", () => ApiSchemas.Enum("song", "label", "region", "video", "variant").WithDefault("song"), "The grouping (any case). In the JSON answer `groupBy` is its number: song 0, label 1, region 2, video 3, variant 4.")
+            .WithQuery("groupBy", () => ApiSchemas.Enum("song", "label", "region", "video", "variant").WithDefault("song"), "The grouping (any case). Offers served outside a video group under `(no video)`, offers in no experiment under `(no experiment)`; grouped by song, rows carry the song's title and artist.")
             .WithJsonResponse<AttributionReport>(StatusCodes.Status200OK, "The report.")
             .WithResponse(StatusCodes.Status200OK, "The report; CSV (one line per group, then the total and the unattributed conversions) with `Accept: text/csv`.", "text/csv")
             .WithProblems(StatusCodes.Status400BadRequest, "A query parameter is invalid, or the period is empty or longer than 92 days.", "validation")
@@ -39,7 +40,7 @@ public static class ReportsApi
     /// <c>from</c> and <c>to</c> are ISO 8601 dates or date-times (UTC when no offset), <c>to</c>
     /// exclusive, default the last 7 days; at most 92 days; <c>groupBy</c> defaults to song.
     /// </summary>
-    public static async Task<IResult> GetAttributionAsync(HttpRequest request, AttributionReporter reporter, TimeProvider timeProvider, StorageGuard guard, CancellationToken cancellationToken)
+    public static async Task<IResult> GetAttributionAsync(HttpRequest request, AttributionReporter reporter, CatalogSnapshot catalog, TimeProvider timeProvider, StorageGuard guard, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         var now = timeProvider.GetUtcNow();
@@ -72,6 +73,12 @@ public static class ReportsApi
             return Problems.StorageUnavailable(request.HttpContext.Response, ex, Problems.ReadOnly);
         }
 
+        if (groupBy == ReportGrouping.Song)
+        {
+            await catalog.WaitUntilLoadedAsync(cancellationToken);
+            report = report with { Rows = [.. report.Rows.Select(r => catalog.Details(r.Key) is { } song ? r with { Title = song.Title, Artist = song.Artist } : r)] };
+        }
+
         return request.Headers.Accept.ToString().Contains("text/csv", StringComparison.OrdinalIgnoreCase)
             ? TypedResults.Text(ToCsv(report), "text/csv; charset=utf-8", Encoding.UTF8)
             : TypedResults.Ok(report);
@@ -79,14 +86,15 @@ public static class ReportsApi
 
     /// <summary>
     /// The report as CSV: one line per group, then the total and the unattributed conversions.
-    /// <c>follows</c> (every follow, repeats included) comes after the rates, so that the columns before it keep their places.
+    /// <c>follows</c> (every follow, repeats included), then <c>title</c> and <c>artist</c> (grouped by song), come after the
+    /// rates, so that the columns before them keep their places.
     /// </summary>
     public static string ToCsv(AttributionReport report)
     {
         var currencies = report.Rows.Append(report.Total).SelectMany(r => r.Revenue.Keys).Concat(report.UnattributedRevenue.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
         var csv = new StringBuilder();
         csv.Append(report.GroupBy.ToString().ToLowerInvariant())
-            .Append(",uses,offers,clicks,claims,conversions,trials,click_through_rate,conversion_rate,conversion_rate_low95,conversion_rate_high95,follows");
+            .Append(",uses,offers,clicks,claims,conversions,trials,click_through_rate,conversion_rate,conversion_rate_low95,conversion_rate_high95,follows,title,artist");
         foreach (var currency in currencies)
         {
             csv.Append(",revenue_").Append(currency);
@@ -99,7 +107,8 @@ public static class ReportsApi
                 .Append(CultureInfo.InvariantCulture, $"{row.Offers},{row.Clicks},{row.Claims},{row.Conversions},{row.Trials},")
                 .Append(Number(row.ClickThroughRate)).Append(',').Append(Number(row.ConversionRate)).Append(',')
                 .Append(Number(row.ConversionRateInterval?.Low)).Append(',').Append(Number(row.ConversionRateInterval?.High))
-                .Append(',').Append(row.Follows.ToString(CultureInfo.InvariantCulture));
+                .Append(',').Append(row.Follows.ToString(CultureInfo.InvariantCulture))
+                .Append(',').Append(Field(row.Title ?? "")).Append(',').Append(Field(row.Artist ?? ""));
             foreach (var currency in currencies)
             {
                 csv.Append(',').Append(row.Revenue.TryGetValue(currency, out var amount) ? amount.ToString(CultureInfo.InvariantCulture) : "0");
@@ -108,7 +117,7 @@ public static class ReportsApi
             csv.Append('\n');
         }
 
-        csv.Append(CultureInfo.InvariantCulture, $"unattributed,,,,,{report.UnattributedConversions},,,,,,");
+        csv.Append(CultureInfo.InvariantCulture, $"unattributed,,,,,{report.UnattributedConversions},,,,,,,,");
         foreach (var currency in currencies)
         {
             csv.Append(',').Append(report.UnattributedRevenue.TryGetValue(currency, out var amount) ? amount.ToString(CultureInfo.InvariantCulture) : "0");

@@ -1,23 +1,30 @@
+using System.Text.Json.Serialization;
 using Resso.Shared.Ingestion;
 
 namespace Resso.Shared.Attribution;
 
-/// <summary>What a report row is grouped by.</summary>
+/// <summary>What a report row is grouped by; in JSON by its name (<c>"song"</c>).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ReportGrouping>))]
 public enum ReportGrouping
 {
     /// <summary>Per song.</summary>
+    [JsonStringEnumMemberName("song")]
     Song,
 
     /// <summary>Per record label.</summary>
+    [JsonStringEnumMemberName("label")]
     Label,
 
     /// <summary>Per viewer region.</summary>
+    [JsonStringEnumMemberName("region")]
     Region,
 
     /// <summary>Per video.</summary>
+    [JsonStringEnumMemberName("video")]
     Video,
 
     /// <summary>Per experiment and variant.</summary>
+    [JsonStringEnumMemberName("variant")]
     Variant,
 }
 
@@ -38,7 +45,8 @@ public sealed record RateInterval(double Low, double High)
         double n = trials, p = successes / n, z2 = Z * Z;
         var centre = (p + (z2 / (2 * n))) / (1 + (z2 / n));
         var half = Z * Math.Sqrt((p * (1 - p) / n) + (z2 / (4 * n * n))) / (1 + (z2 / n));
-        return new RateInterval(Math.Max(0, centre - half), Math.Min(1, centre + half));
+        // Rounded as the rates are, so that a bound and its rate compare digit for digit.
+        return new RateInterval(Math.Round(Math.Max(0, centre - half), AttributionRow.RateDigits), Math.Round(Math.Min(1, centre + half), AttributionRow.RateDigits));
     }
 }
 
@@ -55,9 +63,22 @@ public sealed record RateInterval(double Low, double High)
 /// <param name="ConversionRateInterval">95 % interval of the conversion rate (Wilson).</param>
 /// <param name="Revenue">Paid amounts per currency.</param>
 /// <param name="Follows">Every follow of a link, repeats included: at least <paramref name="Clicks"/>.</param>
+/// <param name="Title">The song's title, when grouped by song and the catalog has it.</param>
+/// <param name="Artist">The song's artist, when grouped by song and the catalog has it.</param>
 public sealed record AttributionRow(
     string Key, long? Uses, long Offers, long Clicks, long Claims, long Conversions, long Trials,
-    double? ClickThroughRate, double? ConversionRate, RateInterval? ConversionRateInterval, IReadOnlyDictionary<string, decimal> Revenue, long Follows);
+    double? ClickThroughRate, double? ConversionRate, RateInterval? ConversionRateInterval, IReadOnlyDictionary<string, decimal> Revenue, long Follows,
+    string? Title = null, string? Artist = null)
+{
+    /// <summary>The key of offers served outside any video, when grouped by video.</summary>
+    public const string NoVideo = "(no video)";
+
+    /// <summary>The key of offers in no experiment, when grouped by variant.</summary>
+    public const string NoExperiment = "(no experiment)";
+
+    /// <summary>Decimal places of rates and their bounds.</summary>
+    public const int RateDigits = 6;
+}
 
 /// <summary>The attribution report.</summary>
 /// <param name="From">Start (inclusive).</param>
@@ -145,8 +166,8 @@ public sealed class AttributionReporter(AttributionStore store, OfferLog offers,
         ReportGrouping.Song => keys.SongId,
         ReportGrouping.Label => keys.Label,
         ReportGrouping.Region => keys.Region,
-        ReportGrouping.Video => keys.VideoId ?? "",
-        _ => keys.Experiment is null ? "" : $"{keys.Experiment}/{keys.Variant}",
+        ReportGrouping.Video => keys.VideoId ?? AttributionRow.NoVideo,
+        _ => keys.Experiment is null ? AttributionRow.NoExperiment : $"{keys.Experiment}/{keys.Variant}",
     };
 
     private sealed class Accumulator
@@ -206,8 +227,8 @@ public sealed class AttributionReporter(AttributionStore store, OfferLog offers,
             Claims,
             Conversions,
             Trials,
-            Offers == 0 ? null : Math.Round((double)Clicks / Offers, 6),
-            Clicks == 0 ? null : Math.Round((double)Conversions / Clicks, 6),
+            Offers == 0 ? null : Math.Round((double)Clicks / Offers, AttributionRow.RateDigits),
+            Clicks == 0 ? null : Math.Round((double)Conversions / Clicks, AttributionRow.RateDigits),
             RateInterval.Wilson(Math.Min(Conversions, Clicks), Clicks),
             Revenue,
             Follows);

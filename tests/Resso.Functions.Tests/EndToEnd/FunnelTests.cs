@@ -110,10 +110,41 @@ public sealed class FunnelTests(AzuriteFixture azurite)
             Assert.Equal(54990m, row.GetProperty("revenue").GetProperty("IDR").GetDecimal());
         }
 
-        var bySong = Row(await ReportAsync(host, "song"), "s_hit");
+        var songReport = await ReportAsync(host, "song");
+        Assert.Equal("song", songReport.GetProperty("groupBy").GetString());
+        var bySong = Row(songReport, "s_hit");
         Assert.Equal(1, bySong.GetProperty("uses").GetInt64());
+        Assert.Equal(("Lagu s_hit", "Nadia"), (bySong.GetProperty("title").GetString(), bySong.GetProperty("artist").GetString()));
         var byVariant = Row(await ReportAsync(host, "variant"), $"trial-length/{variant}");
         Assert.True(byVariant.GetProperty("conversionRateInterval").GetProperty("low").GetDouble() >= 0);
+
+        // The second offer had no video: its own row, named so, not an empty key.
+        var byVideo = await ReportAsync(host, "video");
+        Assert.Equal("video", byVideo.GetProperty("groupBy").GetString());
+        Assert.Equal(1, Row(byVideo, "(no video)").GetProperty("offers").GetInt64());
+        Assert.DoesNotContain(byVideo.GetProperty("rows").EnumerateArray(), r => r.GetProperty("key").GetString() == "");
+
+        // Rates and their bounds are rounded alike (6 decimals).
+        foreach (var row in songReport.GetProperty("rows").EnumerateArray().Append(songReport.GetProperty("total")))
+        {
+            foreach (var number in new[] { row.GetProperty("clickThroughRate"), row.GetProperty("conversionRate"), row.GetProperty("conversionRateInterval").GetProperty("low"), row.GetProperty("conversionRateInterval").GetProperty("high") })
+            {
+                Assert.Equal(Math.Round(number.GetDouble(), 6), number.GetDouble());
+                Assert.True(number.GetRawText().Length <= 8, number.GetRawText());
+            }
+        }
+
+        // The CSV carries the same rows with title and artist.
+        using var csvRequest = new HttpRequestMessage(HttpMethod.Get, $"/api/reports/attribution?groupBy=song&from={DateTimeOffset.UtcNow.AddDays(-1):yyyy-MM-dd}&to={DateTimeOffset.UtcNow.AddDays(1):yyyy-MM-dd}");
+        csvRequest.Headers.Add("x-functions-key", SelfHostServer.TestKey);
+        csvRequest.Headers.Add("Accept", "text/csv");
+        using var csvResponse = await host.Client.SendAsync(csvRequest);
+        var csv = (await csvResponse.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var header = csv[0].Split(',');
+        var line = csv.Single(l => l.StartsWith("s_hit,", StringComparison.Ordinal)).Split(',');
+        Assert.Equal(("Lagu s_hit", "Nadia"), (line[Array.IndexOf(header, "title")], line[Array.IndexOf(header, "artist")]));
+        Assert.Equal(header.Length, line.Length);
+        Assert.Equal(header.Length, csv[^1].Split(',').Length);
     }
 
     [Fact]
