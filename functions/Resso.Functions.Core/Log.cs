@@ -13,6 +13,9 @@ internal static partial class Log
     [LoggerMessage(201, LogLevel.Warning, "Could not refresh cached {Key}; serving the previous value")]
     public static partial void CacheRefreshFailed(ILogger logger, Exception exception, string key);
 
+    [LoggerMessage(242, LogLevel.Debug, "Could not refresh the cached {Key} while storage is unreachable; serving the previous value")]
+    public static partial void CacheRefreshDeferred(ILogger logger, Exception exception, string key);
+
     // Refusals name the route and the reason, never the key, token or code that was refused.
     [LoggerMessage(210, LogLevel.Warning, "Refused {Method} {Route}: {Reason}")]
     public static partial void KeyRefused(ILogger logger, string method, string route, string reason);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
+using Resso.Shared.Storage;
 
 namespace Resso.Functions.Core;
 
@@ -8,9 +9,10 @@ namespace Resso.Functions.Core;
 /// a value is fresh for <c>freshFor</c>; after that, and until <c>freshFor + serveStaleFor</c>, it is
 /// still answered while one background load replaces it (stale-while-revalidate). Only a key never
 /// loaded, or not asked for within that whole span, waits for storage. A failed background load
-/// keeps the old value (so a storage outage does not empty the cache) and is retried on a later hit.
+/// keeps the old value (so a storage outage does not empty the cache) and is retried on a later hit;
+/// while storage is unreachable (<paramref name="probe"/>) that failure is logged at Debug only.
 /// </summary>
-public sealed class RefreshingCache(IMemoryCache cache, TimeProvider timeProvider, ILogger<RefreshingCache> logger)
+public sealed class RefreshingCache(IMemoryCache cache, TimeProvider timeProvider, ILogger<RefreshingCache> logger, StorageHealthProbe? probe = null)
 {
     private sealed class Entry<T>(T value, DateTimeOffset loadedAt)
     {
@@ -59,7 +61,14 @@ public sealed class RefreshingCache(IMemoryCache cache, TimeProvider timeProvide
         catch (Exception ex)
         {
             Volatile.Write(ref stale.Refreshing, 0);
-            Log.CacheRefreshFailed(logger, ex, key.ToString() ?? "");
+            if (probe is not null && await probe.IsOutageAsync(ex))
+            {
+                Log.CacheRefreshDeferred(logger, ex, key.ToString() ?? "");
+            }
+            else
+            {
+                Log.CacheRefreshFailed(logger, ex, key.ToString() ?? "");
+            }
         }
     }
 

@@ -1,5 +1,12 @@
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
+using Resso.Shared.Storage;
 using Microsoft.Extensions.Time.Testing;
 using Resso.Functions.Core;
 
@@ -124,5 +131,41 @@ public sealed class RefreshingCacheTests
         }
 
         Assert.Fail("the condition did not hold within 2 s");
+    }
+
+    [Theory]
+    [InlineData(true, LogLevel.Debug)] // storage unreachable: the probe has said so once, the failure is Debug
+    [InlineData(false, LogLevel.Warning)] // no probe: every failed refresh is a warning
+    public async Task RefreshFails_WhileStorageIsUnreachable_IsLoggedAtDebugOnly(bool withProbe, LogLevel expected)
+    {
+        var logger = new FakeLogger<RefreshingCache>();
+        var cache = new RefreshingCache(new MemoryCache(new MemoryCacheOptions()), _time, logger, withProbe ? UnreachableStorage() : null);
+        await cache.GetAsync("k", Counting, Fresh, Stale);
+        _time.Advance(Fresh);
+
+        Assert.Equal(1, await cache.GetAsync<int>("k", _ => throw new RequestFailedException(0, "Connection refused"), Fresh, Stale));
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (logger.Collector.Count == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(expected, Assert.Single(logger.Collector.GetSnapshot()).Level);
+    }
+
+    // Every service on a loopback port where nothing listens, without the clients' own retries.
+    private static StorageHealthProbe UnreachableStorage()
+    {
+        const string Account = "AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;DefaultEndpointsProtocol=http;";
+        const string Endpoints = "BlobEndpoint=http://127.0.0.1:1/devstoreaccount1;QueueEndpoint=http://127.0.0.1:1/devstoreaccount1;TableEndpoint=http://127.0.0.1:1/devstoreaccount1;";
+        var blobs = new BlobClientOptions();
+        blobs.Retry.MaxRetries = 0;
+        var queues = new QueueClientOptions();
+        queues.Retry.MaxRetries = 0;
+        var tables = new TableClientOptions();
+        tables.Retry.MaxRetries = 0;
+        return new StorageHealthProbe(
+            new TableServiceClient(Account + Endpoints, tables), new QueueServiceClient(Account + Endpoints, queues), new BlobServiceClient(Account + Endpoints, blobs),
+            TimeProvider.System, NullLogger<StorageHealthProbe>.Instance);
     }
 }
