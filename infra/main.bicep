@@ -503,6 +503,7 @@ var servingFunctions = [
   'RedeemClaim'
   'RecordConversion'
   'AttributionReport'
+  'AttributionSeries'
   'GetMyRecommendations'
   'GetMyMixes'
   'GetMyHistory'

@@ -52,6 +52,11 @@ public sealed class OfferFunctions(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "reports/attribution")] HttpRequest request) =>
         ReportsApi.GetAttributionAsync(request, reporter, snapshot, timeProvider, guard, request.HttpContext.RequestAborted);
 
+    [Function("AttributionSeries")]
+    public Task<IResult> AttributionSeries(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "reports/attribution/series")] HttpRequest request) =>
+        ReportsApi.GetSeriesAsync(request, reporter, snapshot, timeProvider, guard, request.HttpContext.RequestAborted);
+
     [Function("CatalogRollupTimer")]
     public Task CatalogRollupTimer([TimerTrigger(Core.Listeners.CatalogRollupTimer.ScheduleExpression)] TimerInfo timerInfo, CancellationToken cancellationToken) =>
         rollup.RunAsync(cancellationToken);

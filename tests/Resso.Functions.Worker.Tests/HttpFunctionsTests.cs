@@ -66,6 +66,8 @@ public sealed partial class HttpFunctionsTests(AzuriteFixture azurite)
         yield return ("flush", _ => null);
         yield return ("report", _ => Requests.Get($"/api/reports/attribution?from={from}&to={to}&groupBy=song", SelfHostServer.TestKey));
         yield return ("report, bad groupBy", _ => Requests.Get($"/api/reports/attribution?groupBy=planet", SelfHostServer.TestKey));
+        yield return ("series", _ => Requests.Get($"/api/reports/attribution/series?from={from}&to={to}&groupBy=song&interval=hour", SelfHostServer.TestKey));
+        yield return ("series, bad top", _ => Requests.Get($"/api/reports/attribution/series?top=50", SelfHostServer.TestKey));
         yield return ("recommendations", _ => Requests.Get("/api/users/u_1/recommendations?count=5&region=ID", SelfHostServer.TestKey));
         yield return ("recommendations, unknown user", _ => Requests.Get("/api/users/u_404/recommendations?region=ID", SelfHostServer.TestKey));
         yield return ("recommendations, bad count", _ => Requests.Get("/api/users/u_1/recommendations?count=-1", SelfHostServer.TestKey));

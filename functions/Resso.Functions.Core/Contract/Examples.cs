@@ -68,6 +68,14 @@ internal static class Examples
         new AttributionRow("total", 120, 5_400, 640, 85, 21, 18, 0.1185, 0.0328, new RateInterval(0.0216, 0.0496), new Dictionary<string, decimal> { ["IDR"] = 164_970m }, 702),
         2, new Dictionary<string, decimal> { ["IDR"] = 109_980m });
 
+    public static AttributionSeriesReport Series { get; } = new(
+        At.AddDays(-2), At, SeriesInterval.Day, ReportGrouping.Song,
+        [new AttributionSeries("s_987", [SeriesPoint(At.AddDays(-2), 2_600, 300, 330, 40, 9, 8, 54_990m), SeriesPoint(At.AddDays(-1), 2_800, 340, 372, 45, 12, 10, 109_980m)], "Midnight Drive", "Nova")],
+        new AttributionSeries("total", [SeriesPoint(At.AddDays(-2), 2_600, 300, 330, 40, 9, 8, 54_990m), SeriesPoint(At.AddDays(-1), 2_800, 340, 372, 45, 12, 10, 109_980m)]));
+
+    private static SeriesPoint SeriesPoint(DateTimeOffset at, long offers, long clicks, long follows, long claims, long conversions, long trials, decimal idr) =>
+        new(at, offers, clicks, follows, claims, conversions, trials, new Dictionary<string, decimal> { ["IDR"] = idr });
+
     private static readonly SongItem[] Items =
     [
         new("s_412", "Paper Planes", "Lumen", 0.91, "for_you"),

@@ -33,16 +33,85 @@ public static class ReportsApi
             .WithProblems(StatusCodes.Status401Unauthorized, "No key, or a wrong one.", "unauthorized")
             .WithProblems(StatusCodes.Status503ServiceUnavailable, "Storage did not answer; retrying is safe.", "storage-unavailable")
             .WithResponseExample(StatusCodes.Status200OK, Examples.Report);
+        routes.MapGet("/reports/attribution/series", GetSeriesAsync).WithName("AttributionSeries").RequireFunctionKey()
+            .WithTags("Reports")
+            .WithSummary("The funnel over time, per hour or day")
+            .WithDescription("Offers, clicks, follows, claims, conversions, trials and revenue per interval of [from, to), every interval present (zeros included): for the group `key`, or else for the `top` groups of the period (most conversions, then clicks, then offers), and the total. Counts are the report's, cut by when each thing happened.")
+            .WithQuery("from", ApiSchemas.DateOrDateTime, "Start, inclusive (moved back to its interval's start); default 7 days before `to`. At most 92 days before `to`.")
+            .WithQuery("to", ApiSchemas.DateOrDateTime, "End, exclusive; default now.")
+            .WithQuery("interval", () => ApiSchemas.Enum("hour", "day").WithDefault("day"), "One point per UTC hour or day.")
+            .WithQuery("groupBy", () => ApiSchemas.Enum("song", "label", "region", "video", "variant").WithDefault("song"), "The grouping (any case), as in the report.")
+            .WithQuery("key", () => ApiSchemas.Text(200), "One group (a song id, label, region, video id or `experiment/variant`, as the report's `key`). Absent: the top groups.")
+            .WithQuery("top", () => ApiSchemas.Integer(1, MaxTop, DefaultTop), "How many top groups, without `key`.")
+            .WithJsonResponse<AttributionSeriesReport>(StatusCodes.Status200OK, "The series.")
+            .WithProblems(StatusCodes.Status400BadRequest, "A query parameter is invalid, or the period is empty or longer than 92 days.", "validation")
+            .WithProblems(StatusCodes.Status401Unauthorized, "No key, or a wrong one.", "unauthorized")
+            .WithProblems(StatusCodes.Status503ServiceUnavailable, "Storage did not answer; retrying is safe.", "storage-unavailable")
+            .WithResponseExample(StatusCodes.Status200OK, Examples.Series);
         return routes;
     }
 
+    /// <summary>The most groups a series answer holds.</summary>
+    public const int MaxTop = 20;
+
+    /// <summary>Top groups when none is named.</summary>
+    public const int DefaultTop = 5;
+
     /// <summary>
-    /// <c>from</c> and <c>to</c> are ISO 8601 dates or date-times (UTC when no offset), <c>to</c>
-    /// exclusive, default the last 7 days; at most 92 days; <c>groupBy</c> defaults to song.
+    /// The funnel over time: <c>from</c>/<c>to</c>/<c>groupBy</c> as for the report, <c>interval</c> hour or day
+    /// (default day), <c>key</c> one group, else the <c>top</c> (default 5, at most 20) groups.
     /// </summary>
-    public static async Task<IResult> GetAttributionAsync(HttpRequest request, AttributionReporter reporter, CatalogSnapshot catalog, TimeProvider timeProvider, StorageGuard guard, CancellationToken cancellationToken)
+    public static async Task<IResult> GetSeriesAsync(HttpRequest request, AttributionReporter reporter, CatalogSnapshot catalog, TimeProvider timeProvider, StorageGuard guard, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
+        var (from, to, groupBy) = Period(request, timeProvider, errors);
+        var intervalText = request.Query["interval"].ToString();
+        var interval = SeriesInterval.Day;
+        if (intervalText.Length > 0 && (!Enum.TryParse(intervalText, ignoreCase: true, out interval) || !Enum.IsDefined(interval) || int.TryParse(intervalText, out _)))
+        {
+            errors["interval"] = ["must be hour or day."];
+        }
+
+        var key = request.Query["key"].ToString() is { Length: > 0 } named ? named : null;
+        if (key is { Length: > 200 })
+        {
+            errors["key"] = ["must be at most 200 characters: a key of the report."];
+        }
+
+        var top = DefaultTop;
+        if (request.Query["top"].ToString() is { Length: > 0 } topText
+            && (!int.TryParse(topText, NumberStyles.None, CultureInfo.InvariantCulture, out top) || top is < 1 or > MaxTop))
+        {
+            errors["top"] = [$"must be a whole number from 1 to {MaxTop}."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        AttributionSeriesReport series;
+        try
+        {
+            series = await guard.ExecuteAsync(ct => new ValueTask<AttributionSeriesReport>(reporter.BuildSeriesAsync(from, to, interval, groupBy, key, top, ct)), cancellationToken);
+        }
+        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex, cancellationToken))
+        {
+            return Problems.StorageUnavailable(request.HttpContext.Response, ex, Problems.ReadOnly);
+        }
+
+        if (groupBy == ReportGrouping.Song)
+        {
+            await catalog.WaitUntilLoadedAsync(cancellationToken);
+            series = series with { Series = [.. series.Series.Select(r => catalog.Details(r.Key) is { } song ? r with { Title = song.Title, Artist = song.Artist } : r)] };
+        }
+
+        return TypedResults.Ok(series);
+    }
+
+    // from, to and groupBy, as the report and the series read them.
+    private static (DateTimeOffset From, DateTimeOffset To, ReportGrouping GroupBy) Period(HttpRequest request, TimeProvider timeProvider, Dictionary<string, string[]> errors)
+    {
         var now = timeProvider.GetUtcNow();
         var to = Time(request.Query["to"], "to", now, errors);
         var from = Time(request.Query["from"], "from", to.AddDays(-7), errors);
@@ -58,6 +127,17 @@ public static class ReportsApi
             errors["groupBy"] = ["must be song, label, region, video or variant."];
         }
 
+        return (from, to, groupBy);
+    }
+
+    /// <summary>
+    /// <c>from</c> and <c>to</c> are ISO 8601 dates or date-times (UTC when no offset), <c>to</c>
+    /// exclusive, default the last 7 days; at most 92 days; <c>groupBy</c> defaults to song.
+    /// </summary>
+    public static async Task<IResult> GetAttributionAsync(HttpRequest request, AttributionReporter reporter, CatalogSnapshot catalog, TimeProvider timeProvider, StorageGuard guard, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var (from, to, groupBy) = Period(request, timeProvider, errors);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);

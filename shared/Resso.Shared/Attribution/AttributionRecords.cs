@@ -51,7 +51,8 @@ public sealed record FollowRegistration(string ClickId, bool IsRepeat, string? C
 /// <param name="CreatedAt">When it was issued.</param>
 /// <param name="ExpiresAt">After this it cannot be redeemed.</param>
 /// <param name="Keys">Attribution.</param>
-public sealed record ClaimRecord(string Code, string ClickId, string OfferId, string? OfferKind, int StartMs, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, AttributionKeys Keys);
+/// <param name="RedeemedAt">When it was redeemed; null while it is not.</param>
+public sealed record ClaimRecord(string Code, string ClickId, string OfferId, string? OfferKind, int StartMs, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, AttributionKeys Keys, DateTimeOffset? RedeemedAt = null);
 
 /// <summary>How a conversion was tied to a click.</summary>
 /// <param name="Method">token, click, claim or last_click.</param>

@@ -92,45 +92,54 @@ public sealed record AttributionReport(
     DateTimeOffset From, DateTimeOffset To, ReportGrouping GroupBy, IReadOnlyList<AttributionRow> Rows, AttributionRow Total,
     long UnattributedConversions, IReadOnlyDictionary<string, decimal> UnattributedRevenue);
 
+/// <summary>How finely an attribution series is cut.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SeriesInterval>))]
+public enum SeriesInterval
+{
+    /// <summary>One point per UTC hour.</summary>
+    [JsonStringEnumMemberName("hour")]
+    Hour,
+
+    /// <summary>One point per UTC day.</summary>
+    [JsonStringEnumMemberName("day")]
+    Day,
+}
+
+/// <summary>One interval of a series.</summary>
+/// <param name="At">Its start (UTC).</param>
+/// <param name="Offers">Offers served in it.</param>
+/// <param name="Clicks">Clicks (one per device and offer within the click window).</param>
+/// <param name="Follows">Every follow, repeats included.</param>
+/// <param name="Claims">Claim codes redeemed in it.</param>
+/// <param name="Conversions">Conversions attributed, by when they occurred.</param>
+/// <param name="Trials">Of which free trials.</param>
+/// <param name="Revenue">Paid amounts per currency.</param>
+public sealed record SeriesPoint(DateTimeOffset At, long Offers, long Clicks, long Follows, long Claims, long Conversions, long Trials, IReadOnlyDictionary<string, decimal> Revenue);
+
+/// <summary>One group's counts over time.</summary>
+/// <param name="Key">The song, label, region, video or variant (as in the report), or <c>total</c>.</param>
+/// <param name="Points">Every interval of the period in order, zeros included.</param>
+/// <param name="Title">The song's title, when grouped by song and the catalog has it.</param>
+/// <param name="Artist">The song's artist, likewise.</param>
+public sealed record AttributionSeries(string Key, IReadOnlyList<SeriesPoint> Points, string? Title = null, string? Artist = null);
+
+/// <summary>The funnel over time.</summary>
+/// <param name="From">Start (inclusive), at an interval's start.</param>
+/// <param name="To">End (exclusive).</param>
+/// <param name="Interval">The interval.</param>
+/// <param name="GroupBy">The grouping.</param>
+/// <param name="Series">The asked-for group, or the top groups (most conversions, then clicks, then offers, over the period).</param>
+/// <param name="Total">All groups together.</param>
+public sealed record AttributionSeriesReport(DateTimeOffset From, DateTimeOffset To, SeriesInterval Interval, ReportGrouping GroupBy, IReadOnlyList<AttributionSeries> Series, AttributionSeries Total);
+
 /// <summary>Builds the attribution report from served offers, clicks, claims, conversions and song statistics.</summary>
 public sealed class AttributionReporter(AttributionStore store, OfferLog offers, SongStatsStore stats, SongCatalog catalog)
 {
     /// <summary>The report for [<paramref name="from"/>, <paramref name="to"/>).</summary>
     public async Task<AttributionReport> BuildAsync(DateTimeOffset from, DateTimeOffset to, ReportGrouping groupBy, CancellationToken cancellationToken = default)
     {
-        var groups = new Dictionary<string, Accumulator>(StringComparer.Ordinal);
-        Accumulator Group(AttributionKeys keys)
-        {
-            var key = KeyOf(keys, groupBy);
-            return groups.TryGetValue(key, out var a) ? a : groups[key] = new Accumulator();
-        }
-
-        await foreach (var offer in offers.ReadAsync(from, to, cancellationToken))
-        {
-            Group(offer.Keys).Offers += offer.Count;
-        }
-
-        await foreach (var follow in store.ReadClicksAsync(from, to, cancellationToken))
-        {
-            var group = Group(follow.Keys);
-            group.Follows++;
-            if (follow.IsClick)
-            {
-                group.Clicks++;
-            }
-        }
-
-        await foreach (var claim in store.ReadRedeemedClaimsAsync(from, to, cancellationToken))
-        {
-            Group(claim.Keys).Claims++;
-        }
-
-        var unattributed = new Accumulator();
-        await foreach (var conversion in store.ReadConversionsAsync(from, to, cancellationToken))
-        {
-            var a = conversion.Attribution is { } attribution ? Group(attribution.Keys) : unattributed;
-            a.Add(conversion);
-        }
+        var (cells, unattributed) = await AccumulateAsync(from, to, groupBy, static _ => default, cancellationToken);
+        var groups = cells.ToDictionary(c => c.Key.Key, c => c.Value, StringComparer.Ordinal);
 
         if (groupBy is ReportGrouping.Song or ReportGrouping.Region or ReportGrouping.Label)
         {
@@ -159,6 +168,93 @@ public sealed class AttributionReporter(AttributionStore store, OfferLog offers,
             .ToList();
         var total = groups.Values.Aggregate(new Accumulator(), (sum, a) => sum.Merge(a)).ToRow("total", groupBy);
         return new AttributionReport(from, to, groupBy, rows, total, unattributed.Conversions, unattributed.Revenue);
+    }
+
+    /// <summary>
+    /// The funnel in [<paramref name="from"/>, <paramref name="to"/>) per <paramref name="interval"/>: for the group
+    /// <paramref name="key"/>, or else for the <paramref name="top"/> groups of the period; and the total.
+    /// <paramref name="from"/> is moved back to its interval's start.
+    /// </summary>
+    public async Task<AttributionSeriesReport> BuildSeriesAsync(
+        DateTimeOffset from, DateTimeOffset to, SeriesInterval interval, ReportGrouping groupBy, string? key, int top, CancellationToken cancellationToken = default)
+    {
+        var start = Bucket(from, interval);
+        var (cells, _) = await AccumulateAsync(start, to, groupBy, at => Bucket(at, interval), cancellationToken);
+        var step = interval == SeriesInterval.Hour ? TimeSpan.FromHours(1) : TimeSpan.FromDays(1);
+        var buckets = new List<DateTimeOffset>();
+        for (var at = start; at < to; at += step)
+        {
+            buckets.Add(at);
+        }
+
+        AttributionSeries SeriesOf(string name, Func<string, bool> member)
+        {
+            var byBucket = new Dictionary<DateTimeOffset, Accumulator>();
+            foreach (var (cell, counts) in cells.Where(c => member(c.Key.Key)))
+            {
+                (byBucket.TryGetValue(cell.Bucket, out var sum) ? sum : byBucket[cell.Bucket] = new Accumulator()).Merge(counts);
+            }
+
+            return new AttributionSeries(name, [.. buckets.Select(at => (byBucket.GetValueOrDefault(at) ?? new Accumulator()).ToPoint(at))]);
+        }
+
+        var keys = key is not null
+            ? [key]
+            : cells.GroupBy(c => c.Key.Key, StringComparer.Ordinal)
+                .Select(g => (Key: g.Key, Sum: g.Aggregate(new Accumulator(), (sum, c) => sum.Merge(c.Value))))
+                .OrderByDescending(g => g.Sum.Conversions).ThenByDescending(g => g.Sum.Clicks).ThenByDescending(g => g.Sum.Offers).ThenBy(g => g.Key, StringComparer.Ordinal)
+                .Take(top).Select(g => g.Key).ToList();
+        return new AttributionSeriesReport(start, to, interval, groupBy,
+            [.. keys.Select(k => SeriesOf(k, c => string.Equals(c, k, StringComparison.Ordinal)))],
+            SeriesOf("total", static _ => true));
+    }
+
+    private static DateTimeOffset Bucket(DateTimeOffset at, SeriesInterval interval)
+    {
+        var utc = at.ToUniversalTime();
+        return interval == SeriesInterval.Hour
+            ? new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero)
+            : new DateTimeOffset(utc.Year, utc.Month, utc.Day, 0, 0, 0, TimeSpan.Zero);
+    }
+
+    // Offers, follows, redeemed claims and conversions in [from, to), per group and per bucket of their time.
+    private async Task<(Dictionary<(string Key, DateTimeOffset Bucket), Accumulator> Cells, Accumulator Unattributed)> AccumulateAsync(
+        DateTimeOffset from, DateTimeOffset to, ReportGrouping groupBy, Func<DateTimeOffset, DateTimeOffset> bucket, CancellationToken cancellationToken)
+    {
+        var cells = new Dictionary<(string Key, DateTimeOffset Bucket), Accumulator>();
+        Accumulator Cell(AttributionKeys keys, DateTimeOffset at)
+        {
+            var cell = (KeyOf(keys, groupBy), bucket(at));
+            return cells.TryGetValue(cell, out var a) ? a : cells[cell] = new Accumulator();
+        }
+
+        await foreach (var offer in offers.ReadAsync(from, to, cancellationToken))
+        {
+            Cell(offer.Keys, offer.Second).Offers += offer.Count;
+        }
+
+        await foreach (var follow in store.ReadClicksAsync(from, to, cancellationToken))
+        {
+            var cell = Cell(follow.Keys, follow.ClickedAt);
+            cell.Follows++;
+            if (follow.IsClick)
+            {
+                cell.Clicks++;
+            }
+        }
+
+        await foreach (var claim in store.ReadRedeemedClaimsAsync(from, to, cancellationToken))
+        {
+            Cell(claim.Keys, claim.RedeemedAt ?? claim.CreatedAt).Claims++;
+        }
+
+        var unattributed = new Accumulator();
+        await foreach (var conversion in store.ReadConversionsAsync(from, to, cancellationToken))
+        {
+            (conversion.Attribution is { } attribution ? Cell(attribution.Keys, conversion.OccurredAt) : unattributed).Add(conversion);
+        }
+
+        return (cells, unattributed);
     }
 
     private static string KeyOf(AttributionKeys keys, ReportGrouping groupBy) => groupBy switch
@@ -218,6 +314,8 @@ public sealed class AttributionReporter(AttributionStore store, OfferLog offers,
 
             return this;
         }
+
+        public SeriesPoint ToPoint(DateTimeOffset at) => new(at, Offers, Clicks, Follows, Claims, Conversions, Trials, Revenue);
 
         public AttributionRow ToRow(string key, ReportGrouping groupBy) => new(
             key,

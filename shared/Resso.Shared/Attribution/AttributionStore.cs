@@ -430,7 +430,7 @@ public sealed partial class AttributionStore(TableServiceClient tables, StorageN
 
     private static ClaimRecord ToClaim(TableEntity r) => new(
         r.PartitionKey, r.GetString("ClickId") ?? "", r.GetString("OfferId") ?? "", r.GetString("OfferKind"), r.GetInt32("StartMs") ?? 0,
-        r.GetDateTimeOffset("CreatedAt") ?? default, r.GetDateTimeOffset("ExpiresAt") ?? default, KeysOf(r));
+        r.GetDateTimeOffset("CreatedAt") ?? default, r.GetDateTimeOffset("ExpiresAt") ?? default, KeysOf(r), r.GetDateTimeOffset("RedeemedAt"));
 
     private static ClickRecord ToClick(TableEntity r, string clickId) =>
         new(clickId, r.GetDateTimeOffset("ClickedAt") ?? default, r.GetString("OfferId") ?? "", r.GetString("Destination") ?? "", r.GetInt32("StartMs") ?? 0, KeysOf(r), r.GetString("RepeatOf"));

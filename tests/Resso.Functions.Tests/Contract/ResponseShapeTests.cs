@@ -88,6 +88,8 @@ public sealed class ResponseShapeTests(AzuriteFixture azurite)
         await host.Get<AnalyticsWriter>().FlushAsync();
         var period = $"from={DateTimeOffset.UtcNow.AddDays(-1):yyyy-MM-dd}&to={DateTimeOffset.UtcNow.AddDays(1):yyyy-MM-dd}";
         await CheckAsync(await client.SendAsync(Keyed(HttpMethod.Get, $"/api/reports/attribution?{period}&groupBy=variant")), "GET", "/api/reports/attribution", HttpStatusCode.OK);
+        await CheckAsync(await client.SendAsync(Keyed(HttpMethod.Get, $"/api/reports/attribution/series?{period}&interval=hour")), "GET", "/api/reports/attribution/series", HttpStatusCode.OK);
+        await CheckAsync(await client.SendAsync(Keyed(HttpMethod.Get, $"/api/reports/attribution/series?{period}&interval=week")), "GET", "/api/reports/attribution/series", HttpStatusCode.BadRequest);
         using var csv = Keyed(HttpMethod.Get, $"/api/reports/attribution?{period}");
         csv.Headers.Accept.ParseAdd("text/csv");
         await CheckAsync(await client.SendAsync(csv), "GET", "/api/reports/attribution", HttpStatusCode.OK);
@@ -119,7 +121,7 @@ public sealed class ResponseShapeTests(AzuriteFixture azurite)
         await CheckAsync(await client.SendAsync(Keyed(HttpMethod.Post, "/api/model/retrain?reason=contract")), "POST", "/api/model/retrain", HttpStatusCode.Accepted);
 
         Assert.True(_problems.Count == 0, string.Join("\n", _problems) + $"\n\nIf the API changed on purpose, regenerate the document:\n  {OpenApiContract.RegenerateCommand}");
-        Assert.Equal(41, _checked.Count);
+        Assert.Equal(43, _checked.Count);
     }
 
     [Fact]

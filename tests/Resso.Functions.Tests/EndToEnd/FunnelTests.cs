@@ -134,6 +134,27 @@ public sealed class FunnelTests(AzuriteFixture azurite)
             }
         }
 
+        // The same funnel per hour: every hour of the period present, and the hours add up to the report's row.
+        var from = DateTimeOffset.UtcNow.AddDays(-1);
+        using var seriesRequest = new HttpRequestMessage(HttpMethod.Get, $"/api/reports/attribution/series?groupBy=song&interval=hour&from={from:yyyy-MM-ddTHH}:00:00Z&to={from.AddDays(2):yyyy-MM-ddTHH}:00:00Z");
+        seriesRequest.Headers.Add("x-functions-key", SelfHostServer.TestKey);
+        using var seriesResponse = await host.Client.SendAsync(seriesRequest);
+        Assert.Equal(HttpStatusCode.OK, seriesResponse.StatusCode);
+        var series = await JsonAsync(seriesResponse);
+        Assert.Equal(("hour", "song"), (series.GetProperty("interval").GetString(), series.GetProperty("groupBy").GetString()));
+        var hit = Assert.Single(series.GetProperty("series").EnumerateArray());
+        Assert.Equal(("s_hit", "Lagu s_hit"), (hit.GetProperty("key").GetString(), hit.GetProperty("title").GetString()));
+        var points = hit.GetProperty("points").EnumerateArray().ToList();
+        Assert.Equal(48, points.Count);
+        Assert.Equal(points.Select(p => p.GetProperty("at").GetDateTimeOffset()).Order(), points.Select(p => p.GetProperty("at").GetDateTimeOffset()));
+        foreach (var name in new[] { "offers", "clicks", "claims", "conversions", "trials" })
+        {
+            Assert.Equal(bySong.GetProperty(name).GetInt64(), points.Sum(p => p.GetProperty(name).GetInt64()));
+        }
+
+        Assert.Equal(54990m, points.Sum(p => p.GetProperty("revenue").TryGetProperty("IDR", out var idr) ? idr.GetDecimal() : 0));
+        Assert.Equal(points.Sum(p => p.GetProperty("offers").GetInt64()), series.GetProperty("total").GetProperty("points").EnumerateArray().Sum(p => p.GetProperty("offers").GetInt64()));
+
         // The CSV carries the same rows with title and artist.
         using var csvRequest = new HttpRequestMessage(HttpMethod.Get, $"/api/reports/attribution?groupBy=song&from={DateTimeOffset.UtcNow.AddDays(-1):yyyy-MM-dd}&to={DateTimeOffset.UtcNow.AddDays(1):yyyy-MM-dd}");
         csvRequest.Headers.Add("x-functions-key", SelfHostServer.TestKey);

@@ -49,7 +49,7 @@ public sealed class ContractDriftTests
         var differences = Differences(functions, FromDocument(OpenApiContract.Committed()));
 
         Assert.True(differences.Count == 0, string.Join("\n", differences) + $"\nIf the routes changed on purpose: {OpenApiContract.RegenerateCommand}");
-        Assert.Equal(26, functions.Count);
+        Assert.Equal(27, functions.Count);
         Assert.Contains("GET /api/me/mixes Anonymous", functions);
         Assert.Contains("POST /api/conversions Function", functions);
         Assert.Contains("GET /api/trending Anonymous", functions);
