@@ -157,20 +157,39 @@ public sealed class WaitTests
     [Fact]
     public async Task Wait_DepthZeroReadBeforeTheSend_IsNotDrained_UntilFiguresReadAfterIt()
     {
-        var answered = new DateTimeOffset(2026, 12, 3, 12, 0, 10, TimeSpan.Zero);
+        var before = new DateTimeOffset(2026, 12, 3, 12, 0, 7, TimeSpan.Zero);
         // The service still shows the figures it read before the events arrived, then the backlog, then the drain.
         var source = new Readings(
-            new BacklogReading("song-used", 0, null, 0, null, answered.AddSeconds(-3), answered),
-            new BacklogReading("song-used", 0, null, 0, null, answered.AddSeconds(-3), answered.AddSeconds(1)),
-            new BacklogReading("song-used", 12, 1.5, 0, null, answered.AddSeconds(2), answered.AddSeconds(2)),
-            new BacklogReading("song-used", 0, null, 0, null, answered.AddSeconds(4), answered.AddSeconds(4)));
+            new BacklogReading("song-used", 0, null, 0, null, before),
+            new BacklogReading("song-used", 0, null, 0, null, before),
+            new BacklogReading("song-used", 12, 1.5, 0, null, before.AddSeconds(5)),
+            new BacklogReading("song-used", 0, null, 0, null, before.AddSeconds(10)));
         var waiter = new BacklogWaiter(source, TimeProvider.System, _ => { }) { PollInterval = TimeSpan.FromMilliseconds(1) };
 
         var wait = await waiter.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 
         Assert.Equal(BacklogWaitResult.Drained, wait.Result);
         Assert.Equal(4, source.Read);
-        Assert.Equal(answered.AddSeconds(4), wait.Last!.CheckedAt);
+        Assert.Equal(before.AddSeconds(10), wait.Last!.CheckedAt);
+    }
+
+    [Fact]
+    public async Task Wait_FirstFiguresReadJustBeforeTheAnswer_AreNotTrusted_OnlyAFreshRead()
+    {
+        // Figures read a moment before the first answer may still predate the send's last messages
+        // (the service's Date header can lag its clock by a second on a busy host): only the next
+        // read, made after those figures expired, counts.
+        var read = new DateTimeOffset(2026, 12, 3, 12, 0, 9, 800, TimeSpan.Zero);
+        var source = new Readings(
+            new BacklogReading("song-used", 0, null, 0, null, read),
+            new BacklogReading("song-used", 3, null, 0, null, read.AddSeconds(5)),
+            new BacklogReading("song-used", 0, null, 0, null, read.AddSeconds(10)));
+        var waiter = new BacklogWaiter(source, TimeProvider.System, _ => { }) { PollInterval = TimeSpan.FromMilliseconds(1) };
+
+        var wait = await waiter.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        Assert.Equal(BacklogWaitResult.Drained, wait.Result);
+        Assert.Equal(3, source.Read);
     }
 
     [Fact]

@@ -14,9 +14,8 @@ namespace Resso.Traffic.Sending;
 /// <param name="PoisonDepth">Messages given up on, in the poison queue.</param>
 /// <param name="ProcessingLagSeconds">How far processing is behind, as the service reports it; null when it does not.</param>
 /// <param name="CheckedAt">When the service read the figures (its clock; health reuses them for a few seconds); null when it does not say, or they were read just now.</param>
-/// <param name="ServiceTime">The service's clock when it answered (its <c>Date</c> header, to the second); null when unknown.</param>
 public sealed record BacklogReading(string Queue, long Depth, double? OldestMessageAgeSeconds, long PoisonDepth, double? ProcessingLagSeconds,
-    DateTimeOffset? CheckedAt = null, DateTimeOffset? ServiceTime = null);
+    DateTimeOffset? CheckedAt = null);
 
 /// <summary>Where the backlog of the <c>song-used</c> queue is read.</summary>
 public interface IBacklogSource
@@ -66,12 +65,10 @@ public sealed class HealthBacklogSource(HttpClient client, Uri baseAddress) : IB
     public async Task<BacklogReading?> ReadAsync(CancellationToken cancellationToken = default)
     {
         string body;
-        DateTimeOffset? serviceTime;
         try
         {
             using var response = await client.GetAsync(_health, cancellationToken);
             body = await response.Content.ReadAsStringAsync(cancellationToken);
-            serviceTime = response.Headers.Date;
             if (!response.IsSuccessStatusCode && !body.TrimStart().StartsWith('{'))
             {
                 throw new BacklogUnavailableException($"GET {_health.AbsolutePath} answered {(int)response.StatusCode}");
@@ -82,7 +79,7 @@ public sealed class HealthBacklogSource(HttpClient client, Uri baseAddress) : IB
             throw new BacklogUnavailableException($"GET {_health.AbsolutePath}: {(ex is TaskCanceledException ? "the request timed out" : ex.Message)}", ex);
         }
 
-        return Parse(body) is { } reading ? reading with { ServiceTime = serviceTime } : null;
+        return Parse(body);
     }
 
     /// <summary>The <c>queues.songUsed</c> part of a health report; null when the report has none.</summary>
@@ -206,8 +203,12 @@ public sealed class BacklogWaiter(IBacklogSource source, TimeProvider time, Acti
 
     /// <summary>
     /// Waits until the depth is 0, the source says it does not report it, or <paramref name="timeout"/>
-    /// passes. Call it after sending: a depth the service read before the first reading's answer (it
-    /// reuses its figures for a few seconds) does not count as drained.
+    /// passes. Call it after sending. The service reuses its figures for a few seconds, so the first
+    /// reading may show figures read before the send; only figures read after the first reading's
+    /// (a later <see cref="BacklogReading.CheckedAt"/>) count as drained: the service reads anew only
+    /// once the figures it answered with have expired, which is after that answer, so after the send.
+    /// This compares the service's clock with itself only (its <c>Date</c> header may lag by a second
+    /// or more on a busy host, and this machine's clock may differ from the service's).
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<BacklogWait> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
@@ -216,7 +217,8 @@ public sealed class BacklogWaiter(IBacklogSource source, TimeProvider time, Acti
         long? lastReport = null;
         BacklogReading? last = null;
         string? problem = null;
-        DateTimeOffset? notBefore = null;
+        DateTimeOffset? firstCheckedAt = null;
+        var first = true;
         while (true)
         {
             try
@@ -229,9 +231,12 @@ public sealed class BacklogWaiter(IBacklogSource source, TimeProvider time, Acti
 
                 last = reading;
                 problem = null;
-                // The Date header is to the second: figures read in the second after it are surely read after the send.
-                notBefore ??= reading.ServiceTime?.AddSeconds(1);
-                if (reading.Depth == 0 && (reading.CheckedAt is null || notBefore is null || reading.CheckedAt >= notBefore))
+                if (first)
+                {
+                    (first, firstCheckedAt) = (false, reading.CheckedAt);
+                }
+
+                if (reading.Depth == 0 && (reading.CheckedAt is null || firstCheckedAt is null || reading.CheckedAt > firstCheckedAt))
                 {
                     return new BacklogWait(BacklogWaitResult.Drained, reading, time.GetElapsedTime(started), null);
                 }
