@@ -495,6 +495,7 @@ var servingFunctions = [
   'GetSong'
   'RunCatalogRollup'
   'GetModel'
+  'GetModelVersions'
   'RetrainModel'
   'GetOffer'
   'FollowLink'

@@ -25,6 +25,11 @@ public sealed class ModelFunctions(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "model")] HttpRequest request) =>
         await ModelApi.GetModelAsync(request, store, holder, refresher, guard, timeProvider, request.HttpContext.RequestAborted);
 
+    [Function("GetModelVersions")]
+    public async Task<IResult> GetModelVersions(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "model/versions")] HttpRequest request) =>
+        await ModelApi.GetVersionsAsync(request, store, guard, request.HttpContext.RequestAborted);
+
     [Function("RetrainModel")]
     public async Task<IResult> RetrainModel(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "model/retrain")] HttpRequest request) =>

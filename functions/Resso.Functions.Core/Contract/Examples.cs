@@ -42,6 +42,21 @@ internal static class Examples
 
     public static ModelStatus Model { get; } = new("20261124T070000Z", At.AddMinutes(-55), 3_600, Manifest, "20261124T070000Z", At.AddMinutes(-54), Manifest, "healthy", null);
 
+    private static readonly ModelManifest Refused = Manifest with
+    {
+        Version = "20261124T060000Z",
+        CreatedAt = At.AddHours(-2),
+        Trigger = "new events",
+        Metrics = new ModelMetrics(10, 2_000, 0.196, 0.170, 0.218, 0.069, 0.083),
+        Decision = new PublishDecision(false, 0.196, "20261123T070000Z", 0.209, 0.01, "NDCG@10 0.196 against 0.209, lower by more than 0.01: refused.", new NdcgDifference(-0.013, -0.020, -0.006, 2_000, 0.95)),
+    };
+
+    public static ModelVersions ModelVersions { get; } = new(
+        "20261124T070000Z",
+        [ModelVersion.From(Manifest, "20261124T070000Z"), ModelVersion.From(Refused, "20261124T070000Z")],
+        "20261124T060000Z",
+        0);
+
     public static HealthReport Health { get; } = new(
         "healthy", "1.0.0", new StorageHealth(new ServiceHealth(true, 3.1), new ServiceHealth(true, 2.4), new ServiceHealth(true, 2.8)), true,
         new ModelHealth("healthy", "20261124T070000Z", "20261124T070000Z", null),

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Azure.Storage.Queues;
 using Microsoft.AspNetCore.Builder;
@@ -43,9 +44,53 @@ public sealed record ModelStatus(
     string Status,
     string? Reason);
 
-/// <summary><c>GET /api/model</c> and <c>POST /api/model/retrain</c>.</summary>
+/// <summary>One stored version in <c>GET /api/model/versions</c>: its manifest, and where it stands.</summary>
+/// <param name="Version">The version (sortable by time).</param>
+/// <param name="CreatedAt">When training finished.</param>
+/// <param name="Trigger">What asked for the training.</param>
+/// <param name="TrainingSeconds">Wall time of training.</param>
+/// <param name="WarmStarted">Trained on from the previous model's parameters.</param>
+/// <param name="Data">The data window.</param>
+/// <param name="Parameters">Training parameters.</param>
+/// <param name="Metrics">Held-out quality (NDCG@K and the rest).</param>
+/// <param name="Decision">The publish decision, with its reason.</param>
+/// <param name="Published">The decision was to publish it.</param>
+/// <param name="Current">It is the version <c>current.json</c> names.</param>
+public sealed record ModelVersion(
+    string Version,
+    DateTimeOffset CreatedAt,
+    string Trigger,
+    double TrainingSeconds,
+    bool WarmStarted,
+    DataWindow Data,
+    IReadOnlyDictionary<string, string> Parameters,
+    ModelMetrics Metrics,
+    PublishDecision Decision,
+    bool Published,
+    bool Current)
+{
+    /// <summary>The version's entry, given the published version.</summary>
+    public static ModelVersion From(ModelManifest manifest, string? current)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        return new(manifest.Version, manifest.CreatedAt, manifest.Trigger, manifest.TrainingSeconds, manifest.WarmStarted, manifest.Data, manifest.Parameters,
+            manifest.Metrics, manifest.Decision, manifest.Decision.Published, string.Equals(manifest.Version, current, StringComparison.Ordinal));
+    }
+}
+
+/// <summary>What <c>GET /api/model/versions</c> shows: a page of the stored versions, newest first.</summary>
+/// <param name="Current">The published version; null when none is, or when <c>current.json</c> cannot be read.</param>
+/// <param name="Versions">The versions of the page, newest first, published or refused.</param>
+/// <param name="Next">The <c>before</c> of the next (older) page; null on the last.</param>
+/// <param name="Unreadable">Versions of the page whose manifest cannot be read (not listed).</param>
+public sealed record ModelVersions(string? Current, IReadOnlyList<ModelVersion> Versions, string? Next, int Unreadable);
+
+/// <summary><c>GET /api/model</c>, <c>GET /api/model/versions</c> and <c>POST /api/model/retrain</c>.</summary>
 public static class ModelApi
 {
+    /// <summary>The default and largest <c>count</c> of <c>GET /api/model/versions</c>.</summary>
+    public const int DefaultCount = 20, MaxCount = 100;
+
     /// <summary>Maps the routes: the status is anonymous, a retrain needs a key.</summary>
     public static IEndpointRouteBuilder MapModelApi(this IEndpointRouteBuilder routes)
     {
@@ -57,6 +102,16 @@ public static class ModelApi
             .WithProblems(StatusCodes.Status429TooManyRequests, "Too many requests from this client.", "rate-limited")
             .WithProblems(StatusCodes.Status503ServiceUnavailable, "Storage did not answer; retrying is safe.", "storage-unavailable")
             .WithResponseExample(StatusCodes.Status200OK, Examples.Model);
+        routes.MapGet("/model/versions", GetVersionsAsync).WithName("GetModelVersions").AllowAnonymousFunction()
+            .WithTags("Model")
+            .WithSummary("Every candidate the trainer saved, newest first, published or refused")
+            .WithDescription("Each version's data window, parameters, metrics and publish decision, with whether it was published and whether it is current; paged with `next`/`before`. A manifest that cannot be read is counted in `unreadable`, not listed.")
+            .WithQuery("count", ApiSchemas.Count, "How many versions per page.")
+            .WithQuery("before", () => ApiSchemas.Text(200), "The `next` of the previous page: the versions older than it. Absent: the newest.")
+            .WithProblems(StatusCodes.Status400BadRequest, "A query parameter is invalid.", "validation")
+            .WithProblems(StatusCodes.Status429TooManyRequests, "Too many requests from this client.", "rate-limited")
+            .WithProblems(StatusCodes.Status503ServiceUnavailable, "Storage did not answer; retrying is safe.", "storage-unavailable")
+            .WithResponseExample(StatusCodes.Status200OK, Examples.ModelVersions);
         routes.MapPost("/model/retrain", RequestRetrainAsync).WithName("RetrainModel").RequireFunctionKey()
             .WithTags("Model")
             .WithSummary("Queue a retrain")
@@ -107,6 +162,62 @@ public static class ModelApi
             last,
             reason is null ? "healthy" : "degraded",
             reason));
+    }
+
+    /// <summary>
+    /// A page of the stored versions, newest first (<c>count</c> of them, default 20, at most 100),
+    /// older than <c>before</c> (the previous page's <c>next</c>), with the published one marked.
+    /// </summary>
+    public static async Task<Results<Ok<ModelVersions>, ValidationProblem, ProblemHttpResult>> GetVersionsAsync(
+        HttpRequest request, ModelStore store, StorageGuard guard, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var count = DefaultCount;
+        if (request.Query["count"].ToString() is { Length: > 0 } countText
+            && (!int.TryParse(countText, NumberStyles.None, CultureInfo.InvariantCulture, out count) || count is < 1 or > MaxCount))
+        {
+            errors["count"] = [$"must be a whole number from 1 to {MaxCount}."];
+        }
+
+        var before = request.Query["before"].ToString() is { Length: > 0 } given ? given : null;
+        if (before is { Length: > 200 })
+        {
+            errors["before"] = ["must be the `next` of a previous page (at most 200 characters)."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        try
+        {
+            return TypedResults.Ok(await guard.ExecuteAsync(
+                static (s, ct) => new ValueTask<ModelVersions>(ReadVersionsAsync(s.Store, s.Before, s.Count, ct)),
+                (Store: store, Before: before, Count: count),
+                cancellationToken));
+        }
+        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex, cancellationToken))
+        {
+            return Problems.StorageUnavailable(request.HttpContext.Response, ex, Problems.ReadOnly);
+        }
+    }
+
+    private static async Task<ModelVersions> ReadVersionsAsync(ModelStore store, string? before, int count, CancellationToken cancellationToken)
+    {
+        string? current;
+        try
+        {
+            current = (await store.GetCurrentAsync(cancellationToken))?.Pointer.Version;
+        }
+        catch (InvalidDataException)
+        {
+            // GET /api/model reports an unreadable pointer; here no version is marked current.
+            current = null;
+        }
+
+        var page = await store.GetVersionsAsync(before, count, cancellationToken);
+        return new ModelVersions(current, [.. page.Manifests.Select(m => ModelVersion.From(m, current))], page.Next, page.Unreadable);
     }
 
     // A retry after a lost answer may queue a second request; the trainer treats it like any other.

@@ -121,6 +121,49 @@ public sealed class ModelStore(BlobServiceClient blobs, StorageNames names, Time
         }
     }
 
+    /// <summary>
+    /// A page of the stored versions, newest first, published or refused: the manifests of at most
+    /// <paramref name="count"/> versions older than <paramref name="before"/> (all when null). A
+    /// version whose manifest is not yet written (a training still saving it) is not listed; one
+    /// whose manifest cannot be read is counted in <see cref="ModelVersionsPage.Unreadable"/>, so a
+    /// page may hold fewer manifests than <paramref name="count"/>.
+    /// </summary>
+    /// <remarks>
+    /// Blob listings are in ascending order only: every version's name is listed (one prefix each,
+    /// thousands per request), and only the page's manifests are read.
+    /// </remarks>
+    public async Task<ModelVersionsPage> GetVersionsAsync(string? before, int count, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        var versions = new List<string>();
+        await foreach (var item in _container.GetBlobsByHierarchyAsync(BlobTraits.None, BlobStates.None, "/", prefix: null, cancellationToken))
+        {
+            if (item.IsPrefix && item.Prefix.TrimEnd('/') is var version && (before is null || string.CompareOrdinal(version, before) < 0))
+            {
+                versions.Add(version);
+            }
+        }
+
+        versions.Sort(static (a, b) => string.CompareOrdinal(b, a));
+        var page = versions.Take(count).ToList();
+        var read = await Task.WhenAll(page.Select(async version =>
+        {
+            try
+            {
+                return (Manifest: await TryReadManifestAsync($"{version}/manifest.json", cancellationToken), Unreadable: false);
+            }
+            catch (InvalidDataException)
+            {
+                return (Manifest: null, Unreadable: true);
+            }
+        }));
+
+        return new ModelVersionsPage(
+            [.. read.Where(static r => r.Manifest is not null).Select(static r => r.Manifest!)],
+            read.Count(static r => r.Unreadable),
+            versions.Count > count ? page[^1] : null);
+    }
+
     /// <summary>The manifest of <paramref name="version"/>.</summary>
     /// <exception cref="InvalidDataException">It is missing or unreadable.</exception>
     public async Task<ModelManifest> GetManifestAsync(string version, CancellationToken cancellationToken = default) =>
@@ -320,6 +363,12 @@ public sealed class ModelStore(BlobServiceClient blobs, StorageNames names, Time
         }
     }
 }
+
+/// <summary>A page of <see cref="ModelStore.GetVersionsAsync"/>.</summary>
+/// <param name="Manifests">The readable manifests, newest first.</param>
+/// <param name="Unreadable">Versions on the page whose manifest cannot be read.</param>
+/// <param name="Next">The oldest version on the page when older ones exist (the next page's <c>before</c>); otherwise null.</param>
+public sealed record ModelVersionsPage(IReadOnlyList<ModelManifest> Manifests, int Unreadable, string? Next);
 
 /// <summary>The held training lease; renews itself every 20 s until disposed.</summary>
 public sealed class TrainingLease : IAsyncDisposable
