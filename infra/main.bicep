@@ -514,6 +514,7 @@ var servingFunctions = [
   'GetSimilarSongs'
   'GetTrending'
   'GetOpenApiDocument'
+  'GetIngestionMetrics'
   'ExportMe'
   'EraseMe'
   'ExportUser'

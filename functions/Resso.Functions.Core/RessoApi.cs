@@ -11,6 +11,7 @@ using Resso.Functions.Core.Reports;
 using Resso.Functions.Core.Events;
 using Resso.Functions.Core.Health;
 using Resso.Functions.Core.Model;
+using Resso.Functions.Core.Telemetry;
 
 namespace Resso.Functions.Core;
 
@@ -39,6 +40,7 @@ public static class RessoApi
         api.MapReportsApi();
         api.MapListenersApi();
         api.MapPrivacyApi();
+        api.MapMetricsApi();
         return routes;
     }
 }

@@ -86,6 +86,9 @@ public static class RessoHostBuilderExtensions
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton<RessoGauges>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<RessoGauges>());
+        // A hosted service so that it is created, and starts listening, when the host starts.
+        builder.Services.AddSingleton<IngestionMinutes>();
+        builder.Services.AddHostedService(static sp => sp.GetRequiredService<IngestionMinutes>());
         return builder;
     }
 }

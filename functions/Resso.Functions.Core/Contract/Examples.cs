@@ -7,6 +7,7 @@ using Resso.Functions.Core.Listeners;
 using Resso.Functions.Core.Model;
 using Resso.Functions.Core.Offers;
 using Resso.Functions.Core.Privacy;
+using Resso.Functions.Core.Telemetry;
 using Resso.Shared.Attribution;
 using Resso.Shared.Catalog;
 using Resso.Shared.Events;
@@ -56,6 +57,11 @@ internal static class Examples
         [ModelVersion.From(Manifest, "20261124T070000Z"), ModelVersion.From(Refused, "20261124T070000Z")],
         "20261124T060000Z",
         0);
+
+    public static IngestionReport Ingestion { get; } = new(
+        "a1b2c3d4e5f6", At.AddHours(-6),
+        [new IngestionMinute(At.AddMinutes(-2), 1_180, 1_172, 6, 2), new IngestionMinute(At.AddMinutes(-1), 1_240, 1_236, 3, 1), new IngestionMinute(At, 410, 402, 0, 0)],
+        new IngestionCounts(2_830, 2_810, 9, 3));
 
     public static HealthReport Health { get; } = new(
         "healthy", "1.0.0", new StorageHealth(new ServiceHealth(true, 3.1), new ServiceHealth(true, 2.4), new ServiceHealth(true, 2.8)), true,

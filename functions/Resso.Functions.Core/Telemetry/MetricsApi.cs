@@ -1,0 +1,45 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Resso.Functions.Core.Contract;
+using Resso.Functions.Core.Hosting;
+
+namespace Resso.Functions.Core.Telemetry;
+
+/// <summary><c>GET /api/metrics/ingestion?minutes</c>: this instance's ingestion per minute.</summary>
+public static class MetricsApi
+{
+    /// <summary>The default and largest <c>minutes</c>.</summary>
+    public const int DefaultMinutes = IngestionMinutes.Capacity, MaxMinutes = IngestionMinutes.Capacity;
+
+    /// <summary>Maps the route (key required: an operator's view).</summary>
+    public static IEndpointRouteBuilder MapMetricsApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/metrics/ingestion", GetIngestion).WithName("GetIngestionMetrics").RequireFunctionKey()
+            .WithTags("Operations")
+            .WithSummary("This instance's ingestion per minute")
+            .WithDescription("Events accepted, counted, duplicate and rejected per UTC minute over the last `minutes` minutes, oldest first, every minute present (zeros where nothing happened), the current minute last, and their totals. Per instance: each instance counts what it handled since it started (`since`), so with several instances each answer is a part of the whole.")
+            .WithQuery("minutes", () => ApiSchemas.Integer(1, MaxMinutes, DefaultMinutes), "How many minutes, the current one included.")
+            .WithProblems(StatusCodes.Status400BadRequest, "A query parameter is invalid.", "validation")
+            .WithProblems(StatusCodes.Status401Unauthorized, "No key, or a wrong one.", "unauthorized")
+            .WithResponseExample(StatusCodes.Status200OK, Examples.Ingestion);
+        return routes;
+    }
+
+    /// <summary>The last <c>minutes</c> minutes (default and at most 60) of this instance's ingestion.</summary>
+    public static Results<Ok<IngestionReport>, ValidationProblem> GetIngestion(HttpRequest request, IngestionMinutes ingestion)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(ingestion);
+        var minutes = DefaultMinutes;
+        if (request.Query["minutes"].ToString() is { Length: > 0 } text
+            && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out minutes) || minutes is < 1 or > MaxMinutes))
+        {
+            return Problems.Validation(new Dictionary<string, string[]> { ["minutes"] = [$"must be a whole number from 1 to {MaxMinutes}."] });
+        }
+
+        return TypedResults.Ok(ingestion.Read(minutes));
+    }
+}
