@@ -33,6 +33,10 @@ public sealed partial class HttpFunctionsTests(AzuriteFixture azurite)
         yield return ("health", _ => Requests.Get("/api/health"));
         yield return ("openapi document", _ => Requests.Get("/api/openapi.json"));
         yield return ("model, none yet", _ => Requests.Get("/api/model"));
+        yield return ("model versions, none yet", _ => Requests.Get("/api/model/versions"));
+        yield return ("model versions, bad count", _ => Requests.Get("/api/model/versions?count=0"));
+        // Per-instance counts differ between the two runs by when each minute began: only the refusal is compared.
+        yield return ("ingestion metrics, bad minutes", _ => Requests.Get("/api/metrics/ingestion?minutes=61", SelfHostServer.TestKey));
         yield return ("put song, new", _ => Requests.Json(HttpMethod.Put, "/api/songs/s_1", Song));
         yield return ("put song, again", _ => Requests.Json(HttpMethod.Put, "/api/songs/s_1", Song));
         yield return ("put song, bad body", _ => Requests.Json(HttpMethod.Put, "/api/songs/s_1", new { title = "" }));

@@ -50,6 +50,8 @@ public sealed class ResponseShapeTests(AzuriteFixture azurite)
 
         await CheckAsync(await client.GetAsync(new Uri("/api/health", UriKind.Relative)), "GET", "/api/health", HttpStatusCode.OK);
         await CheckAsync(await client.GetAsync(new Uri("/api/model", UriKind.Relative)), "GET", "/api/model", HttpStatusCode.NotFound);
+        await CheckAsync(await client.GetAsync(new Uri("/api/model/versions", UriKind.Relative)), "GET", "/api/model/versions", HttpStatusCode.OK);
+        await CheckAsync(await client.GetAsync(new Uri("/api/model/versions?count=0", UriKind.Relative)), "GET", "/api/model/versions", HttpStatusCode.BadRequest);
         var song = new { title = "Lagu Satu", artist = "Nadia", label = "Aurora Records", durationMs = 200_000, regions = new[] { "ID" } };
         await CheckAsync(await client.SendAsync(Keyed(HttpMethod.Put, "/api/songs/s_shape", song)), "PUT", "/api/songs/{songId}", HttpStatusCode.Created);
         await CheckAsync(await client.SendAsync(Keyed(HttpMethod.Put, "/api/songs/s_shape", song)), "PUT", "/api/songs/{songId}", HttpStatusCode.OK);
@@ -119,9 +121,12 @@ public sealed class ResponseShapeTests(AzuriteFixture azurite)
         again.Headers.IfNoneMatch.Add(trending.Headers.ETag!);
         await CheckAsync(await client.SendAsync(again), "GET", "/api/trending", HttpStatusCode.NotModified);
         await CheckAsync(await client.SendAsync(Keyed(HttpMethod.Post, "/api/model/retrain?reason=contract")), "POST", "/api/model/retrain", HttpStatusCode.Accepted);
+        await CheckAsync(await client.SendAsync(Keyed(HttpMethod.Get, "/api/metrics/ingestion?minutes=5")), "GET", "/api/metrics/ingestion", HttpStatusCode.OK);
+        await CheckAsync(await client.SendAsync(Keyed(HttpMethod.Get, "/api/metrics/ingestion?minutes=61")), "GET", "/api/metrics/ingestion", HttpStatusCode.BadRequest);
+        await CheckAsync(await client.GetAsync(new Uri("/api/metrics/ingestion", UriKind.Relative)), "GET", "/api/metrics/ingestion", HttpStatusCode.Unauthorized);
 
         Assert.True(_problems.Count == 0, string.Join("\n", _problems) + $"\n\nIf the API changed on purpose, regenerate the document:\n  {OpenApiContract.RegenerateCommand}");
-        Assert.Equal(43, _checked.Count);
+        Assert.Equal(48, _checked.Count);
     }
 
     [Fact]

@@ -138,6 +138,14 @@ public sealed class BadInputTests(AzuriteFixture azurite, EventsHost fixture) : 
         Add("retrain: no key", new Case("POST", "/api/model/retrain", Key: false));
         Add("retrain: wrong method", new Case("GET", "/api/model/retrain"));
         Add("model: wrong method", new Case("DELETE", "/api/model"));
+        Add("model versions: count 0", new Case("GET", "/api/model/versions?count=0", Key: false));
+        Add("model versions: count huge", new Case("GET", "/api/model/versions?count=99999999999999999999", Key: false));
+        Add("model versions: before 10 000 characters", new Case("GET", "/api/model/versions?before=" + new string('2', 10_000), Key: false));
+
+        // GET /api/metrics/ingestion.
+        Add("ingestion metrics: no key", new Case("GET", "/api/metrics/ingestion", Key: false));
+        Add("ingestion metrics: minutes 61", new Case("GET", "/api/metrics/ingestion?minutes=61"));
+        Add("ingestion metrics: minutes negative", new Case("GET", "/api/metrics/ingestion?minutes=-5"));
 
         // GET /api/songs/{songId}/offer.
         const string Offer = "/api/songs/s_1/offer?userId=u_1&videoId=v_1&region=ID&platform=ios";

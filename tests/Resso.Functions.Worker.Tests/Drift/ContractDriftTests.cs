@@ -49,10 +49,12 @@ public sealed class ContractDriftTests
         var differences = Differences(functions, FromDocument(OpenApiContract.Committed()));
 
         Assert.True(differences.Count == 0, string.Join("\n", differences) + $"\nIf the routes changed on purpose: {OpenApiContract.RegenerateCommand}");
-        Assert.Equal(27, functions.Count);
+        Assert.Equal(29, functions.Count);
         Assert.Contains("GET /api/me/mixes Anonymous", functions);
         Assert.Contains("POST /api/conversions Function", functions);
         Assert.Contains("GET /api/trending Anonymous", functions);
+        Assert.Contains("GET /api/model/versions Anonymous", functions);
+        Assert.Contains("GET /api/metrics/ingestion Function", functions);
     }
 
     [Fact]
