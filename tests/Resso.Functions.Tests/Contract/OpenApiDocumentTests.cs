@@ -108,7 +108,7 @@ public sealed partial class OpenApiDocumentTests(AzuriteFixture azurite)
         }
 
         Assert.True(problems.Count == 0, string.Join("\n", problems));
-        Assert.Equal(27, contract.Operations.Count());
+        Assert.Equal(29, contract.Operations.Count());
     }
 
     [Fact]
@@ -124,7 +124,7 @@ public sealed partial class OpenApiDocumentTests(AzuriteFixture azurite)
         Assert.Equal(("apiKey", "header", "x-functions-key"), ((string)scheme["type"]!, (string)scheme["in"]!, (string)scheme["name"]!));
         var bearer = contract.Document["components"]!["securitySchemes"]!["listenerToken"]!;
         Assert.Equal(("http", "bearer", "JWT"), ((string)bearer["type"]!, (string)bearer["scheme"]!, (string)bearer["bearerFormat"]!));
-        Assert.Equal(27, endpoints.Count);
+        Assert.Equal(29, endpoints.Count);
         foreach (var endpoint in endpoints)
         {
             var method = endpoint.Metadata.GetRequiredMetadata<HttpMethodMetadata>().HttpMethods.Single();
