@@ -35,8 +35,8 @@ if [ "$host" = 127.0.0.1 ] && port_open "$port"; then
   die "$base is already in use (another ./run.sh?). Stop it, or choose another address: ./run.sh --urls http://127.0.0.1:$((port == 8080 ? 8081 : 8080))"
 fi
 
-if [ ! -x node_modules/.bin/azurite ]; then
-  log "installing Azurite (npm ci)…"
+if [ ! -x node_modules/.bin/azurite ] || [ ! -f node_modules/uplot/dist/uPlot.iife.min.js ]; then
+  log "installing Azurite and the dashboard's chart library (npm ci)…"
   npm ci --no-audit --no-fund --loglevel=error
 fi
 

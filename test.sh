@@ -6,8 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-if [ ! -f node_modules/azurite/dist/src/azurite.js ]; then
-  echo "[test] installing Azurite (npm ci)…"
+if [ ! -f node_modules/azurite/dist/src/azurite.js ] || [ ! -f node_modules/uplot/dist/uPlot.iife.min.js ]; then
+  echo "[test] installing Azurite and the dashboard's chart library (npm ci)…"
   npm ci --no-audit --no-fund --loglevel=error
 fi
 

@@ -515,6 +515,7 @@ var servingFunctions = [
   'GetTrending'
   'GetOpenApiDocument'
   'GetIngestionMetrics'
+  'Dashboard'
   'ExportMe'
   'EraseMe'
   'ExportUser'

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Routing;
 using Resso.Functions.Core.Catalog;
 using Resso.Functions.Core.Claims;
 using Resso.Functions.Core.Conversions;
+using Resso.Functions.Core.Dashboard;
 using Resso.Functions.Core.Links;
 using Resso.Functions.Core.Listeners;
 using Resso.Functions.Core.Offers;
@@ -41,6 +42,7 @@ public static class RessoApi
         api.MapListenersApi();
         api.MapPrivacyApi();
         api.MapMetricsApi();
+        api.MapDashboard();
         return routes;
     }
 }

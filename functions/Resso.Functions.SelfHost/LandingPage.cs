@@ -62,6 +62,7 @@ internal static class LandingPage
             .Append("<p><em>key</em>: <code>x-functions-key</code> (locally <code>local-dev-key</code>); ")
             .Append("<em>listener</em>: <code>Authorization: Bearer</code> with a listener's token (locally from <code>POST /api/dev/token?userId=…</code>).</p>");
         body.Append("<h2>Documents</h2><ul>")
+            .Append("<li><a href=\"/dashboard/\">Dashboard</a>: the subscribe funnel, experiments, trending, the model's versions and ingestion, as charts and tables (it asks for the key)</li>")
             .Append("<li><a href=\"").Append(SelfHostApp.ReferencePath).Append("\">API reference</a> and the <a href=\"").Append(RessoApi.OpenApiPath).Append("\">OpenAPI document</a></li>")
             .Append("<li>In the repository: <code>README.md</code> (run, test, settings), <code>docs/api.md</code> (callers, keys, tokens), ")
             .Append("<code>docs/resso.http</code> (one request per route), <code>docs/ingestion.md</code>, <code>docs/offers.md</code>, ")

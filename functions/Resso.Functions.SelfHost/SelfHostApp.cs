@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Resso.Functions.Core;
 using Resso.Functions.Core.Contract;
+using Resso.Functions.Core.Dashboard;
 using Resso.Functions.Core.Hosting;
 using Resso.Functions.Core.Links;
 using Resso.Functions.SelfHost.Configuration;
@@ -127,6 +128,8 @@ public static class SelfHostApp
         app.MapGet(AppAssociation.AndroidPath, AppAssociation.Android).ExcludeFromDescription().WithMetadata(SelfHostOnly.Instance);
         app.MapDevelopmentTokens();
         app.MapLandingPage();
+        // The dashboard at the root as well as under /api, where the Functions app serves it.
+        app.MapGet("/dashboard/{*path}", DashboardFiles.Serve).ExcludeFromDescription().WithMetadata(SelfHostOnly.Instance);
         app.MapOpenApi(RessoApi.OpenApiPath).AllowAnonymousFunction();
         // The page and its script bundle are served from this app (the package embeds them); no font or script from elsewhere.
         app.MapScalarApiReference(ReferencePath, static options => options

@@ -32,6 +32,10 @@ public sealed partial class HttpFunctionsTests(AzuriteFixture azurite)
         var to = Uri.EscapeDataString(Now.AddHours(1).ToString("O"));
         yield return ("health", _ => Requests.Get("/api/health"));
         yield return ("openapi document", _ => Requests.Get("/api/openapi.json"));
+        yield return ("dashboard", _ => Requests.Get("/api/dashboard/"));
+        yield return ("dashboard, script", _ => Requests.Get("/api/dashboard/dashboard.js"));
+        yield return ("dashboard, no slash", _ => Requests.Get("/api/dashboard"));
+        yield return ("dashboard, unknown file", _ => Requests.Get("/api/dashboard/nothing.js"));
         yield return ("model, none yet", _ => Requests.Get("/api/model"));
         yield return ("model versions, none yet", _ => Requests.Get("/api/model/versions"));
         yield return ("model versions, bad count", _ => Requests.Get("/api/model/versions?count=0"));

@@ -117,7 +117,9 @@ public sealed partial class OpenApiDocumentTests(AzuriteFixture azurite)
         await using var host = await SelfHostServer.StartAsync(azurite.ConnectionString);
         var contract = new OpenApiContract(await ServedAsync(host));
         var endpoints = host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .Where(e => e.Metadata.GetMetadata<SelfHostOnly>() is null && e.RoutePattern.RawText != RessoApi.OpenApiPath)
+            // Not operations: the self-host's own pages, the document itself and the dashboard's static files.
+            .Where(e => e.Metadata.GetMetadata<SelfHostOnly>() is null && e.RoutePattern.RawText != RessoApi.OpenApiPath
+                && e.Metadata.GetMetadata<IExcludeFromDescriptionMetadata>() is not { ExcludeFromDescription: true })
             .ToList();
 
         var scheme = contract.Document["components"]!["securitySchemes"]!["functionKey"]!;

@@ -27,7 +27,7 @@ public sealed class BindingResolutionTests
         Assert.Equal(
             Build.Functions.Select(f => $"{f["name"]} {f["entryPoint"]} {Canonical(f["bindings"]!.AsArray().Select(b => b!.ToJsonString()))}").Order(),
             indexed.Select(f => $"{f.Name} {f.EntryPoint} {Canonical(f.RawBindings!)}").Order());
-        Assert.Equal(35, indexed.Length);
+        Assert.Equal(36, indexed.Length);
     }
 
     [Fact]

@@ -13,12 +13,13 @@ public sealed class ContractDriftTests
 {
     private static readonly FunctionsAppBuild Build = FunctionsAppBuild.Output;
 
-    // The document does not describe the route that serves it.
+    // The document does not describe the route that serves it, nor the dashboard's static files.
     private const string DocumentFunction = "GetOpenApiDocument";
+    private const string DashboardFunction = "Dashboard";
 
     /// <summary>Each HTTP function as <c>"GET /api/trending Anonymous"</c>.</summary>
     private static HashSet<string> FromFunctions(IEnumerable<FunctionBinding> bindings) =>
-        bindings.Where(b => b.Type == "httpTrigger" && b.Function != DocumentFunction)
+        bindings.Where(b => b.Type == "httpTrigger" && b.Function is not (DocumentFunction or DashboardFunction))
             .SelectMany(b => b.Binding["methods"]!.AsArray().Select(m => $"{((string)m!).ToUpperInvariant()} /api/{(string)b.Binding["route"]!} {(string)b.Binding["authLevel"]!}"))
             .ToHashSet();
 
@@ -72,6 +73,15 @@ public sealed class ContractDriftTests
                 "GET /api/trending Anonymous is in docs/openapi.json but not a function",
             ],
             Differences(functions, document));
+    }
+
+    [Fact]
+    public void DashboardFunction_Indexed_IsAnonymousGetOfEveryPathUnderDashboard()
+    {
+        var binding = Build.Bindings.Single(b => b.Function == DashboardFunction && b.Type == "httpTrigger").Binding;
+
+        Assert.Equal(("dashboard/{*path}", "Anonymous"), ((string)binding["route"]!, (string)binding["authLevel"]!));
+        Assert.Equal(["get"], binding["methods"]!.AsArray().Select(m => (string)m!));
     }
 
     [Fact]

@@ -28,8 +28,9 @@ public sealed class HostDriftTests
         var functions = HostSurface.FromMetadata(Build.Bindings, FunctionsAppBuild.HostConfiguration(appSettings));
 
         Assert.Empty(HostSurface.Differences(functions, HostSurface.FromSelfHost(SelfHostSettings(prefix))));
-        Assert.Equal(30, functions.Routes.Count);
+        Assert.Equal(31, functions.Routes.Count);
         Assert.Contains("GET /api/openapi.json Anonymous", functions.Routes);
+        Assert.Contains("GET /api/dashboard/{*path} Anonymous", functions.Routes);
         Assert.Contains("POST /api/events Function", functions.Routes);
         Assert.Contains("GET /api/songs/{songId}/offer Anonymous", functions.Routes);
         Assert.Equal([prefix + "model-retrain", prefix + "song-used"], functions.Queues.Order());
