@@ -1,0 +1,188 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+using Resso.Shared.Attribution;
+using Resso.Testing;
+using Resso.Traffic.Cli;
+using Resso.Traffic.Storage;
+
+[assembly: AssemblyFixture(typeof(Resso.Dashboard.Tests.DashboardWorld))]
+
+namespace Resso.Dashboard.Tests;
+
+/// <summary>
+/// What the dashboard is looked at over, built once for the assembly: real Azurite, the real
+/// self-host, the traffic generator's demo world (catalog, events counted, a model published, the
+/// catalog rolled up), then offers, clicks, claims and conversions made over HTTP as the apps make
+/// them, in known numbers (<see cref="Seeded"/>); and one headless Chromium.
+/// </summary>
+public sealed class DashboardWorld : IAsyncLifetime
+{
+    /// <summary>Songs that get offers: the worldwide top five, each with fewer offers, clicks and conversions than the one before.</summary>
+    public const int OfferedSongs = 5;
+
+    private static readonly Dictionary<string, string?> FastTraining = new()
+    {
+        ["Resso:Training:LatentDimension"] = "16",
+        ["Resso:Training:Epochs"] = "10",
+        ["Resso:Training:ModelPollInterval"] = "00:00:01",
+
+        // The sample settings' experiment, so that offers fall into variants.
+        ["Resso:Offers:Experiments:0:Name"] = "trial-length",
+        ["Resso:Offers:Experiments:0:Variants:0:Name"] = "t30",
+        ["Resso:Offers:Experiments:0:Variants:0:Weight"] = "1",
+        ["Resso:Offers:Experiments:0:Variants:1:Name"] = "t14",
+        ["Resso:Offers:Experiments:0:Variants:1:Weight"] = "1",
+        ["Resso:Offers:Experiments:0:Variants:1:TrialDays"] = "14",
+    };
+
+    private AzuriteServer? _azurite;
+    private SelfHostServer? _host;
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+
+    /// <summary>The browser's executable; null when none is installed (the tests then skip, or fail in CI).</summary>
+    public string? Executable { get; } = Browser.Executable();
+
+    public SelfHostServer Host => _host ?? throw new InvalidOperationException("The self-host has not started.");
+
+    public IBrowser Chromium => _browser ?? throw new InvalidOperationException("Chromium has not started.");
+
+    /// <summary>The offers, distinct clicks, claims and conversions made, and the songs they were made for.</summary>
+    public SeededFunnel Seeded { get; private set; } = new(0, 0, 0, 0, []);
+
+    public async ValueTask InitializeAsync()
+    {
+        if (Executable is null)
+        {
+            return;
+        }
+
+        _azurite = await AzuriteServer.StartAsync();
+        _host = await SelfHostServer.StartAsync(_azurite.ConnectionString, FastTraining);
+        await SeedDemoAsync(_azurite.ConnectionString, _host);
+        Seeded = await SeedFunnelAsync(_host);
+        (_playwright, _browser) = await Browser.LaunchAsync(Executable);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+
+        if (_azurite is not null)
+        {
+            await _azurite.DisposeAsync();
+        }
+    }
+
+    // The README's demo, small: the generator seeds the catalog and events, waits until they are counted, retrains and rolls up.
+    private static async Task SeedDemoAsync(string connectionString, SelfHostServer host)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var command = new TrafficCommand(output, error, TimeProvider.System)
+        {
+            WorkingDirectory = Path.GetTempPath(),
+            Environment = name => name switch
+            {
+                "AzureWebJobsStorage" => connectionString,
+                "Resso__Storage__Prefix" => host.StoragePrefix,
+                _ => null,
+            },
+            EmptinessProbe = static (connection, prefix) => InteractionsTableProbe.Create(connection, prefix),
+        };
+        string[] args = ["--demo", "--url", host.BaseAddress.ToString(), "--key", SelfHostServer.TestKey, "--events", "3000", "--users", "400", "--songs", "300", "--clusters", "6", "--wait-timeout", "240"];
+        var exitCode = await command.RunAsync(args);
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException($"The demo did not get ready (exit {exitCode}):\n{error}\n{output}");
+        }
+    }
+
+    // Song i of the top five gets 8 - i offers (every other one in a video), 4 - i distinct clicks
+    // (each viewer on their own Android phone), 3 - i claims and as many conversions (the first a
+    // trial, the rest paid in USD).
+    private static async Task<SeededFunnel> SeedFunnelAsync(SelfHostServer host)
+    {
+        using var trending = JsonDocument.Parse(await host.Client.GetStringAsync(new Uri($"/api/trending?count={OfferedSongs}", UriKind.Relative)));
+        var songs = trending.RootElement.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("songId").GetString()!).ToList();
+        if (songs.Count < OfferedSongs)
+        {
+            throw new InvalidOperationException($"The demo world has {songs.Count} trending songs, fewer than {OfferedSongs}.");
+        }
+
+        int offers = 0, clicks = 0, claims = 0, conversions = 0;
+        for (var i = 0; i < OfferedSongs; i++)
+        {
+            for (var j = 0; j < 8 - i; j++)
+            {
+                var viewer = string.Create(CultureInfo.InvariantCulture, $"u_dash_{i}_{j}");
+                var video = j % 2 == 0 ? string.Create(CultureInfo.InvariantCulture, $"&videoId=v_dash_{i}") : "";
+                using var offerResponse = await host.KeyedClient.GetAsync(new Uri($"/api/songs/{songs[i]}/offer?userId={viewer}&region=US&platform=android{video}", UriKind.Relative));
+                offerResponse.EnsureSuccessStatusCode();
+                offers++;
+                using var offer = JsonDocument.Parse(await offerResponse.Content.ReadAsStringAsync());
+                if (j >= 4 - i)
+                {
+                    continue;
+                }
+
+                // The viewer follows the link on a phone without the app: the store, with a claim code.
+                var universal = new Uri(offer.RootElement.GetProperty("links").GetProperty("universal").GetString()!);
+                using var phone = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = host.BaseAddress };
+                phone.DefaultRequestHeaders.UserAgent.ParseAdd($"Mozilla/5.0 (Linux; Android 14; Pixel {i}{j}) Mobile");
+                using var follow = await phone.GetAsync(new Uri(universal.PathAndQuery, UriKind.Relative));
+                if (follow.StatusCode != HttpStatusCode.Redirect || follow.Headers.Location is not { } store)
+                {
+                    throw new InvalidOperationException($"Following {universal.AbsolutePath} answered {(int)follow.StatusCode}.");
+                }
+
+                clicks++;
+                if (j >= 3 - i)
+                {
+                    continue;
+                }
+
+                var code = Uri.UnescapeDataString(store.Query.Split("referrer=")[1]).Split("claim=")[1];
+                using (var claimed = await host.Client.PostAsync(new Uri($"/api/claims/{code}", UriKind.Relative), null))
+                {
+                    claimed.EnsureSuccessStatusCode();
+                }
+
+                claims++;
+                var trial = j == 0;
+                using var converted = await host.KeyedClient.PostAsync(new Uri("/api/conversions", UriKind.Relative), JsonContent.Create(new
+                {
+                    conversionId = $"conv_dash_{i}_{j}",
+                    userId = viewer,
+                    plan = "premium-monthly",
+                    amount = trial ? 0m : 10.99m,
+                    currency = "USD",
+                    occurredAt = DateTimeOffset.UtcNow,
+                    trial,
+                    claimCode = code,
+                }));
+                converted.EnsureSuccessStatusCode();
+                conversions++;
+            }
+        }
+
+        // Offers and clicks are written behind the answers; the report reads storage.
+        await host.Get<AnalyticsWriter>().FlushAsync();
+        return new SeededFunnel(offers, clicks, claims, conversions, songs);
+    }
+}
+
+/// <summary>What <see cref="DashboardWorld"/> made, to check the report against.</summary>
+public sealed record SeededFunnel(int Offers, int Clicks, int Claims, int Conversions, IReadOnlyList<string> Songs);
