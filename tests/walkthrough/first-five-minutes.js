@@ -163,6 +163,9 @@ async function main() {
     if (!ready) { process.stdout.write(first.text().slice(-4000)); await stopWith(first, "SIGTERM", clone, "not ready"); return; }
     const block = first.text().slice(first.text().indexOf("Resso is ready"));
     check(/http:\/\/127\.0\.0\.1:7071\/\s/.test(block) && (block.match(/curl /g) ?? []).length >= 5, "the ready block has the landing page and five requests");
+    const dashboard = (block.match(/ dashboard +(http:\/\/\S+)/) ?? [])[1];
+    const dashboardStatus = dashboard ? execFileSync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", dashboard]).toString() : "none";
+    check(dashboardStatus === "200", `the ready block's dashboard answers 200 (${dashboard}: ${dashboardStatus})`);
     const answers = runCommands(commands, clone);
     commands.forEach((command, i) => checkAnswer(command, answers[i] ?? ""));
     check(commands.length >= 5, `the walkthrough has at least five commands (${commands.length})`);

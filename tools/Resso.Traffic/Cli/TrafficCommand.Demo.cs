@@ -124,6 +124,7 @@ public sealed partial class TrafficCommand
         [
             $"Resso is ready: {root}  ({string.Join(", ", facts)})",
             $"  landing page   {root}/",
+            $"  dashboard      {root}/dashboard/  (key: {options.Key})",
             $"  API reference  {root}/api/reference",
             $"  health         {root}/api/health",
             "Try these:",
