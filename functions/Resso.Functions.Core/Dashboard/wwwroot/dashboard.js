@@ -187,8 +187,13 @@
     }
   });
 
-  // A time axis over the data with a margin; one point (a single model version) gets an hour each side rather than years.
-  const timeRange = (u, min, max) => (min === max ? [min - 3600, max + 3600] : [min - ((max - min) * 0.03), max + ((max - min) * 0.03)]);
+  // A time axis over these times with a margin: one point (a single model version) gets an hour each side rather than years.
+  function timeRange(times) {
+    const min = Math.min(...times);
+    const max = Math.max(...times);
+    const margin = Math.max(3600, (max - min) * 0.03);
+    return [min - margin, max + margin];
+  }
 
   // Points with vertical bars from low to high: rates with their intervals, one per label.
   function intervalChart(container, labels, values, lows, highs, { name = 'conversion rate', color = COLORS[0] } = {}) {
@@ -558,7 +563,7 @@
       chart.replaceChildren(el('p', { class: 'empty', text: 'No model version yet.' }));
     } else {
       replaceChart(chart, {
-        scales: { x: { time: true, range: timeRange } },
+        scales: { x: { time: true, auto: false, range: timeRange(ordered.map((v) => Date.parse(v.createdAt) / 1000)) } },
         axes: [{}, { values: (u, splits) => splits.map((v) => v.toFixed(3)), size: 60 }],
         series: [
           { label: 'trained (UTC)', value: (u, v) => (v === null ? '' : new Date(v * 1000).toISOString().slice(0, 16).replace('T', ' ')) },
