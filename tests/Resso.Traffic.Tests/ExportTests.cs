@@ -3,6 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 using Resso.Ml.Data;
 using Resso.Ml.Pipeline;
 using Resso.Shared.Ingestion;
+using Resso.Testing;
 using Resso.Traffic.Cli;
 using Resso.Traffic.Export;
 using Resso.Traffic.Generation;
@@ -87,7 +88,7 @@ public sealed class ExportTests
 
         var generator = new TrafficGenerator(SmallOptions, Builders.Clock());
         var world = generator.World;
-        var truth = await Csv.ReadAsync(Path.Combine(folder.Path, WorldExporter.TruthFile), WorldExporter.TruthHeader);
+        var truth = await ExportCsv.ReadAsync(Path.Combine(folder.Path, WorldExporter.TruthFile), WorldExporter.TruthHeader);
         Assert.Equal(world.Users.Select(u => u.Id), truth.Select(r => r["user"]));
         Assert.All(world.Users, user =>
         {
@@ -100,12 +101,12 @@ public sealed class ExportTests
             Assert.Equal(1, shares, 6);
         });
 
-        var interactions = await Csv.ReadAsync(Path.Combine(folder.Path, WorldExporter.InteractionsFile), WorldExporter.InteractionsHeader);
+        var interactions = await ExportCsv.ReadAsync(Path.Combine(folder.Path, WorldExporter.InteractionsFile), WorldExporter.InteractionsHeader);
         var users = truth.Select(r => r["user"]).ToHashSet(StringComparer.Ordinal);
         Assert.All(interactions, r => Assert.Contains(r["user"], users));
 
         // The truth explains the traffic: most of what users do is with songs of their favourite clusters.
-        var songs = await Csv.ReadAsync(Path.Combine(folder.Path, WorldExporter.SongsFile), WorldExporter.SongsHeader);
+        var songs = await ExportCsv.ReadAsync(Path.Combine(folder.Path, WorldExporter.SongsFile), WorldExporter.SongsHeader);
         var clusterOf = songs.ToDictionary(s => s["song"], s => s["cluster"], StringComparer.Ordinal);
         var favouriteOf = truth.ToDictionary(r => r["user"], r => new[] { r["favourite_cluster"], r["second_cluster"] }, StringComparer.Ordinal);
         var inFavourites = interactions.Count(r => favouriteOf[r["user"]].Contains(clusterOf[r["item"]]));
@@ -120,7 +121,7 @@ public sealed class ExportTests
         Assert.Equal(0, (await ExportAsync(folder.Path, Small)).ExitCode);
 
         var world = SyntheticWorld.Create(SmallOptions);
-        var songs = await Csv.ReadAsync(Path.Combine(folder.Path, WorldExporter.SongsFile), WorldExporter.SongsHeader);
+        var songs = await ExportCsv.ReadAsync(Path.Combine(folder.Path, WorldExporter.SongsFile), WorldExporter.SongsHeader);
         Assert.Equal(world.Songs.Count, songs.Count);
         Assert.Contains(songs, s => s["regions"].Length > 0);
         Assert.All(world.Songs, song =>
@@ -153,7 +154,7 @@ public sealed class ExportTests
         var export = await Run.CommandAsync(["export", "--out", folder.Path, "--events", "20000", "--no-progress"], TimeProvider.System);
 
         Assert.Equal(0, export.ExitCode);
-        var songs = await Csv.ReadAsync(Path.Combine(folder.Path, WorldExporter.SongsFile), WorldExporter.SongsHeader);
+        var songs = await ExportCsv.ReadAsync(Path.Combine(folder.Path, WorldExporter.SongsFile), WorldExporter.SongsHeader);
         Assert.Equal(api.Songs.Count, songs.Count);
         Assert.All(songs, row =>
         {
@@ -163,7 +164,7 @@ public sealed class ExportTests
         var sent = api.Batches.SelectMany(b => b.Events).DistinctBy(e => e.EventId);
         var weights = new IngestionOptions().Weights;
         var expected = sent.GroupBy(e => (e.UserId, e.SongId)).ToDictionary(g => g.Key, g => g.Sum(e => weights.Of(e.Action)));
-        var interactions = await Csv.ReadAsync(Path.Combine(folder.Path, WorldExporter.InteractionsFile), WorldExporter.InteractionsHeader);
+        var interactions = await ExportCsv.ReadAsync(Path.Combine(folder.Path, WorldExporter.InteractionsFile), WorldExporter.InteractionsHeader);
         Assert.Equal(
             expected.OrderBy(p => p.Key),
             interactions.ToDictionary(r => (r["user"], r["item"]), r => double.Parse(r["weight"], CultureInfo.InvariantCulture)).OrderBy(p => p.Key));
@@ -256,61 +257,17 @@ public sealed class ExportTests
 }
 
 /// <summary>Reads the export's CSV files: a known header, then rows (quoted fields allowed).</summary>
-internal static class Csv
+internal static class ExportCsv
 {
     public static async Task<List<Dictionary<string, string>>> ReadAsync(string path, string header)
     {
-        var lines = await File.ReadAllLinesAsync(path, TestContext.Current.CancellationToken);
-        Assert.Equal(header, lines[0]);
+        var lines = Csv.Parse(await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken));
         var names = header.Split(',');
-        return [.. lines.Skip(1).Select(line =>
+        Assert.Equal(names, lines[0]);
+        return [.. lines.Skip(1).Select(fields =>
         {
-            var fields = Split(line);
-            Assert.Equal(names.Length, fields.Count);
+            Assert.Equal(names.Length, fields.Length);
             return names.Zip(fields).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
         })];
-    }
-
-    private static List<string> Split(string line)
-    {
-        var fields = new List<string>();
-        var field = new System.Text.StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < line.Length; i++)
-        {
-            var c = line[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"')
-                {
-                    field.Append('"');
-                    i++;
-                }
-                else if (c == '"')
-                {
-                    quoted = false;
-                }
-                else
-                {
-                    field.Append(c);
-                }
-            }
-            else if (c == '"')
-            {
-                quoted = true;
-            }
-            else if (c == ',')
-            {
-                fields.Add(field.ToString());
-                field.Clear();
-            }
-            else
-            {
-                field.Append(c);
-            }
-        }
-
-        fields.Add(field.ToString());
-        return fields;
     }
 }

@@ -1,10 +1,11 @@
 using System.Text;
 
-namespace Resso.Dashboard.Tests;
+namespace Resso.Testing;
 
 /// <summary>Reads RFC 4180 CSV (quoted fields, doubled quotes, CRLF or LF).</summary>
-internal static class Csv
+public static class Csv
 {
+    /// <summary>Each line's fields, in order.</summary>
     public static List<string[]> Parse(string text)
     {
         var lines = new List<string[]>();
