@@ -44,7 +44,7 @@ public sealed class DashboardWorld : IAsyncLifetime
     private IBrowser? _browser;
 
     /// <summary>The browser's executable; null when none is installed (the tests then skip, or fail in CI).</summary>
-    public string? Executable { get; } = Browser.Executable();
+    public string? Executable { get; } = SystemChromium.Executable();
 
     public SelfHostServer Host => _host ?? throw new InvalidOperationException("The self-host has not started.");
 
@@ -64,7 +64,7 @@ public sealed class DashboardWorld : IAsyncLifetime
         _host = await SelfHostServer.StartAsync(_azurite.ConnectionString, FastTraining);
         await SeedDemoAsync(_azurite.ConnectionString, _host);
         Seeded = await SeedFunnelAsync(_host);
-        (_playwright, _browser) = await Browser.LaunchAsync(Executable);
+        (_playwright, _browser) = await SystemChromium.LaunchAsync(Executable);
     }
 
     public async ValueTask DisposeAsync()
