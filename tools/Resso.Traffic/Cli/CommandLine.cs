@@ -73,6 +73,9 @@ public sealed class CommandOptions
 
     public int Batch { get; init; } = 500;
 
+    /// <summary><c>--demo</c>: offers the funnel step asks for after seeding; 0 skips the step.</summary>
+    public int FunnelOffers { get; init; } = CommandLine.DemoFunnelOffers;
+
     public TrafficOptions Traffic { get; init; } = new();
 }
 
@@ -91,6 +94,12 @@ public static class CommandLine
     /// <summary>Events <c>--demo</c> sends unless told otherwise: what <c>./run.sh</c> seeds.</summary>
     public const int DemoEvents = 20_000;
 
+    /// <summary>Offers <c>--demo</c> asks for after seeding unless told otherwise.</summary>
+    public const int DemoFunnelOffers = 600;
+
+    /// <summary>The most offers <c>--funnel-offers</c> takes.</summary>
+    public const int MaxFunnelOffers = 10_000;
+
     /// <summary>The longest wait of each waiting step unless <c>--wait-timeout</c> says otherwise.</summary>
     public static readonly TimeSpan DefaultWaitTimeout = TimeSpan.FromSeconds(600);
 
@@ -103,7 +112,7 @@ public static class CommandLine
 
         Usage:
           dotnet run --project tools/Resso.Traffic -- [--target http] [--url <url>] [--key <key>] [--catalog] [--if-empty] [--no-wait] [options]
-          dotnet run --project tools/Resso.Traffic -- --demo [--url <url>] --key <key> [--events <n>] [world options]
+          dotnet run --project tools/Resso.Traffic -- --demo [--url <url>] --key <key> [--events <n>] [--funnel-offers <n>] [world options]
           dotnet run --project tools/Resso.Traffic -- --target queue [--connection <string>] [--prefix <prefix>] [options]
           dotnet run --project tools/Resso.Traffic -- --target file --out <events.jsonl> [options]
           dotnet run --project tools/Resso.Traffic -- export --out <folder> [--force] [world and traffic options]
@@ -133,8 +142,14 @@ public static class CommandLine
           --demo                      wait for GET /api/health; if storage holds no events, upload the catalog
                                       and send --events (default 20000); wait until they are counted; if no
                                       model is published, POST /api/model/retrain and wait for one; POST
-                                      /api/catalog/rollup; then print where to start and five commands to try
+                                      /api/catalog/rollup; when it seeded, make a funnel as the apps would
+                                      (--funnel-offers); then print where to start and five commands to try
                                       (stdout). Storage as for --if-empty (--connection, --prefix).
+          --funnel-offers <n>         --demo: offers to ask for over the service's top 40 trending songs (7 days),
+                                      for viewers of the world; about 15 % of them are followed from a phone
+                                      without the app, 40 % of those claim the code, 60 % of those subscribe
+                                      (half of them trials). 0 to 10000, 0 skips it (default 600). Claims are
+                                      limited by the service to 60 a minute from one address.
 
         Export (offline: no HTTP, no storage):
           export                      write the world and its traffic into --out <folder>, created if missing:
@@ -178,7 +193,7 @@ public static class CommandLine
     /// <summary>The options that only sending takes.</summary>
     private static readonly string[] SendingOnly =
         ["--target", "--url", "--key", "--connection", "--prefix", "--catalog", "--if-empty", "--concurrency", "--batch",
-            "--wait", "--no-wait", "--wait-timeout", "--demo"];
+            "--wait", "--no-wait", "--wait-timeout", "--demo", "--funnel-offers"];
 
     /// <summary>Parses <paramref name="args"/>: <c>export</c> first for an export, else options to send.</summary>
     /// <exception cref="UsageException">An option is unknown, repeated, missing its value, or out of range.</exception>
@@ -193,7 +208,7 @@ public static class CommandLine
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var flags = new HashSet<string>(StringComparer.Ordinal);
         string[] valued = ["--target", "--url", "--key", "--connection", "--prefix", "--out", "--events", "--users", "--songs",
-            "--clusters", "--duplicates", "--zipf", "--seed", "--run", "--days", "--concurrency", "--batch", "--wait-timeout"];
+            "--clusters", "--duplicates", "--zipf", "--seed", "--run", "--days", "--concurrency", "--batch", "--wait-timeout", "--funnel-offers"];
         string[] switches = ["--catalog", "--if-empty", "--force", "--no-progress", "--help", "-h", "--wait", "--no-wait", "--demo"];
 
         for (var i = 0; i < args.Count; i++)
@@ -265,6 +280,11 @@ public static class CommandLine
             {
                 throw new UsageException($"{name} does not apply to --demo: it sends over HTTP and always waits.");
             }
+        }
+
+        else if (values.ContainsKey("--funnel-offers"))
+        {
+            throw new UsageException("--funnel-offers applies to --demo only.");
         }
 
         if (flags.Contains("--wait") && flags.Contains("--no-wait"))
@@ -343,6 +363,7 @@ public static class CommandLine
             WaitTimeout = TimeSpan.FromSeconds(Int("--wait-timeout", (int)DefaultWaitTimeout.TotalSeconds, 1, 86_400)),
             Concurrency = Int("--concurrency", 4, 1, 64),
             Batch = Int("--batch", MaxBatch, 1, MaxBatch),
+            FunnelOffers = Int("--funnel-offers", DemoFunnelOffers, 0, MaxFunnelOffers),
             Traffic = traffic,
         };
 

@@ -11,13 +11,19 @@ public sealed partial class TrafficCommand
 {
     private static readonly TimeSpan DemoReportInterval = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long the funnel step waits for the report to show its offers.</summary>
+    private static readonly TimeSpan FunnelReportTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>The chart the funnel's offers are spread over: the worldwide top songs of the last week.</summary>
+    private const int FunnelSongs = 40;
+
     /// <summary>Between two polls of the service's health and model in <c>--demo</c> (shorter in tests).</summary>
     public TimeSpan DemoPollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// Waits for the service; seeds it (catalog and events) when its storage holds no events; waits
-    /// until the events are counted; makes sure a model is published; rolls the catalog up; prints the
-    /// ready block on stdout. Progress goes to stderr; a failed step is one line there and exit code 1.
+    /// until the events are counted; makes sure a model is published; rolls the catalog up; when it seeded,
+    /// makes a funnel (offers, clicks, claims, conversions) as the apps would; prints the ready block on stdout. Progress goes to stderr; a failed step is one line there and exit code 1.
     /// </summary>
     private async Task<int> DemoAsync(CommandOptions options, TrafficGenerator generator, CancellationToken cancellationToken)
     {
@@ -64,6 +70,12 @@ public sealed partial class TrafficCommand
             await Say(rollup is null
                 ? "note: the service has no POST /api/catalog/rollup yet; top segments and neighbours come with its hourly roll-up."
                 : string.Create(CultureInfo.InvariantCulture, $"catalog rolled up: {rollup.Songs:N0} songs, {rollup.Segments:N0} segments, {rollup.Neighbours:N0} neighbours in {rollup.DurationMs:N0} ms."));
+
+            if (seeded && options.FunnelOffers > 0)
+            {
+                step = "funnel";
+                await FunnelAsync(api, options, generator, cancellationToken);
+            }
 
             step = "picks";
             // The #1 song is the service's, in the listener's region, as the first command will show it.
@@ -268,6 +280,54 @@ public sealed partial class TrafficCommand
                 lastReport = time.GetTimestamp();
                 await Say(string.Create(CultureInfo.InvariantCulture, $"training  waiting for a published model  ({waited.TotalSeconds:0} s)"));
             }
+        }
+    }
+
+    /// <summary>
+    /// Makes the dashboard's funnel: <see cref="CommandOptions.FunnelOffers"/> offers over the service's top
+    /// trending songs, some followed, claimed and converted (<see cref="FunnelPlan"/>); then waits, a bounded
+    /// time, until the attribution report counts the offers (they are written behind the answers).
+    /// </summary>
+    private async Task FunnelAsync(ServiceApi api, CommandOptions options, TrafficGenerator generator, CancellationToken cancellationToken)
+    {
+        var chart = await api.TrendingAsync("7d", FunnelSongs, cancellationToken);
+        IReadOnlyList<PlannedOffer> plan;
+        try
+        {
+            plan = FunnelPlan.Draw(generator, [.. chart.Select(c => (c.SongId, c.Score))], options.FunnelOffers);
+        }
+        catch (ArgumentException)
+        {
+            throw new DemoStepException($"GET /api/trending?window=7d&count={FunnelSongs} answered {chart.Count} songs, none of them in the generator's world: nothing to offer.");
+        }
+
+        // A phone without the app: it is sent to the store, not taken there, and keeps no cookies.
+        using var phoneHandler = new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, MaxConnectionsPerServer = options.Concurrency };
+        using var phone = new HttpClient(phoneHandler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(60) };
+        var started = time.GetTimestamp();
+        var made = await new FunnelSender(api, phone, options.Traffic, time, options.Concurrency).SendAsync(plan, cancellationToken);
+        await Say(string.Create(
+            CultureInfo.InvariantCulture,
+            $"funnel: {made.Offers:N0} offers, {made.Clicks:N0} clicks, {made.Claims:N0} claims, {made.Conversions:N0} conversions ({made.Trials:N0} trials) in {time.GetElapsedTime(started).TotalSeconds:0.0} s."));
+
+        var waiting = time.GetTimestamp();
+        while (true)
+        {
+            var report = await api.AttributionAsync(cancellationToken);
+            if (report.Offers >= made.Offers)
+            {
+                return;
+            }
+
+            if (time.GetElapsedTime(waiting) >= FunnelReportTimeout)
+            {
+                await Say(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"note: after {FunnelReportTimeout.TotalSeconds:0} s the attribution report counts {report.Offers:N0} of the {made.Offers:N0} offers; the rest should show shortly."));
+                return;
+            }
+
+            await Task.Delay(DemoPollInterval, time, cancellationToken);
         }
     }
 

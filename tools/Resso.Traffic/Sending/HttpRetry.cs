@@ -18,8 +18,8 @@ public sealed class HttpRetryOptions
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(10);
 }
 
-/// <summary>The final answer to a request after retries: a status and body, or the transport error.</summary>
-internal sealed record HttpOutcome(HttpStatusCode? Status, string Body, int Attempts, string? TransportError)
+/// <summary>The final answer to a request after retries: a status, body and <c>Location</c>, or the transport error.</summary>
+internal sealed record HttpOutcome(HttpStatusCode? Status, string Body, int Attempts, string? TransportError, Uri? Location = null)
 {
     public bool IsSuccess => Status is { } status && (int)status is >= 200 and < 300;
 
@@ -63,7 +63,7 @@ internal sealed class HttpRetrier(HttpClient client, TimeProvider time, HttpRetr
                 using var request = createRequest();
                 using var response = await client.SendAsync(request, cancellationToken);
                 var body = await response.Content.ReadAsStringAsync(cancellationToken);
-                outcome = new HttpOutcome(response.StatusCode, body, attempt, null);
+                outcome = new HttpOutcome(response.StatusCode, body, attempt, null, response.Headers.Location);
                 if (!IsRetryable(response.StatusCode))
                 {
                     return outcome;
