@@ -77,6 +77,7 @@ public static class FunnelPlan
         var sampler = new WeightedSampler(songs.All(s => s.Score > 0) ? [.. songs.Select(s => s.Score)] : [.. songs.Select(s => 1.0 / (s.Rank + 1))]);
         var videos = VideosOf(generator, songs.Select(s => s.SongId));
         var viewers = new Dictionary<string, List<SyntheticUser>>(StringComparer.Ordinal);
+        var platforms = new Dictionary<string, string>(StringComparer.Ordinal);
 
         var random = new Random(unchecked((generator.Options.Seed * 73_856_093) ^ (generator.Options.Run * 19_349_663) ^ 0x46554E));
         var plan = new List<PlannedOffer>(offers);
@@ -90,7 +91,12 @@ public static class FunnelPlan
             }
 
             var viewer = candidates[random.Next(candidates.Count)];
-            var platform = random.NextDouble() < (IosHeavy.Contains(viewer.Region) ? 0.55 : 0.2) ? "ios" : "android";
+            if (!platforms.TryGetValue(viewer.Id, out var platform))
+            {
+                // A viewer has one phone.
+                platforms[viewer.Id] = platform = random.NextDouble() < (IosHeavy.Contains(viewer.Region) ? 0.55 : 0.2) ? "ios" : "android";
+            }
+
             var songVideos = videos.GetValueOrDefault(song.Id);
             var video = songVideos is { Count: > 0 } && random.NextDouble() < InVideoRate ? songVideos[random.Next(songVideos.Count)] : null;
             var clicks = random.NextDouble() < ClickRate;

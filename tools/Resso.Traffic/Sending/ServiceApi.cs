@@ -49,13 +49,12 @@ public sealed record ServedOffer(string OfferId, Uri Universal, string? Plan, de
 /// <param name="ClaimCode">The claim code the app redeemed at install.</param>
 public sealed record Conversion(string ConversionId, string UserId, string Plan, decimal Amount, string Currency, DateTimeOffset OccurredAt, bool Trial, string? ClaimCode);
 
-/// <summary>The totals of <c>GET /api/reports/attribution</c>, and the keys of its rows.</summary>
+/// <summary>The totals of <c>GET /api/reports/attribution</c>.</summary>
 /// <param name="Offers">Offers served.</param>
 /// <param name="Clicks">Distinct clicks.</param>
 /// <param name="Claims">Claim codes redeemed.</param>
 /// <param name="Conversions">Conversions attributed.</param>
-/// <param name="Keys">The rows' keys (song ids when grouped by song).</param>
-public sealed record FunnelTotals(long Offers, long Clicks, long Claims, long Conversions, IReadOnlyList<string> Keys);
+public sealed record FunnelTotals(long Offers, long Clicks, long Claims, long Conversions);
 
 /// <summary>
 /// The service's routes the demo uses: health, model, retrain, the catalog roll-up, and the funnel's
@@ -319,8 +318,7 @@ public sealed partial class ServiceApi
             using var json = JsonDocument.Parse(outcome.Body);
             var total = json.RootElement.GetProperty("total");
             return new FunnelTotals(
-                total.GetProperty("offers").GetInt64(), total.GetProperty("clicks").GetInt64(), total.GetProperty("claims").GetInt64(), total.GetProperty("conversions").GetInt64(),
-                [.. json.RootElement.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("key").GetString() ?? "")]);
+                total.GetProperty("offers").GetInt64(), total.GetProperty("clicks").GetInt64(), total.GetProperty("claims").GetInt64(), total.GetProperty("conversions").GetInt64());
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
         {
