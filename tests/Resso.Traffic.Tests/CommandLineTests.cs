@@ -49,6 +49,8 @@ public sealed class CommandLineTests
 
         Assert.Equal((CommandKind.Demo, TargetKind.Http, 20_000, true), (options.Command, options.Target, options.Traffic.Events, options.Wait));
         Assert.Equal(2_000, CommandLine.Parse(["--demo", "--events", "2000"]).Traffic.Events);
+        Assert.Equal(600, options.FunnelOffers);
+        Assert.Equal((60, 0), (CommandLine.Parse(["--demo", "--funnel-offers", "60"]).FunnelOffers, CommandLine.Parse(["--demo", "--funnel-offers=0"]).FunnelOffers));
     }
 
     [Theory]
@@ -63,6 +65,11 @@ public sealed class CommandLineTests
     [InlineData("--demo", "--out", "x")]
     [InlineData("export", "--out", "x", "--demo")]
     [InlineData("export", "--out", "x", "--wait")]
+    [InlineData("--demo", "--key", "k", "--funnel-offers", "-1")]
+    [InlineData("--demo", "--key", "k", "--funnel-offers", "10001")]
+    [InlineData("--demo", "--key", "k", "--funnel-offers", "many")]
+    [InlineData("--funnel-offers", "60")]
+    [InlineData("export", "--out", "x", "--funnel-offers", "60")]
     public async Task RunAsync_BadWaitRunOrDemoOptions_ExitsWith2AndSaysWhy(params string[] args)
     {
         var run = await Run.CommandAsync(args);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -65,7 +66,8 @@ public sealed class DemoTests
         var block = TrafficCommand.ReadyBlock(options, new ModelState("20261203-0101", 4_512, null, null), new RollupResult(2_000, 10, 20, 5), picks, songDetails: true).ToList();
 
         Assert.Equal("Resso is ready: http://127.0.0.1:7071  (model 20261203-0101, 2,000 songs in use, 4,512 events counted)", block[0]);
-        Assert.Equal(10, block.Count);
+        Assert.Equal(11, block.Count);
+        Assert.Equal("  dashboard      http://127.0.0.1:7071/dashboard/  (key: local-dev-key)", block[2]);
         var commands = block.Where(l => l.Contains("curl", StringComparison.Ordinal)).ToList();
         Assert.Equal(5, commands.Count);
         Assert.All(commands, c => Assert.Contains("'http://127.0.0.1:7071/api/", c, StringComparison.Ordinal));
@@ -88,6 +90,48 @@ public sealed class DemoTests
             "Resso is ready: http://127.0.0.1:7071  (model v1, 12 songs in the model, 300 events when it was trained)",
             TrafficCommand.ReadyBlock(CommandLine.Parse(["--demo", "--key", "k"]), new ModelState("v1", 300, 12, null), null, picks, songDetails: false, trainedNow: false).First());
         Assert.Contains(block, l => l.EndsWith($"/api/songs/{picks.Song.Id}/similar?count=5'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void FunnelPlan_Draw_SpreadsOffersOverTheChartByScoreWithNestedStagesTheSameForTheSameSeed()
+    {
+        var generator = Builders.Generator(Builders.Options(events: 5_000));
+        var songs = generator.World.SongsByPopularity.Take(5).ToList();
+        (string, double)[] chart = [(songs[0].Id, 50), (songs[1].Id, 20), ("s_not_in_this_world", 10), (songs[2].Id, 5), (songs[3].Id, 1)];
+
+        var plan = FunnelPlan.Draw(generator, chart, 2_000);
+
+        Assert.Equal(2_000, plan.Count);
+        Assert.Equal(Enumerable.Range(0, 2_000), plan.Select(p => p.Index));
+        var bySong = plan.GroupBy(p => p.SongId).ToDictionary(g => g.Key, g => g.Count());
+        Assert.DoesNotContain("s_not_in_this_world", bySong.Keys);
+        Assert.True(bySong[songs[0].Id] > bySong[songs[1].Id] && bySong[songs[1].Id] > bySong[songs[2].Id], string.Join(", ", bySong));
+        Assert.All(plan, p => Assert.True((!p.Claims || p.Clicks) && (!p.Converts || p.Claims) && (!p.Trial || p.Converts)));
+        Assert.InRange(plan.Count(p => p.Clicks), 200, 400);
+        Assert.Contains(plan, p => p.Trial);
+        Assert.Contains(plan, p => p.Converts && !p.Trial);
+        Assert.Equal(["android", "ios"], plan.Select(p => p.Platform).Distinct().Order());
+        Assert.All(plan, p => Assert.True(generator.World.Song(p.SongId).IsAvailableIn(p.Viewer.Region)));
+
+        // Videos are the song's own in the traffic, and some offers are outside any video.
+        var videos = generator.Generate().Select(e => (e.Event.SongId, e.Event.VideoId)).ToHashSet();
+        Assert.All(plan.Where(p => p.VideoId is not null), p => Assert.Contains((p.SongId, p.VideoId!), videos));
+        Assert.Contains(plan, p => p.VideoId is null);
+
+        // The same seed draws the same plan whatever the clock; every phone is told apart by its User-Agent.
+        var again = FunnelPlan.Draw(new TrafficGenerator(Builders.Options(events: 5_000), TimeProvider.System), chart, 2_000);
+        Assert.Equal(plan.Select(p => (p.SongId, p.Viewer.Id, p.Platform, p.VideoId, p.Clicks, p.Claims, p.Converts, p.Trial)),
+            again.Select(p => (p.SongId, p.Viewer.Id, p.Platform, p.VideoId, p.Clicks, p.Claims, p.Converts, p.Trial)));
+        Assert.Equal(plan.Select(p => p.Viewer.Id).Distinct().Count(), plan.Select(p => (p.Viewer.Id, p.UserAgent)).Distinct().Count());
+        Assert.Equal(plan.Count(p => p.Converts), plan.Where(p => p.Converts).Select(p => FunnelPlan.ConversionId(generator.Options, p)).Distinct().Count());
+    }
+
+    [Fact]
+    public void ClaimFromReferrer_StoreRedirect_ReadsTheCodeOnlyFromAClaimReferrer()
+    {
+        Assert.Equal("7KQ2M9XHPA", ServiceApi.ClaimFromReferrer(new Uri("https://play.google.com/store/apps/details?id=com.example&referrer=claim%3D7KQ2M9XHPA")));
+        Assert.Null(ServiceApi.ClaimFromReferrer(new Uri("https://play.google.com/store/apps/details?id=com.example")));
+        Assert.Null(ServiceApi.ClaimFromReferrer(new Uri("https://play.google.com/store/apps/details?referrer=claim%3Dlowercase1")));
     }
 
     [Fact]
@@ -149,7 +193,7 @@ public sealed partial class DemoEndToEndTests(AzuriteFixture azurite) : IClassFi
     public async Task Demo_EmptyStorage_SeedsCountsTrainsAndPrintsIdsThatAnswer()
     {
         await using var host = await SelfHostServer.StartAsync(azurite.ConnectionString, FastTraining, cancellationToken: Cancel);
-        string[] args = ["--demo", "--url", host.BaseAddress.ToString(), "--key", SelfHostServer.TestKey, "--events", "2000", "--users", "400", "--songs", "300", "--clusters", "6", "--wait-timeout", "240"];
+        string[] args = ["--demo", "--url", host.BaseAddress.ToString(), "--key", SelfHostServer.TestKey, "--events", "2000", "--users", "400", "--songs", "300", "--clusters", "6", "--wait-timeout", "240", "--funnel-offers", "0"];
 
         var run = await Run.CommandAsync(args, probe: Probe, environment: Storage(host));
 
@@ -161,6 +205,10 @@ public sealed partial class DemoEndToEndTests(AzuriteFixture azurite) : IClassFi
         Assert.Equal(host.BaseAddress.ToString().TrimEnd('/'), ready.Groups["root"].Value);
         Assert.Contains("enqueued 2,000 events", run.Error, StringComparison.Ordinal);
         Assert.Contains("counted: ", run.Error, StringComparison.Ordinal);
+
+        // --funnel-offers 0: no funnel, so the report is empty.
+        Assert.DoesNotContain("funnel:", run.Error, StringComparison.Ordinal);
+        Assert.Equal(0, (await ReportAsync(host)).Offers);
 
         // The model printed is the one the service publishes.
         using (var model = JsonDocument.Parse(await host.Client.GetStringAsync(new Uri("/api/model", UriKind.Relative), Cancel)))
@@ -203,6 +251,60 @@ public sealed partial class DemoEndToEndTests(AzuriteFixture azurite) : IClassFi
         Assert.DoesNotContain("enqueued", again.Error, StringComparison.Ordinal);
         Assert.Equal(lines[1..], again.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1..]);
         Assert.StartsWith($"Resso is ready: {ready.Groups["root"].Value}  (model {ready.Groups["version"].Value}", again.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Demo_FunnelOffers_FillsTheAttributionReportInFunnelOrderUnderTheTopSongs()
+    {
+        await using var host = await SelfHostServer.StartAsync(azurite.ConnectionString, FastTraining, cancellationToken: Cancel);
+        string[] args = ["--demo", "--url", host.BaseAddress.ToString(), "--key", SelfHostServer.TestKey, "--events", "2000", "--users", "400", "--songs", "300", "--clusters", "6", "--wait-timeout", "240", "--funnel-offers", "60"];
+
+        var run = await Run.CommandAsync(args, probe: Probe, environment: Storage(host));
+
+        TestContext.Current.TestOutputHelper?.WriteLine(run.Error + run.Output);
+        Assert.True(run.ExitCode == 0, run.Error);
+        var line = FunnelLine().Match(run.Error);
+        Assert.True(line.Success, run.Error);
+        var made = (Offers: 60L, Clicks: long.Parse(line.Groups["clicks"].Value, CultureInfo.InvariantCulture),
+            Claims: long.Parse(line.Groups["claims"].Value, CultureInfo.InvariantCulture), Conversions: long.Parse(line.Groups["conversions"].Value, CultureInfo.InvariantCulture));
+
+        // The demo waited for the offers; clicks are written behind the redirects, so they may come a moment later.
+        var report = await ReportAsync(host);
+        Assert.Equal(60, report.Offers);
+        for (var waited = 0; (report.Offers, report.Clicks, report.Claims, report.Conversions) != made && waited < 100; waited++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(200), Cancel);
+            report = await ReportAsync(host);
+        }
+
+        Assert.Equal(made, (report.Offers, report.Clicks, report.Claims, report.Conversions));
+        Assert.True(report.Conversions > 0, run.Error);
+        Assert.True(report.Offers >= report.Clicks && report.Clicks >= report.Claims && report.Claims >= report.Conversions, run.Error);
+
+        // Every row with offers is one of the service's top songs of the week (the others are songs with uses only).
+        using var trending = JsonDocument.Parse(await host.Client.GetStringAsync(new Uri("/api/trending?window=7d&count=40", UriKind.Relative), Cancel));
+        var top = trending.RootElement.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("songId").GetString()).ToHashSet();
+        Assert.NotEmpty(report.Songs);
+        Assert.All(report.Songs, song => Assert.Contains(song, top));
+
+        // Run again: storage holds events, so no second funnel.
+        var again = await Run.CommandAsync(args, probe: Probe, environment: Storage(host));
+
+        Assert.True(again.ExitCode == 0, again.Error);
+        Assert.DoesNotContain("funnel:", again.Error, StringComparison.Ordinal);
+        Assert.Equal(60, (await ReportAsync(host)).Offers);
+    }
+
+    [GeneratedRegex(@"funnel: 60 offers, (?<clicks>\d+) clicks, (?<claims>\d+) claims, (?<conversions>\d+) conversions \((?<trials>\d+) trials\) in \d+\.\d s\.")]
+    private static partial Regex FunnelLine();
+
+    /// <summary>The report's totals, and the songs of its rows that have offers.</summary>
+    private static async Task<(long Offers, long Clicks, long Claims, long Conversions, IReadOnlyList<string?> Songs)> ReportAsync(SelfHostServer host)
+    {
+        using var report = JsonDocument.Parse(await host.KeyedClient.GetStringAsync(new Uri("/api/reports/attribution?groupBy=song", UriKind.Relative), Cancel));
+        var total = report.RootElement.GetProperty("total");
+        return (total.GetProperty("offers").GetInt64(), total.GetProperty("clicks").GetInt64(), total.GetProperty("claims").GetInt64(), total.GetProperty("conversions").GetInt64(),
+            [.. report.RootElement.GetProperty("rows").EnumerateArray().Where(r => r.GetProperty("offers").GetInt64() > 0).Select(r => r.GetProperty("key").GetString())]);
     }
 
     /// <summary>
