@@ -291,6 +291,12 @@ public sealed partial class TrafficCommand
     private async Task FunnelAsync(ServiceApi api, CommandOptions options, TrafficGenerator generator, CancellationToken cancellationToken)
     {
         var chart = await api.TrendingAsync("7d", FunnelSongs, cancellationToken);
+        if (chart.Count == 0)
+        {
+            await Say($"note: GET /api/trending?window=7d&count={FunnelSongs} has no songs yet: no funnel.");
+            return;
+        }
+
         IReadOnlyList<PlannedOffer> plan;
         try
         {
