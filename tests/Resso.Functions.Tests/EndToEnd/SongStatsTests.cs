@@ -100,6 +100,42 @@ public sealed class SongStatsTests(AzuriteFixture azurite)
         Assert.Equal(sums.OrderBy(p => p.Key, StringComparer.Ordinal), after.OrderBy(p => p.Key, StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task ReadStats_MessagesOverTenDaysInEveryShard_SumsEachSongRegionAndHourOfThePeriodOnce()
+    {
+        var names = new StorageNames(AzuriteFixture.UniqueName("ss"));
+        await new TableClient(azurite.ConnectionString, names.SongStatsTable).CreateIfNotExistsAsync(TestContext.Current.CancellationToken);
+        var stats = new SongStatsStore(new TableServiceClient(azurite.ConnectionString), names, Microsoft.Extensions.Options.Options.Create(new IngestionOptions()));
+        var start = new DateTimeOffset(2026, 9, 1, 0, 0, 0, TimeSpan.Zero);
+
+        // 60 messages (spread over the 8 shards by id), each with events every 7 hours over 10 days, in two regions.
+        var written = new List<SongUsedEvent>();
+        for (var message = 0; message < 60; message++)
+        {
+            var events = Enumerable.Range(0, 35)
+                .Select(i => Events.Valid(userId: $"u_{message}_{i}", songId: $"s_{(message + i) % 7}", action: SongAction.Create, region: i % 3 == 0 ? "VN" : "ID", occurredAt: start.AddHours((i * 7) + (message % 7)).AddMinutes(message)))
+                .ToList();
+            await stats.WriteAsync($"m_{message}", events, TestContext.Current.CancellationToken);
+            written.AddRange(events);
+        }
+
+        var from = start.AddDays(2).AddHours(5).AddMinutes(30);
+        var to = start.AddDays(9);
+        foreach (var region in new[] { null, "VN" })
+        {
+            var read = new Dictionary<(string, string, DateTimeOffset), long>();
+            await foreach (var stat in stats.ReadAsync(from, to, region, TestContext.Current.CancellationToken))
+            {
+                Assert.True(read.TryAdd((stat.SongId, stat.Region, stat.Hour), stat.Creates));
+            }
+
+            var expected = written.Where(e => e.OccurredAt >= SongStatsStore.Hour(from) && e.OccurredAt < to && (region is null || e.Region == region))
+                .GroupBy(e => (e.SongId, e.Region, SongStatsStore.Hour(e.OccurredAt))).ToDictionary(g => g.Key, g => (long)g.Count());
+            Assert.NotEmpty(expected);
+            Assert.Equal(expected.OrderBy(p => p.Key), read.OrderBy(p => p.Key));
+        }
+    }
+
     private async Task<List<string>> ReadStatsRowsAsync(StorageNames names)
     {
         var table = new TableClient(azurite.ConnectionString, names.SongStatsTable);
