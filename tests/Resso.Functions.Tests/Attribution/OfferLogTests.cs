@@ -88,6 +88,52 @@ public sealed class OfferLogTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Read_ThreeInstancesOverTenDays_YieldsEveryLineInBlobOrderAsReadOneByOne()
+    {
+        var names = new StorageNames(AzuriteFixture.UniqueName("ol"));
+        var blobs = new BlobServiceClient(azurite.ConnectionString);
+        await blobs.GetBlobContainerClient(names.OfferLogContainer).CreateIfNotExistsAsync();
+        using var first = new OfferLog(blobs, names);
+        using var second = new OfferLog(blobs, names);
+        using var third = new OfferLog(blobs, names);
+        var written = new List<(string Blob, OfferCount Count)>();
+        foreach (var (log, offset) in new[] { (first, 0), (second, 7), (third, 13) })
+        {
+            // Every 5 hours, a few seconds each, over 10 days: blobs on every day, several per hour.
+            for (var hour = Hour.AddHours(-offset); hour < Hour.AddDays(10); hour = hour.AddHours(5))
+            {
+                var counts = Enumerable.Range(0, 3).Select(i => Count(hour.AddSeconds((offset * 60) + i), i + 1, song: $"s_{offset}_{i}")).ToArray();
+                await AppendAsync(log, counts);
+                written.AddRange(counts.Select(c => (OfferLog.BlobName(hour, log.Instance), c)));
+            }
+        }
+
+        var from = Hour.AddDays(1).AddMinutes(30);
+        var to = Hour.AddDays(8);
+        var read = new List<OfferCount>();
+        await foreach (var count in first.ReadAsync(from, to))
+        {
+            read.Add(count);
+        }
+
+        // Blob by blob in name order (day, hour, instance), each blob's lines as written.
+        var expected = written.Where(w => w.Count.Second >= from && w.Count.Second < to).OrderBy(w => w.Blob, StringComparer.Ordinal).Select(w => w.Count).ToList();
+        Assert.True(expected.Count > 100);
+        Assert.Equal(expected, read);
+    }
+
+    [Fact]
+    public async Task Read_LinesEndingInCarriageReturnAndALastLineWithoutNewline_AreCounted()
+    {
+        using var test = await LogWithOneOfferAsync();
+        var (_, block, _) = OfferLog.Encode([Count(Hour.AddSeconds(1), 2)]).Single();
+        var text = Encoding.UTF8.GetString(block).TrimEnd('\n');
+        await test.AppendBehindItsBackAsync(Encoding.UTF8.GetBytes(text + "\r\n" + text.Replace(",2]", ",4]", StringComparison.Ordinal)));
+
+        Assert.Equal(7, await SumAsync(test.Log, Hour, Hour.AddHours(1)));
+    }
+
+    [Fact]
     public async Task Append_RetriedAfterItLandedButItsAnswerWasLost_IsNotCountedTwice()
     {
         using var test = await LogWithOneOfferAsync();
