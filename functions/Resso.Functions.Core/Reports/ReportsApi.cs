@@ -143,10 +143,18 @@ public static class ReportsApi
             return Problems.Validation(errors);
         }
 
+        // Labels of songs with uses from the catalog in memory: a table read per song took seconds for a catalog of thousands.
+        Func<string, string>? labelOf = null;
+        if (groupBy == ReportGrouping.Label)
+        {
+            await catalog.WaitUntilLoadedAsync(cancellationToken);
+            labelOf = catalog.IsLoaded ? songId => catalog.Details(songId)?.Label ?? "" : null;
+        }
+
         AttributionReport report;
         try
         {
-            report = await guard.ExecuteAsync(ct => new ValueTask<AttributionReport>(reporter.BuildAsync(from, to, groupBy, ct)), cancellationToken);
+            report = await guard.ExecuteAsync(ct => new ValueTask<AttributionReport>(reporter.BuildAsync(from, to, groupBy, labelOf, ct)), cancellationToken);
         }
         catch (Exception ex) when (StorageGuard.IsStorageFailure(ex, cancellationToken))
         {

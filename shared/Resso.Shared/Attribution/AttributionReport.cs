@@ -136,7 +136,15 @@ public sealed record AttributionSeriesReport(DateTimeOffset From, DateTimeOffset
 public sealed class AttributionReporter(AttributionStore store, OfferLog offers, SongStatsStore stats, SongCatalog catalog)
 {
     /// <summary>The report for [<paramref name="from"/>, <paramref name="to"/>).</summary>
-    public async Task<AttributionReport> BuildAsync(DateTimeOffset from, DateTimeOffset to, ReportGrouping groupBy, CancellationToken cancellationToken = default)
+    /// <param name="from">Start (inclusive).</param>
+    /// <param name="to">End (exclusive).</param>
+    /// <param name="groupBy">The grouping.</param>
+    /// <param name="labelOf">
+    /// Grouped by label, the label of a song (empty when unknown) from a catalog held in memory, for
+    /// the songs with uses; null reads each of those songs from the catalog table, one call per song.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the storage calls.</param>
+    public async Task<AttributionReport> BuildAsync(DateTimeOffset from, DateTimeOffset to, ReportGrouping groupBy, Func<string, string>? labelOf = null, CancellationToken cancellationToken = default)
     {
         var (cells, unattributed) = await AccumulateAsync(from, to, groupBy, static _ => default, cancellationToken);
         var groups = cells.ToDictionary(c => c.Key.Key, c => c.Value, StringComparer.Ordinal);
@@ -156,7 +164,7 @@ public sealed class AttributionReporter(AttributionStore store, OfferLog offers,
                     ReportGrouping.Song => stat.SongId,
                     ReportGrouping.Region => stat.Region,
                     _ => labels.TryGetValue(stat.SongId, out var label) ? label
-                        : labels[stat.SongId] = (await catalog.GetAsync(stat.SongId, cancellationToken))?.Details?.Label ?? "",
+                        : labels[stat.SongId] = labelOf?.Invoke(stat.SongId) ?? (await catalog.GetAsync(stat.SongId, cancellationToken))?.Details?.Label ?? "",
                 };
                 var a = groups.TryGetValue(key, out var existing) ? existing : groups[key] = new Accumulator();
                 a.Uses = (a.Uses ?? 0) + stat.Creates;

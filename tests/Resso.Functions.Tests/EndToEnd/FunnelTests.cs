@@ -199,6 +199,28 @@ public sealed class FunnelTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Report_ByLabel_CountsEachSongsUsesUnderItsCatalogLabel()
+    {
+        await using var host = await StartAsync(azurite);
+        (await PutSongAsync(host, "s_a1", "Aurora Records")).EnsureSuccessStatusCode();
+        (await PutSongAsync(host, "s_a2", "Aurora Records")).EnsureSuccessStatusCode();
+        (await PutSongAsync(host, "s_b1", "Borealis")).EnsureSuccessStatusCode();
+
+        // Videos made with the songs, none of them offered yet: the label rows come from uses alone.
+        var uses = new[] { "s_a1", "s_a1", "s_a2", "s_b1" }
+            .Select((song, i) => Events.Valid(userId: $"u_creator{i}", songId: song, action: SongAction.Create, region: "ID"))
+            .ToList();
+        (await PostAsync(host, JsonSerializer.SerializeToElement(new SongUsedBatch(uses), EventJsonContext.Default.SongUsedBatch))).EnsureSuccessStatusCode();
+        await WaitUntilCountedAsync(azurite, new StorageNames(host.StoragePrefix), host.Get<InteractionStore>(), uses.Count);
+
+        var byLabel = await ReportAsync(host, "label");
+        Assert.Equal(3, Row(byLabel, "Aurora Records").GetProperty("uses").GetInt64());
+        Assert.Equal(1, Row(byLabel, "Borealis").GetProperty("uses").GetInt64());
+        Assert.Equal(0, Row(byLabel, "Borealis").GetProperty("offers").GetInt64());
+        Assert.Equal(4, byLabel.GetProperty("total").GetProperty("uses").GetInt64());
+    }
+
+    [Fact]
     public async Task Report_AcceptCsv_IsCsvWithAHeaderAndATotal()
     {
         await using var host = await StartAsync(azurite);
