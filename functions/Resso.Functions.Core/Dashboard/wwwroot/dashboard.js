@@ -36,6 +36,9 @@
     return element;
   }
 
+  const HTML_ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+  const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
+
   const formatCount = (value) => (value === null || value === undefined ? '–' : numberFormat.format(value));
   const formatRate = (value) => (value === null || value === undefined ? '–' : `${(value * 100).toFixed(2)} %`);
   const formatRevenue = (revenue) => Object.entries(revenue ?? {}).map(([currency, amount]) => `${currency} ${amount}`).join('; ');
@@ -241,14 +244,17 @@
     const head = el('tr', {}, columns.map((c) => el('th', { 'data-col': c.col, scope: 'col', title: c.title }, c.label)));
     $('thead', table).replaceChildren(head);
     const body = $('tbody', table);
-    const row = (r, rowKey) => el('tr', { 'data-key': rowKey }, columns.map((c) => {
-      const value = c.value(r);
-      return el('td', { 'data-col': c.col, 'data-value': rawValue(value), class: c.cls }, c.text ? c.text(r) : rawValue(value));
-    }));
-    const render = (ordered) => body.replaceChildren(...ordered.map((r) => row(r, key(r))));
+    // Rows as one string of escaped HTML: ten thousand rows render in a fraction of the time that
+    // creating each cell as an element takes. A column's html(row) is trusted markup; everything else is escaped.
+    const row = (r, rowKey) => `<tr data-key="${escapeHtml(rowKey)}">${columns.map((c) => {
+      const value = rawValue(c.value(r));
+      const content = c.html ? c.html(r) : escapeHtml(c.text ? c.text(r) : value);
+      return `<td data-col="${c.col}" data-value="${escapeHtml(value)}"${c.cls ? ` class="${c.cls}"` : ''}>${content}</td>`;
+    }).join('')}</tr>`;
+    const render = (ordered) => { body.innerHTML = ordered.map((r) => row(r, key(r))).join(''); };
     render(rows);
     const foot = $('tfoot', table);
-    if (foot) foot.replaceChildren(...(total ? [row(total, 'total')] : []));
+    if (foot) foot.innerHTML = total ? row(total, 'total') : '';
     if (!sortable) return;
     let sortedBy = null;
     let direction = 0;
@@ -593,7 +599,7 @@
       { col: 'recall', label: 'recall@10', numeric: true, cls: 'n', value: (v) => v.metrics.recall, text: (v) => fixed(v.metrics.recall) },
       { col: 'coverage', label: 'coverage', numeric: true, cls: 'n', value: (v) => v.metrics.coverage, text: (v) => fixed(v.metrics.coverage) },
       { col: 'trainingSeconds', label: 'training (s)', numeric: true, cls: 'n', value: (v) => v.trainingSeconds, text: (v) => fixed(v.trainingSeconds, 1) },
-      { col: 'decision', label: 'decision', value: (v) => (v.published ? 'published' : 'refused'), text: (v) => el('span', { class: v.published ? 'decision-published' : 'decision-refused' }, v.published ? 'published' : 'refused') },
+      { col: 'decision', label: 'decision', value: (v) => (v.published ? 'published' : 'refused'), html: (v) => (v.published ? '<span class="decision-published">published</span>' : '<span class="decision-refused">refused</span>') },
       { col: 'reason', label: 'why', cls: 'reason', value: (v) => v.decision.reason },
     ], versions, { key: (v) => v.version, sortable: false });
     for (const tr of $$('#model-table tbody tr')) tr.dataset.version = tr.dataset.key;
