@@ -72,6 +72,10 @@ internal static class AttributionReportBenchmark
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name}: median {times[times.Count / 2]:F0} ms ({string.Join(", ", times.Select(t => t.ToString("F0", CultureInfo.InvariantCulture)))}), {errors} failed"));
         }
 
+        // The dashboard's funnel over the same world, in the system's Chromium (not measured without one).
+        Console.WriteLine("dashboard pages (Chromium):");
+        var pages = await DashboardPageBenchmark.RunAsync(host.BaseAddress, repetitions);
+
         var health = results[0].Median;
         var hour = results[1].Median;
         Console.WriteLine();
@@ -80,6 +84,17 @@ internal static class AttributionReportBenchmark
         foreach (var (name, median, min, max, errors, answer) in results)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {median:F1} | {min:F1} | {max:F1} | {errors}/{repetitions} | {median / health:F0}× | {median / hour:F1}× | {answer} |"));
+        }
+
+        if (pages.Count > 0)
+        {
+            Console.WriteLine();
+            Console.WriteLine("| page | median ms | min ms | max ms | ÷ trending page | shown |");
+            Console.WriteLine("| --- | ---: | ---: | ---: | ---: | --- |");
+            foreach (var (name, median, min, max, shown) in pages)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {median:F0} | {min:F0} | {max:F0} | {median / pages[0].Median:F1}× | {shown} |"));
+            }
         }
 
         return 0;

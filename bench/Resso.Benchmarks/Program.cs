@@ -7,7 +7,8 @@ using Resso.Benchmarks;
 //     (publishes into AzureWebJobsStorage / Resso__Storage__Prefix from the environment, default Azurite; with the
 //     two-stage pipeline a training of that size produces, or with --ffm-only the FFM factors alone)
 //   dotnet run --project bench/Resso.Benchmarks -c Release -- attribution [offers] [songs] [repetitions]
-//     (seeds a fresh Azurite with 92 days of offers, clicks, claims and conversions, then times the attribution report)
+//     (seeds a fresh Azurite with 92 days of offers, clicks, claims and conversions, then times the attribution report,
+//     and the dashboard's funnel page in the system's Chromium when there is one)
 var flags = args.Where(a => a.StartsWith("--", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal);
 var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 int Arg(int index, int fallback) => positional.Length > index ? int.Parse(positional[index], CultureInfo.InvariantCulture) : fallback;
