@@ -11,6 +11,11 @@
   const KEY_CHECK = '/api/metrics/ingestion?minutes=1';
   const DAY = 86_400_000;
   const PERIODS = { '24h': DAY, '7d': 7 * DAY, '30d': 30 * DAY, '92d': 92 * DAY };
+  // The options of every <select data-choices="…">: value and label.
+  const CHOICES = {
+    period: [['24h', 'last 24 hours'], ['7d', 'last 7 days'], ['30d', 'last 30 days'], ['92d', 'last 92 days']],
+    groupBy: [['song', 'song'], ['label', 'label'], ['region', 'region'], ['video', 'video'], ['variant', 'experiment variant']],
+  };
   const COLORS = ['#c2185b', '#1f77b4', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#17becf', '#bcbd22', '#7f7f7f', '#e377c2'];
   const numberFormat = new Intl.NumberFormat('en');
 
@@ -721,7 +726,16 @@
     }
   }
 
+  function fillChoices() {
+    for (const select of $$('select[data-choices]')) {
+      const omit = (select.dataset.omit ?? '').split(' ');
+      select.replaceChildren(...CHOICES[select.dataset.choices].filter(([value]) => !omit.includes(value))
+        .map(([value, label]) => el('option', { value, selected: value === select.dataset.selected }, label)));
+    }
+  }
+
   function init() {
+    fillChoices();
     for (const [name, page] of Object.entries(pages)) {
       page.section = $(`#page-${name}`);
       page.ticket = 0;
