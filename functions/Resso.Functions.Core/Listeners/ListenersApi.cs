@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Resso.Shared.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -278,20 +277,8 @@ public static class ListenersApi
         }
     }
 
-    private static int Count(HttpRequest request, Dictionary<string, string[]> errors)
-    {
-        if (request.Query["count"].ToString() is not { Length: > 0 } text)
-        {
-            return DefaultCount;
-        }
-
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count is < 1 or > MaxCount)
-        {
-            errors["count"] = [$"must be a whole number from 1 to {MaxCount}."];
-        }
-
-        return count;
-    }
+    private static int Count(HttpRequest request, Dictionary<string, string[]> errors) =>
+        QueryValues.WholeNumber(request, "count", DefaultCount, MaxCount, errors);
 
     private static string? Region(HttpRequest request, Dictionary<string, string[]> errors)
     {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Azure.Storage.Queues;
 using Microsoft.AspNetCore.Builder;
@@ -172,12 +171,7 @@ public static class ModelApi
         HttpRequest request, ModelStore store, StorageGuard guard, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        var count = DefaultCount;
-        if (request.Query["count"].ToString() is { Length: > 0 } countText
-            && (!int.TryParse(countText, NumberStyles.None, CultureInfo.InvariantCulture, out count) || count is < 1 or > MaxCount))
-        {
-            errors["count"] = [$"must be a whole number from 1 to {MaxCount}."];
-        }
+        var count = QueryValues.WholeNumber(request, "count", DefaultCount, MaxCount, errors);
 
         var before = request.Query["before"].ToString() is { Length: > 0 } given ? given : null;
         if (before is { Length: > 200 })

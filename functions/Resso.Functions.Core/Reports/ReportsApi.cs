@@ -78,12 +78,7 @@ public static class ReportsApi
             errors["key"] = ["must be at most 200 characters: a key of the report."];
         }
 
-        var top = DefaultTop;
-        if (request.Query["top"].ToString() is { Length: > 0 } topText
-            && (!int.TryParse(topText, NumberStyles.None, CultureInfo.InvariantCulture, out top) || top is < 1 or > MaxTop))
-        {
-            errors["top"] = [$"must be a whole number from 1 to {MaxTop}."];
-        }
+        var top = QueryValues.WholeNumber(request, "top", DefaultTop, MaxTop, errors);
 
         if (errors.Count > 0)
         {

@@ -125,7 +125,6 @@ public sealed class IngestionMinutes : IHostedService, IDisposable
                 return;
             }
 
-
             // The slot still holds a minute an hour old (or none): the first recorder of this minute replaces it.
             var fresh = new Bucket(minute);
             var seen = Interlocked.CompareExchange(ref slot, fresh, bucket);

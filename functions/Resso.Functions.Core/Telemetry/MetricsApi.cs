@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -33,13 +32,8 @@ public static class MetricsApi
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(ingestion);
-        var minutes = DefaultMinutes;
-        if (request.Query["minutes"].ToString() is { Length: > 0 } text
-            && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out minutes) || minutes is < 1 or > MaxMinutes))
-        {
-            return Problems.Validation(new Dictionary<string, string[]> { ["minutes"] = [$"must be a whole number from 1 to {MaxMinutes}."] });
-        }
-
-        return TypedResults.Ok(ingestion.Read(minutes));
+        var errors = new Dictionary<string, string[]>();
+        var minutes = QueryValues.WholeNumber(request, "minutes", DefaultMinutes, MaxMinutes, errors);
+        return errors.Count > 0 ? Problems.Validation(errors) : TypedResults.Ok(ingestion.Read(minutes));
     }
 }
