@@ -1,11 +1,10 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Playwright;
 using Resso.Shared.Attribution;
 using Resso.Testing;
 using Resso.Traffic.Cli;
+using Resso.Traffic.Sending;
 using Resso.Traffic.Storage;
 
 [assembly: AssemblyFixture(typeof(Resso.Dashboard.Tests.DashboardWorld))]
@@ -123,58 +122,35 @@ public sealed class DashboardWorld : IAsyncLifetime
             throw new InvalidOperationException($"The demo world has {songs.Count} trending songs, fewer than {OfferedSongs}.");
         }
 
+        // The requests the apps make, as the demo's funnel step makes them.
+        var api = new ServiceApi(host.Client, host.BaseAddress, SelfHostServer.TestKey, TimeProvider.System);
+        using var phone = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false });
         int offers = 0, clicks = 0, claims = 0, conversions = 0;
         for (var i = 0; i < OfferedSongs; i++)
         {
             for (var j = 0; j < 8 - i; j++)
             {
                 var viewer = string.Create(CultureInfo.InvariantCulture, $"u_dash_{i}_{j}");
-                var video = j % 2 == 0 ? string.Create(CultureInfo.InvariantCulture, $"&videoId=v_dash_{i}") : "";
-                using var offerResponse = await host.KeyedClient.GetAsync(new Uri($"/api/songs/{songs[i]}/offer?userId={viewer}&region=US&platform=android{video}", UriKind.Relative));
-                offerResponse.EnsureSuccessStatusCode();
+                var offer = await api.GetOfferAsync(songs[i], viewer, j % 2 == 0 ? string.Create(CultureInfo.InvariantCulture, $"v_dash_{i}") : null, "US", "android");
                 offers++;
-                using var offer = JsonDocument.Parse(await offerResponse.Content.ReadAsStringAsync());
                 if (j >= 4 - i)
                 {
                     continue;
                 }
 
                 // The viewer follows the link on a phone without the app: the store, with a claim code.
-                var universal = new Uri(offer.RootElement.GetProperty("links").GetProperty("universal").GetString()!);
-                using var phone = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = host.BaseAddress };
-                phone.DefaultRequestHeaders.UserAgent.ParseAdd($"Mozilla/5.0 (Linux; Android 14; Pixel {i}{j}) Mobile");
-                using var follow = await phone.GetAsync(new Uri(universal.PathAndQuery, UriKind.Relative));
-                if (follow.StatusCode != HttpStatusCode.Redirect || follow.Headers.Location is not { } store)
-                {
-                    throw new InvalidOperationException($"Following {universal.AbsolutePath} answered {(int)follow.StatusCode}.");
-                }
-
+                var code = await api.FollowLinkAsync(phone, offer.Universal, $"Mozilla/5.0 (Linux; Android 14; Pixel {i}{j}) Mobile")
+                    ?? throw new InvalidOperationException($"Following {offer.Universal.AbsolutePath} gave no claim code.");
                 clicks++;
                 if (j >= 3 - i)
                 {
                     continue;
                 }
 
-                var code = Uri.UnescapeDataString(store.Query.Split("referrer=")[1]).Split("claim=")[1];
-                using (var claimed = await host.Client.PostAsync(new Uri($"/api/claims/{code}", UriKind.Relative), null))
-                {
-                    claimed.EnsureSuccessStatusCode();
-                }
-
+                await api.RedeemClaimAsync(code);
                 claims++;
                 var trial = j == 0;
-                using var converted = await host.KeyedClient.PostAsync(new Uri("/api/conversions", UriKind.Relative), JsonContent.Create(new
-                {
-                    conversionId = $"conv_dash_{i}_{j}",
-                    userId = viewer,
-                    plan = "premium-monthly",
-                    amount = trial ? 0m : 10.99m,
-                    currency = "USD",
-                    occurredAt = DateTimeOffset.UtcNow,
-                    trial,
-                    claimCode = code,
-                }));
-                converted.EnsureSuccessStatusCode();
+                await api.ConvertAsync(new Conversion($"conv_dash_{i}_{j}", viewer, "premium-monthly", trial ? 0m : 10.99m, "USD", DateTimeOffset.UtcNow, trial, code));
                 conversions++;
             }
         }
