@@ -23,7 +23,8 @@ public sealed partial class TrafficCommand
     /// <summary>
     /// Waits for the service; seeds it (catalog and events) when its storage holds no events; waits
     /// until the events are counted; makes sure a model is published; rolls the catalog up; when it seeded,
-    /// makes a funnel (offers, clicks, claims, conversions) as the apps would; prints the ready block on stdout. Progress goes to stderr; a failed step is one line there and exit code 1.
+    /// makes a funnel (offers, clicks, claims, conversions) as the apps would; prints the ready block on
+    /// stdout. Progress goes to stderr; a failed step is one line there and exit code 1.
     /// </summary>
     private async Task<int> DemoAsync(CommandOptions options, TrafficGenerator generator, CancellationToken cancellationToken)
     {
