@@ -98,6 +98,8 @@ public sealed class CommandLineTests
     [InlineData("--duplicates", "1")]
     [InlineData("--duplicates", "-0.1")]
     [InlineData("--days", "0")]
+    [InlineData("--viral", "0.95")]
+    [InlineData("--viral", "-0.1")]
     [InlineData("--days", "31")]
     [InlineData("--target", "ftp")]
     [InlineData("--bogus")]

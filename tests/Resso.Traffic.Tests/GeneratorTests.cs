@@ -45,6 +45,30 @@ public sealed partial class GeneratorTests
     }
 
     [Fact]
+    public void Generate_ViralShare_GivesThatShareOfNewEventsToOneSongPlayableEverywhere()
+    {
+        var generator = Builders.Generator(new TrafficOptions { Events = 20_000, Users = 5_000, Songs = 2_000, ViralShare = 0.2 });
+        var events = generator.Generate().Where(e => !e.IsDuplicate).Select(e => e.Event).ToList();
+
+        var viral = Assert.IsType<SyntheticSong>(generator.ViralSong);
+        Assert.Empty(viral.Details.Regions);
+        var share = events.Count(e => e.SongId == viral.Id) / (double)events.Count;
+        // 20 % drawn for it, plus what the song's own (mid-chart) popularity gives it.
+        Assert.InRange(share, 0.19, 0.23);
+        Assert.True(viral.PopularityRank > 0, "the viral song owes its events to the share, not to being the chart's #1");
+    }
+
+    [Fact]
+    public void Generate_NoViralShare_LeavesTheEventsOfASeedAsTheyWere()
+    {
+        var plain = Builders.Generator(Builders.Options(events: 2_000)).Generate().ToList();
+        var zero = Builders.Generator(new TrafficOptions { Events = 2_000, Users = 5_000, Songs = 2_000, Clusters = 12, DuplicateRate = 0.10, ViralShare = 0 }).Generate().ToList();
+
+        Assert.Equal(plain, zero);
+        Assert.Null(Builders.Generator(Builders.Options(events: 10)).ViralSong);
+    }
+
+    [Fact]
     public void Create_SameSeed_BuildsTheSameWorld()
     {
         var first = SyntheticWorld.Create(Builders.Options());

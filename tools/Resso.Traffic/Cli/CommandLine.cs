@@ -170,6 +170,8 @@ public static class CommandLine
           --clusters <n>     taste clusters (genres); each artist is in one (default 12)
           --duplicates <r>   share of emitted events that re-send an earlier one unchanged, 0 to <1 (default 0.1)
           --zipf <s>         popularity exponent of songs (default 1.1)
+          --viral <r>        share of new events that use one viral song (mid-chart, playable everywhere),
+                             0 to 0.9 (default 0)
           --seed <n>         seed of the world (default 42, the demo world). Another seed is another world,
                              with its own ids: s7_000000, u7_000000 for seed 7 (and s42.500.100.6_000000
                              for other --songs, --users or --clusters); upload it with --catalog
@@ -208,7 +210,7 @@ public static class CommandLine
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var flags = new HashSet<string>(StringComparer.Ordinal);
         string[] valued = ["--target", "--url", "--key", "--connection", "--prefix", "--out", "--events", "--users", "--songs",
-            "--clusters", "--duplicates", "--zipf", "--seed", "--run", "--days", "--concurrency", "--batch", "--wait-timeout", "--funnel-offers"];
+            "--clusters", "--duplicates", "--zipf", "--viral", "--seed", "--run", "--days", "--concurrency", "--batch", "--wait-timeout", "--funnel-offers"];
         string[] switches = ["--catalog", "--if-empty", "--force", "--no-progress", "--help", "-h", "--wait", "--no-wait", "--demo"];
 
         for (var i = 0; i < args.Count; i++)
@@ -341,6 +343,7 @@ public static class CommandLine
             Clusters = Int("--clusters", 12, 1, songs),
             DuplicateRate = Double("--duplicates", 0.10, 0, 1, maxExclusive: true),
             ZipfExponent = Double("--zipf", 1.1, 0, 5),
+            ViralShare = Double("--viral", 0, 0, 0.9),
             Seed = Int("--seed", TrafficOptions.DefaultSeed, int.MinValue, int.MaxValue),
             Run = Int("--run", 1, 1, 1_000_000),
             Days = Double("--days", 7, 0, MaxDays, minExclusive: true),

@@ -52,9 +52,16 @@ public sealed class TrafficGenerator
         _clusterSongs = [.. World.Clusters.Select(c => WeightedSampler.Zipf(c.SongsByPopularity.Count, options.ZipfExponent))];
         _users = WeightedSampler.Zipf(World.Users.Count, options.UserActivityExponent);
         _creators = World.Creators.Count > 0 ? WeightedSampler.Zipf(World.Creators.Count, options.UserActivityExponent) : null;
+        // A song from the middle of the chart that plays everywhere: it owes its events to the
+        // share, not to being a hit already, and no user's region redraws it.
+        var everywhere = World.SongsByPopularity.Where(s => s.Details.Regions.Count == 0).ToList();
+        ViralSong = options.ViralShare > 0 && everywhere.Count > 0 ? everywhere[everywhere.Count / 2] : null;
         var mix = options.Actions;
         _actions = new WeightedSampler([_creators is null ? 0 : mix.Create, mix.View, mix.Like, mix.Favorite, mix.Share]);
     }
+
+    /// <summary>The song that takes <see cref="TrafficOptions.ViralShare"/> of the events, or null when that share is 0.</summary>
+    public SyntheticSong? ViralSong { get; }
 
     /// <summary>The options this generator was made with.</summary>
     public TrafficOptions Options { get; }
@@ -133,6 +140,12 @@ public sealed class TrafficGenerator
 
     private SyntheticSong PickSong(SyntheticUser user, Random random)
     {
+        // Drawn only when there is a viral song, so that the events of a seed without one stay as they were.
+        if (ViralSong is { } viral && random.NextDouble() < Options.ViralShare)
+        {
+            return viral;
+        }
+
         SyntheticSong? song = null;
         for (var attempt = 0; attempt < AvailabilityAttempts; attempt++)
         {

@@ -73,6 +73,13 @@ public sealed class TrafficOptions
     /// <value>1.1.</value>
     public double ZipfExponent { get; init; } = 1.1;
 
+    /// <summary>
+    /// Share of new events that use one viral song (<see cref="TrafficGenerator.ViralSong"/>) whatever
+    /// the user's taste, as when one song takes over the platform for a few days; 0 for none.
+    /// </summary>
+    /// <value>0.</value>
+    public double ViralShare { get; init; }
+
     /// <summary>Zipf exponent of user activity: a few users act a lot, most rarely.</summary>
     /// <value>0.8.</value>
     public double UserActivityExponent { get; init; } = 0.8;
@@ -109,6 +116,7 @@ public sealed class TrafficOptions
         Check(DuplicateRate is >= 0 and < 1, "DuplicateRate must be at least 0 and below 1.");
         Check(Days is > 0 and <= 365, "Days must be above 0 and at most 365.");
         Check(ZipfExponent is >= 0 and <= 5, "ZipfExponent must be between 0 and 5.");
+        Check(ViralShare is >= 0 and <= 0.9, "ViralShare must be between 0 and 0.9.");
         Check(UserActivityExponent is >= 0 and <= 5, "UserActivityExponent must be between 0 and 5.");
         Check(FavouriteClusterShare is >= 0 and <= 1, "FavouriteClusterShare must be between 0 and 1.");
         Check(CreatorShare is >= 0 and <= 1, "CreatorShare must be between 0 and 1.");
