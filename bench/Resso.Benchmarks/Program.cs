@@ -9,6 +9,9 @@ using Resso.Benchmarks;
 //   dotnet run --project bench/Resso.Benchmarks -c Release -- attribution [offers] [songs] [repetitions]
 //     (seeds a fresh Azurite with 92 days of offers, clicks, claims and conversions, then times the attribution report,
 //     and the dashboard's funnel page in the system's Chromium when there is one)
+//   dotnet run --project bench/Resso.Benchmarks -c Release -- scale [events] [viral] [batch] [rate] [user-partitions] [stats-shards]
+//     (ingestion's storage writes per partition under Zipf traffic with a viral song, scaled to a target rate against
+//     Azure Storage's scalability targets; see docs/scale.md)
 var flags = args.Where(a => a.StartsWith("--", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal);
 var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 int Arg(int index, int fallback) => positional.Length > index ? int.Parse(positional[index], CultureInfo.InvariantCulture) : fallback;
@@ -23,9 +26,13 @@ switch (positional.FirstOrDefault())
             Arg(1, 100_000), Arg(2, 20_000), Arg(3, 128), flags.Contains("--ffm-only"));
     case "attribution":
         return await AttributionReportBenchmark.RunAsync(Arg(1, 300_000), Arg(2, 10_000), Arg(3, 5));
+    case "scale":
+        return await ScaleSimulation.RunAsync(Arg(1, 40_000), positional.Length > 2 ? double.Parse(positional[2], CultureInfo.InvariantCulture) : 0.2,
+            Arg(3, 100), Arg(4, 100_000), Arg(5, 128), Arg(6, 32));
     default:
         Console.Error.WriteLine("usage: Resso.Benchmarks ingestion [events=20000] [users=5000] [songs=2000] [concurrency=4] [rounds=3]");
         Console.Error.WriteLine("       Resso.Benchmarks serving-model [songs=100000] [users=20000] [dimension=128] [--ffm-only]");
         Console.Error.WriteLine("       Resso.Benchmarks attribution [offers=300000] [songs=10000] [repetitions=5]");
+        Console.Error.WriteLine("       Resso.Benchmarks scale [events=40000] [viral=0.2] [batch=100] [rate=100000] [user-partitions=128] [stats-shards=32]");
         return 2;
 }
