@@ -66,6 +66,9 @@ public static class MaximalMarginalRelevance
             }
         }
 
+        // The factors may be mapped: the model stays reachable until they are read (FactorModel remarks).
+        GC.KeepAlive(model);
+
         var picks = Select(scores, rows, d, artists, maxPerArtist, count, lambda);
         return [.. picks.Select(p => kept[p])];
     }

@@ -134,6 +134,9 @@ public sealed class MixBuilder
             }
         }
 
+        // The factors may be mapped: the model stays reachable until they are read (FactorModel remarks).
+        GC.KeepAlive(model);
+
         var picks = MaximalMarginalRelevance.Select(scores, rows, d, artists, _options.MaxPerArtist, _options.Tracks, _options.Lambda);
         if (picks.Count < _options.MinimumTracks)
         {

@@ -9,11 +9,20 @@ namespace Resso.Ml.Model;
 /// biases, and the id maps. The score of user u for item i is
 /// <c>userBias[u] + itemBias[i] + ⟨userVector(u), itemVector(i)⟩</c>.
 /// </summary>
-/// <remarks>Immutable once created; safe to share between threads.</remarks>
+/// <remarks>
+/// Immutable once created; safe to share between threads. The item factors are either an array or read in place from
+/// a memory-mapped model file (<see cref="FactorModelSerializer.LoadMapped(string)"/>), so that a serving instance does
+/// not hold a float copy of a large catalog on its heap. A span over mapped factors gives the GC no reference to the
+/// model: code that reads <see cref="ItemFactors"/> or <see cref="ItemVector"/> keeps the model reachable until its
+/// last read (<see cref="GC.KeepAlive(object?)"/>), because an unreachable model's mapping is unmapped by its finalizer.
+/// </remarks>
 public sealed class FactorModel
 {
     private readonly float[] _userFactors;
-    private readonly float[] _itemFactors;
+    private readonly float[]? _itemFactors;
+    private readonly MappedFile? _itemFile;
+    private readonly long _itemFileOffset;
+    private readonly int _itemFactorCount;
     private readonly float[] _userBiases;
     private readonly float[] _itemBiases;
     private float[]? _itemNorms;
@@ -30,11 +39,22 @@ public sealed class FactorModel
     /// <param name="itemBiases">One per item.</param>
     /// <exception cref="ArgumentException">A length does not match, or a value is not finite.</exception>
     public FactorModel(IdMap users, IdMap items, int latentDimension, float[] userFactors, float[] itemFactors, float[] userBiases, float[] itemBiases)
+        : this(users, items, latentDimension, userFactors, itemFactors ?? throw new ArgumentNullException(nameof(itemFactors)), null, 0, userBiases, itemBiases)
+    {
+    }
+
+    /// <summary>Creates a model whose item factors are read in place from <paramref name="itemFile"/>, starting at <paramref name="itemFileOffset"/>.</summary>
+    internal FactorModel(IdMap users, IdMap items, int latentDimension, float[] userFactors, MappedFile itemFile, long itemFileOffset, float[] userBiases, float[] itemBiases)
+        : this(users, items, latentDimension, userFactors, null, itemFile ?? throw new ArgumentNullException(nameof(itemFile)), itemFileOffset, userBiases, itemBiases)
+    {
+    }
+
+    private FactorModel(IdMap users, IdMap items, int latentDimension, float[] userFactors, float[]? itemFactors, MappedFile? itemFile, long itemFileOffset,
+        float[] userBiases, float[] itemBiases)
     {
         ArgumentNullException.ThrowIfNull(users);
         ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(userFactors);
-        ArgumentNullException.ThrowIfNull(itemFactors);
         ArgumentNullException.ThrowIfNull(userBiases);
         ArgumentNullException.ThrowIfNull(itemBiases);
         ArgumentOutOfRangeException.ThrowIfLessThan(latentDimension, 1);
@@ -43,12 +63,19 @@ public sealed class FactorModel
             throw new ArgumentException("User factors must be users × latentDimension and user biases one per user.", nameof(userFactors));
         }
 
-        if (itemFactors.LongLength != (long)items.Count * latentDimension || itemBiases.Length != items.Count)
+        var itemFactorCount = (long)items.Count * latentDimension;
+        if (itemFactorCount > int.MaxValue || (itemFactors is not null && itemFactors.LongLength != itemFactorCount) || itemBiases.Length != items.Count)
         {
             throw new ArgumentException("Item factors must be items × latentDimension and item biases one per item.", nameof(itemFactors));
         }
 
-        if (!AllFinite(userFactors) || !AllFinite(itemFactors) || !AllFinite(userBiases) || !AllFinite(itemBiases))
+        _itemFactors = itemFactors;
+        _itemFile = itemFile;
+        _itemFileOffset = itemFileOffset;
+        _itemFactorCount = (int)itemFactorCount;
+
+        // Also reads mapped factors once: the pages stay in the page cache only while the OS has room for them.
+        if (!AllFinite(userFactors) || !AllFinite(ItemFactors) || !AllFinite(userBiases) || !AllFinite(itemBiases))
         {
             throw new ArgumentException("Model values must be finite numbers.", nameof(userFactors));
         }
@@ -57,7 +84,6 @@ public sealed class FactorModel
         Items = items;
         LatentDimension = latentDimension;
         _userFactors = userFactors;
-        _itemFactors = itemFactors;
         _userBiases = userBiases;
         _itemBiases = itemBiases;
     }
@@ -77,7 +103,7 @@ public sealed class FactorModel
         var biases = new float[UserCount - 1];
         _userBiases.AsSpan(0, user).CopyTo(biases);
         _userBiases.AsSpan(user + 1).CopyTo(biases.AsSpan(user));
-        return new FactorModel(new IdMap(Users.Where((_, i) => i != user)), Items, d, factors, _itemFactors, biases, _itemBiases);
+        return new FactorModel(new IdMap(Users.Where((_, i) => i != user)), Items, d, factors, _itemFactors, _itemFile, _itemFileOffset, biases, _itemBiases);
     }
 
     /// <summary>The user id space.</summary>
@@ -98,8 +124,14 @@ public sealed class FactorModel
     /// <summary>All user vectors, row-major (UserCount × LatentDimension).</summary>
     public ReadOnlySpan<float> UserFactors => _userFactors;
 
-    /// <summary>All item vectors, row-major (ItemCount × LatentDimension).</summary>
-    public ReadOnlySpan<float> ItemFactors => _itemFactors;
+    /// <summary>All item vectors, row-major (ItemCount × LatentDimension); keep the model reachable while reading them.</summary>
+    public ReadOnlySpan<float> ItemFactors => _itemFactors ?? _itemFile!.Floats(_itemFileOffset, _itemFactorCount);
+
+    /// <summary>Whether the item factors are read in place from a memory-mapped file rather than held in an array.</summary>
+    public bool ItemFactorsMapped => _itemFile is not null;
+
+    /// <summary>The mapped file the item factors are read from, if they are.</summary>
+    internal MappedFile? ItemFile => _itemFile;
 
     /// <summary>One bias per user (constant for a user's ranking; kept so that scores are the trained model's).</summary>
     public ReadOnlySpan<float> UserBiases => _userBiases;
@@ -110,12 +142,16 @@ public sealed class FactorModel
     /// <summary>The vector of <paramref name="user"/>.</summary>
     public ReadOnlySpan<float> UserVector(int user) => _userFactors.AsSpan(user * LatentDimension, LatentDimension);
 
-    /// <summary>The vector of <paramref name="item"/>.</summary>
-    public ReadOnlySpan<float> ItemVector(int item) => _itemFactors.AsSpan(item * LatentDimension, LatentDimension);
+    /// <summary>The vector of <paramref name="item"/>; keep the model reachable while reading it.</summary>
+    public ReadOnlySpan<float> ItemVector(int item) => ItemFactors.Slice(item * LatentDimension, LatentDimension);
 
     /// <summary>The model's score of <paramref name="item"/> for <paramref name="user"/>.</summary>
-    public float Score(int user, int item) =>
-        _userBiases[user] + _itemBiases[item] + TensorPrimitives.Dot(UserVector(user), ItemVector(item));
+    public float Score(int user, int item)
+    {
+        var score = _userBiases[user] + _itemBiases[item] + TensorPrimitives.Dot(UserVector(user), ItemVector(item));
+        GC.KeepAlive(this);
+        return score;
+    }
 
     /// <summary>The Euclidean norm of every item vector (computed once).</summary>
     internal ReadOnlySpan<float> ItemNorms
@@ -141,7 +177,7 @@ public sealed class FactorModel
     internal QuantizedItemFactors QuantizedItems =>
         LazyInitializer.EnsureInitialized(ref _quantizedItems, ref _quantizedLock, () => QuantizedItemFactors.Create(this));
 
-    private static bool AllFinite(float[] values)
+    private static bool AllFinite(ReadOnlySpan<float> values)
     {
         foreach (var value in values)
         {

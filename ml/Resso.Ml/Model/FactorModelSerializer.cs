@@ -88,6 +88,54 @@ public static class FactorModelSerializer
         return await ReadAsync(stream, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Reads a model file, leaving its item factors in the file: the file is memory-mapped and the item factors read in
+    /// place (<see cref="FactorModel.ItemFactorsMapped"/>), so only the rows actually read take memory, in the page
+    /// cache, not on the managed heap. Everything else is read into arrays as by <see cref="LoadAsync"/>. The file must
+    /// not change while the model is in use.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not a model, is truncated or corrupt, or of an unknown version.</exception>
+    public static FactorModel LoadMapped(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return Map(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read));
+    }
+
+    /// <summary>
+    /// <see cref="LoadMapped(string)"/> of an open file, which it takes over (and closes once mapped: the mapping keeps
+    /// the content, and a file opened with <see cref="FileOptions.DeleteOnClose"/> is gone once the model is).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not a model, is truncated or corrupt, or of an unknown version.</exception>
+    internal static FactorModel Map(FileStream file)
+    {
+        MappedFile mapped;
+        try
+        {
+            // An empty file cannot be mapped; a big-endian machine could not read the floats in place.
+            if (file.Length == 0 || !BitConverter.IsLittleEndian)
+            {
+                var bytes = new byte[file.Length <= MaxModelBytes ? file.Length : throw new InvalidDataException($"Model data exceeds {MaxModelBytes} bytes.")];
+                file.Position = 0;
+                file.ReadExactly(bytes);
+                return FromBytes(bytes);
+            }
+
+            if (file.Length > MaxModelBytes)
+            {
+                throw new InvalidDataException($"Model data exceeds {MaxModelBytes} bytes.");
+            }
+
+            mapped = MappedFile.Map(file);
+        }
+        finally
+        {
+            // The mapping, if made, keeps the content; the handle is not needed any more.
+            file.Dispose();
+        }
+
+        return Parse(mapped.Bytes, mapped);
+    }
+
     /// <summary>The serialized form of <paramref name="model"/>.</summary>
     public static byte[] ToBytes(FactorModel model)
     {
@@ -129,7 +177,10 @@ public static class FactorModelSerializer
 
     /// <summary>Parses a serialized model.</summary>
     /// <exception cref="InvalidDataException">The data is not a model, is truncated or corrupt, or of an unknown version.</exception>
-    public static FactorModel FromBytes(ReadOnlySpan<byte> data)
+    public static FactorModel FromBytes(ReadOnlySpan<byte> data) => Parse(data, null);
+
+    // Parses data; with itemFile (the file data spans), the item factors are left in it and read in place.
+    private static FactorModel Parse(ReadOnlySpan<byte> data, MappedFile? itemFile)
     {
         if (data.Length < Magic.Length || !data[..Magic.Length].SequenceEqual(Magic))
         {
@@ -171,7 +222,17 @@ public static class FactorModelSerializer
 
         var offset = HeaderLength;
         var userFactors = ReadFloats(body, ref offset, users * d);
-        var itemFactors = ReadFloats(body, ref offset, items * d);
+        var itemFileOffset = offset;
+        float[]? itemFactors = null;
+        if (itemFile is null)
+        {
+            itemFactors = ReadFloats(body, ref offset, items * d);
+        }
+        else
+        {
+            offset += 4 * items * d;
+        }
+
         var userBiases = ReadFloats(body, ref offset, users);
         var itemBiases = ReadFloats(body, ref offset, items);
         var userIds = ReadIds(body, ref offset, users);
@@ -183,7 +244,9 @@ public static class FactorModelSerializer
 
         try
         {
-            return new FactorModel(new IdMap(userIds), new IdMap(itemIds), d, userFactors, itemFactors, userBiases, itemBiases);
+            return itemFile is null
+                ? new FactorModel(new IdMap(userIds), new IdMap(itemIds), d, userFactors, itemFactors!, userBiases, itemBiases)
+                : new FactorModel(new IdMap(userIds), new IdMap(itemIds), d, userFactors, itemFile, itemFileOffset, userBiases, itemBiases);
         }
         catch (ArgumentException exception)
         {

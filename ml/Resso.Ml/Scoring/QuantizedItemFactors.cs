@@ -114,6 +114,8 @@ internal sealed class QuantizedItemFactors
             _upperBiases[item] = biases[item] + _biasSlack[item];
             _inverseNorms[item] = norms[item] > 0 ? 1 / norms[item] : 0;
         }
+
+        GC.KeepAlive(model);
     }
 
     /// <summary>The number of items (without the padding of the last block).</summary>
@@ -168,7 +170,11 @@ internal sealed class QuantizedItemFactors
 
         // The exact scores get the user's bias added last; a margin for its rounding keeps ties the float scorer's.
         var scoring = new DotAndBias(this, model, userVector, query, userBias, exclude, allowed, filter);
-        return Rank(ref scoring, query, k, out rescored);
+        var ranked = Rank(ref scoring, query, k, out rescored);
+
+        // The float factors re-scored may be mapped: the model stays reachable until they are read (FactorModel remarks).
+        GC.KeepAlive(model);
+        return ranked;
     }
 
     /// <summary>
@@ -201,7 +207,9 @@ internal sealed class QuantizedItemFactors
         Span<int> packed = stackalloc int[_groups];
         var query = QueryCodes.Create(vector, packed);
         var scoring = new Cosine(this, model, vector, query, item, norms[item], allowed, filter);
-        return Rank(ref scoring, query, k, out rescored);
+        var ranked = Rank(ref scoring, query, k, out rescored);
+        GC.KeepAlive(model);
+        return ranked;
     }
 
     /// <summary>

@@ -87,6 +87,7 @@ public static class TopKScorer
             }
         }
 
+        GC.KeepAlive(model);
         return selector.ToSortedArray();
     }
 
@@ -101,6 +102,7 @@ public static class TopKScorer
 
         DotRows(userVector, model.ItemFactors, scores[..model.ItemCount]);
         TensorPrimitives.Add(scores[..model.ItemCount], model.ItemBiases, scores);
+        GC.KeepAlive(model);
     }
 
     /// <summary>scores[r] = ⟨vector, row r of <paramref name="rows"/>⟩ for row-major rows of the vector's length.</summary>
@@ -294,6 +296,7 @@ public static class TopKScorer
             selector.Add(other, cosine);
         }
 
+        GC.KeepAlive(model);
         return selector.ToSortedArray();
     }
 }

@@ -175,6 +175,9 @@ public sealed class UserFoldIn
             weight[k] = positive ? (_options.UseWeights ? 1 + MathF.Log(1 + weights[k]) : 1) : (float)negativeWeight;
         }
 
+        // The factors may be mapped: the model stays reachable until they are read (FactorModel remarks).
+        GC.KeepAlive(_model);
+
         // Regularization 2λ on the vector; a tiny one on the bias keeps the system positive definite.
         var ridge = new float[n];
         Array.Fill(ridge, (float)(2 * lambda), 0, d);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Resso.Ml.Data;
 using Resso.Ml.Evaluation;
+using Resso.Ml.Model;
 using Resso.Ml.Ranking;
 using Resso.Ml.Scoring;
 using Resso.Ml.Training;
@@ -191,6 +192,37 @@ public sealed class PipelineTests(TrainedPipelineFixture fixture) : IClassFixtur
             Assert.Equal(
                 fixture.Result.Model.Recommend(train.ItemsOf(user), train.WeightsOf(user), 10, exclude),
                 again.Model.Recommend(train.ItemsOf(user), train.WeightsOf(user), 10, exclude));
+        }
+    }
+
+    [Fact]
+    public void Recommend_OverMappedFactors_RanksExactlyAsOverArrays()
+    {
+        // Every mode, the ranker's features included, reads the FFM item factors; mapped, they must rank the same.
+        var path = Path.Combine(Path.GetTempPath(), $"resso-pipeline-{Guid.NewGuid():N}.bin");
+        File.WriteAllBytes(path, FactorModelSerializer.ToBytes(fixture.Ranked.Ffm));
+        try
+        {
+            var mappedFfm = FactorModelSerializer.LoadMapped(path);
+            Assert.True(mappedFfm.ItemFactorsMapped);
+            var train = fixture.Split.Train;
+            foreach (var model in fixture.AllModes())
+            {
+                var mapped = PipelineSerializer.FromBytes(PipelineSerializer.ToBytes(model), mappedFfm);
+                for (var user = 0; user < train.UserCount; user += 7)
+                {
+                    var exclude = new ItemBitSet(train.ItemCount, train.ItemsOf(user));
+                    var expected = model.Recommend(train.ItemsOf(user), train.WeightsOf(user), 10, exclude);
+                    var actual = mapped.Recommend(train.ItemsOf(user), train.WeightsOf(user), 10, exclude);
+                    Assert.NotEmpty(expected);
+                    Assert.Equal(expected.Select(r => r.Item), actual.Select(r => r.Item));
+                    Assert.Equal(expected.Select(r => r.Score), actual.Select(r => r.Score));
+                }
+            }
+        }
+        finally
+        {
+            File.Delete(path);
         }
     }
 }
