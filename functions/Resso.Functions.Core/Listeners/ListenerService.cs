@@ -287,6 +287,8 @@ public sealed class ListenerService : IUserActivityObserver
             }
         }
 
+        // The factors may be mapped: the model stays reachable until they are read (FactorModel remarks).
+        GC.KeepAlive(model);
         return best.Seed < 0 ? MixReasons.ForYou : MixReasons.SimilarTo(model.Factors.Items[best.Seed]);
     }
 

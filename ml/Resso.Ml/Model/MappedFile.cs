@@ -24,7 +24,14 @@ internal sealed unsafe class MappedFile
         _view = view;
         _first = (byte*)view.SafeMemoryMappedViewHandle.DangerousGetHandle() + view.PointerOffset;
         Length = length;
+
+        // The GC does not see the mapping: told of it, it collects a swapped-out model (and so unmaps it and lets its
+        // file go) soon after the next load, rather than whenever the small managed heap next needs a full collection.
+        GC.AddMemoryPressure(length);
     }
+
+    /// <summary>Takes back the memory pressure; the view's own SafeHandle unmaps it.</summary>
+    ~MappedFile() => GC.RemoveMemoryPressure(Length);
 
     /// <summary>The file's length in bytes.</summary>
     public long Length { get; }

@@ -74,6 +74,14 @@ public sealed class RecommenderOptions
     /// <value>30 seconds (a new model is served within 60 s).</value>
     public TimeSpan ModelPollInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Whether serving reads the published model's item factors in place from a memory-mapped local file (in the
+    /// temporary directory) instead of an array on the managed heap; see <c>docs/recommender.md</c>, "Serving memory".
+    /// Results are the same either way.
+    /// </summary>
+    /// <value>true (the float factors of a large catalog would not fit a 2 GB instance's heap).</value>
+    public bool MapItemFactors { get; set; } = true;
+
     /// <summary>Seeds the split, the evaluation sample, training and the publish guard's bootstrap.</summary>
     /// <value>42.</value>
     public int Seed { get; set; } = 42;

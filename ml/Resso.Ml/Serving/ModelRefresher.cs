@@ -185,7 +185,9 @@ public sealed class ModelRefresher(
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(LoadTimeout);
-        var factors = await store.LoadFactorsAsync(manifest, timeout.Token);
+        var factors = options.Value.MapItemFactors
+            ? await store.LoadMappedFactorsAsync(manifest, Path.GetTempPath(), timeout.Token)
+            : await store.LoadFactorsAsync(manifest, timeout.Token);
         var pipeline = await store.LoadPipelineAsync(manifest, factors, timeout.Token);
         var restrictions = await catalog.ReadRegionRestrictionsAsync(timeout.Token);
         var previous = holder.Current?.Version;

@@ -197,6 +197,46 @@ public sealed class ModelStore(BlobServiceClient blobs, StorageNames names, Time
         return FactorModelSerializer.FromBytes(bytes);
     }
 
+    /// <summary>
+    /// <see cref="LoadFactorsAsync"/>, but with the item factors left in a local file and read in place
+    /// (<see cref="FactorModelSerializer.LoadMapped(string)"/>): the blob is downloaded to a delete-on-close file in
+    /// <paramref name="directory"/>, checked, and memory-mapped. The file goes when the model does.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The blob is missing, truncated, corrupt, or not the one the manifest names.</exception>
+    /// <exception cref="IOException">The local file cannot be written.</exception>
+    public async Task<FactorModel> LoadMappedFactorsAsync(ModelManifest manifest, string directory, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        var path = Path.Combine(directory, $"resso-factors-{Guid.NewGuid():N}.bin");
+        var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete, 81920, FileOptions.DeleteOnClose);
+        try
+        {
+            try
+            {
+                await _container.GetBlobClient($"{manifest.Version}/factors.bin").DownloadToAsync(file, cancellationToken);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                throw new InvalidDataException($"Model {manifest.Version} has no factors blob.", ex);
+            }
+
+            file.Position = 0;
+            var hash = await SHA256.HashDataAsync(file, cancellationToken);
+            if (!string.Equals(Convert.ToHexStringLower(hash), manifest.FactorsSha256, StringComparison.Ordinal))
+            {
+                throw new InvalidDataException($"Model {manifest.Version}: the factors blob does not match the manifest's checksum.");
+            }
+        }
+        catch
+        {
+            await file.DisposeAsync();
+            throw;
+        }
+
+        return FactorModelSerializer.Map(file);
+    }
+
     /// <summary>Loads the ranking pipeline of a version over its factors; null when the version has none.</summary>
     /// <exception cref="InvalidDataException">The blob is missing, corrupt, or not the one the manifest names.</exception>
     public async Task<PipelineModel?> LoadPipelineAsync(ModelManifest manifest, FactorModel factors, CancellationToken cancellationToken = default)
