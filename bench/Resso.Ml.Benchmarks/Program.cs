@@ -6,6 +6,20 @@ using Resso.Ml.Benchmarks;
 // dotnet run -c Release --project bench/Resso.Ml.Benchmarks -- --filter '*'            BenchmarkDotNet, default job
 // dotnet run -c Release --project bench/Resso.Ml.Benchmarks -- --quick --filter '*'    short job (3 warm-ups, 3 iterations)
 // dotnet run -c Release --project bench/Resso.Ml.Benchmarks -- train-synthetic [--interactions 10000000] …
+// dotnet run -c Release --project bench/Resso.Ml.Benchmarks -- serving-memory [--songs 1000000] [--arrays] …
+if (args.Length > 0 && args[0] == "serving-memory")
+{
+    try
+    {
+        return ServingMemory.Run(args);
+    }
+    catch (ArgumentException exception)
+    {
+        await Console.Error.WriteLineAsync(exception.Message);
+        return 2;
+    }
+}
+
 if (args.Length > 0 && args[0] == "train-synthetic")
 {
     try
