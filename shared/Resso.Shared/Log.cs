@@ -22,6 +22,18 @@ internal static partial class Log
     [LoggerMessage(6, LogLevel.Information, "{Service} at {Endpoint} reachable again after {OutageSeconds} s")]
     public static partial void StorageReachableAgain(ILogger logger, string service, string endpoint, double outageSeconds);
 
+    [LoggerMessage(7, LogLevel.Warning, "Storage answered {Cause}: re-created {Count} missing tables, queues or containers ({Created}) in {Milliseconds} ms; what they held before is gone")]
+    public static partial void StorageRecreated(ILogger logger, string cause, int count, string created, double milliseconds);
+
+    [LoggerMessage(8, LogLevel.Information, "Storage answered {Cause}, but every table, queue and container exists ({Milliseconds} ms to check): made again meanwhile, by another instance or by hand")]
+    public static partial void StorageNothingToRecreate(ILogger logger, string cause, double milliseconds);
+
+    [LoggerMessage(9, LogLevel.Warning, "Could not re-create missing tables, queues or containers after {Cause} ({Error}); retrying in {DelaySeconds} s")]
+    public static partial void StorageRecreationFailed(ILogger logger, string cause, string error, double delaySeconds);
+
+    [LoggerMessage(14, LogLevel.Debug, "Re-creating missing tables, queues or containers stopped with the app")]
+    public static partial void StorageRecreationStopped(ILogger logger, Exception exception);
+
     [LoggerMessage(10, LogLevel.Warning, "Message {MessageId} of queue {Queue} rejected whole to {PoisonQueue}: {Reason} (body: {BodyLength} bytes, in {BodyLocation})")]
     public static partial void MessageRejected(ILogger logger, string messageId, string queue, string poisonQueue, string reason, int bodyLength, string bodyLocation);
 

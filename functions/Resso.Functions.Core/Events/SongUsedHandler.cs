@@ -7,7 +7,7 @@ using Resso.Shared.Storage;
 namespace Resso.Functions.Core.Events;
 
 /// <summary>The <c>song-used</c> queue function: processes one message of events.</summary>
-public sealed class SongUsedHandler(SongUsedProcessor processor, StorageNames names, QueueProcessingLag lag, TimeProvider timeProvider) : IQueueHandler
+public sealed class SongUsedHandler(SongUsedProcessor processor, StorageNames names, QueueProcessingLag lag, StorageRepair repair, TimeProvider timeProvider) : IQueueHandler
 {
     /// <inheritdoc />
     public string QueueName => names.SongUsedQueue;
@@ -16,6 +16,11 @@ public sealed class SongUsedHandler(SongUsedProcessor processor, StorageNames na
     public Task HandleAsync(QueueMessage message, CancellationToken cancellationToken = default)
     {
         lag.Record(QueueName, message.InsertedOn);
-        return processor.ProcessAsync(message.MessageId, message.InsertedOn ?? timeProvider.GetUtcNow(), message.Body, cancellationToken);
+        var enqueuedAt = message.InsertedOn ?? timeProvider.GetUtcNow();
+
+        // A table, queue or container deleted under the app: processing is safe to repeat, so it waits
+        // for the re-creation and goes again, rather than spend one of the message's deliveries
+        // (maxDequeueCount of them in a row would send good events to the poison queue).
+        return repair.RetryAfterRepairAsync(ct => processor.ProcessAsync(message.MessageId, enqueuedAt, message.Body, ct), cancellationToken);
     }
 }

@@ -36,7 +36,11 @@ public sealed class StorageGuard
 
                 // The context carries the caller's token here (the timeout inside restores it): a
                 // client that went away says nothing about storage and must not open the circuit.
-                ShouldHandle = static args => new ValueTask<bool>(args.Outcome.Exception is { } e && IsStorageFailure(e, args.Context.CancellationToken)),
+                // Nor does a missing queue, table or container: storage answers, StorageRepair makes
+                // it again within moments, and an open circuit would refuse every route for the
+                // whole break, those whose storage is there included.
+                ShouldHandle = static args => new ValueTask<bool>(
+                    args.Outcome.Exception is { } e && IsStorageFailure(e, args.Context.CancellationToken) && !StorageRepair.IsMissingResource(e)),
             })
             .AddTimeout(Timeout)
             .Build();
@@ -72,13 +76,15 @@ public sealed class StorageGuard
     /// <summary>
     /// True for a failure of storage rather than of the request: unreachable (the client's retries
     /// give up with an <see cref="AggregateException"/>), a 5xx, 408 or 429, no answer in time (the
-    /// client's network timeout, a <see cref="TaskCanceledException"/>, or the deadline), or the open
-    /// circuit. Any cancellation counts, so a caller whose own token may have been cancelled checks
+    /// client's network timeout, a <see cref="TaskCanceledException"/>, or the deadline), the open
+    /// circuit, or one of the app's queues, tables or containers missing
+    /// (<see cref="StorageRepair.IsMissingResource"/>: it is being re-created, so the request is worth
+    /// retrying). Any cancellation counts, so a caller whose own token may have been cancelled checks
     /// that too: a client that went away is not a storage failure.
     /// </summary>
     public static bool IsStorageFailure(Exception exception) => exception switch
     {
-        RequestFailedException e => e.Status is 0 or 408 or 429 or >= 500,
+        RequestFailedException e => e.Status is 0 or 408 or 429 or >= 500 || StorageRepair.IsMissingResource(e),
         AggregateException e => e.InnerExceptions.Count > 0 && e.InnerExceptions.All(IsStorageFailure),
         HttpRequestException or IOException or TimeoutRejectedException or BrokenCircuitException or OperationCanceledException => true,
         _ => false,

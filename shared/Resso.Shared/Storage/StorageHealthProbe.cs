@@ -89,14 +89,21 @@ public sealed class StorageHealthProbe(
     /// True when <paramref name="exception"/> is a storage failure (<see cref="StorageGuard.IsStorageFailure(Exception)"/>)
     /// and storage does not answer now (a fresh check, shared and cached like <see cref="CheckAsync"/>)
     /// or answered again less than <see cref="RecoveryGrace"/> ago: the outage is logged once by this
-    /// probe, so the caller logs its own failure at Debug. False for any other failure, and for a
-    /// storage failure while every service answers and has for a while: those the caller logs as before.
+    /// probe, so the caller logs its own failure at Debug. True as well for a missing queue, table or
+    /// container (<see cref="StorageRepair.IsMissingResource"/>), whose re-creation <see cref="StorageRepair"/>
+    /// logs once. False for any other failure, and for a storage failure while every service answers
+    /// and has for a while: those the caller logs as before.
     /// </summary>
     public async ValueTask<bool> IsOutageAsync(Exception exception, CancellationToken cancellationToken = default)
     {
         if (!StorageGuard.IsStorageFailure(exception, cancellationToken))
         {
             return false;
+        }
+
+        if (StorageRepair.IsMissingResource(exception))
+        {
+            return true;
         }
 
         try

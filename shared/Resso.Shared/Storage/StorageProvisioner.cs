@@ -1,3 +1,4 @@
+using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
@@ -34,13 +35,55 @@ public sealed class StorageProvisioner(
         _ready.Task.WaitAsync(cancellationToken);
 
     /// <summary>Creates whatever is missing; safe to call concurrently and repeatedly.</summary>
-    public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
+    public Task EnsureCreatedAsync(CancellationToken cancellationToken = default) => CreateMissingAsync(cancellationToken);
+
+    /// <summary>
+    /// Creates every table, queue and container of <see cref="StorageNames"/> that does not exist, and
+    /// returns the names of those it created (none when all existed). Safe to call concurrently and
+    /// repeatedly; one that is being deleted (<c>TableBeingDeleted</c>, <c>QueueBeingDeleted</c>,
+    /// <c>ContainerBeingDeleted</c>: minutes on Azure after a deletion) fails the call, to be tried again.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> CreateMissingAsync(CancellationToken cancellationToken = default)
     {
-        var work = new List<Task>();
-        work.AddRange(names.Tables.Select(t => (Task)tables.CreateTableIfNotExistsAsync(t, cancellationToken)));
-        work.AddRange(names.Queues.Select(q => (Task)queues.GetQueueClient(q).CreateIfNotExistsAsync(cancellationToken: cancellationToken)));
-        work.AddRange(names.Containers.Select(c => (Task)blobs.GetBlobContainerClient(c).CreateIfNotExistsAsync(cancellationToken: cancellationToken)));
-        await Task.WhenAll(work);
+        var work = new List<Task<string?>>();
+        work.AddRange(names.Tables.Select(t => CreateTableAsync(t, cancellationToken)));
+        work.AddRange(names.Queues.Select(q => CreateQueueAsync(q, cancellationToken)));
+        work.AddRange(names.Containers.Select(c => CreateContainerAsync(c, cancellationToken)));
+        return [.. (await Task.WhenAll(work)).OfType<string>()];
+    }
+
+    // Each returns the name when it created the resource, null when it existed.
+    private async Task<string?> CreateTableAsync(string table, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await tables.CreateTableAsync(table, cancellationToken);
+            return table;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409 && ex.ErrorCode == "TableAlreadyExists")
+        {
+            return null;
+        }
+    }
+
+    private async Task<string?> CreateQueueAsync(string queue, CancellationToken cancellationToken)
+    {
+        // Creating a queue that exists (with the same metadata) is not an error: 204 instead of 201.
+        var response = await queues.GetQueueClient(queue).CreateAsync(cancellationToken: cancellationToken);
+        return response.Status == 201 ? queue : null;
+    }
+
+    private async Task<string?> CreateContainerAsync(string container, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await blobs.GetBlobContainerClient(container).CreateAsync(cancellationToken: cancellationToken);
+            return container;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409 && ex.ErrorCode == "ContainerAlreadyExists")
+        {
+            return null;
+        }
     }
 
     /// <inheritdoc />

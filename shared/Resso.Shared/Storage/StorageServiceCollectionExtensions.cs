@@ -6,6 +6,7 @@ using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Resso.Shared.Attribution;
 using Resso.Shared.Events;
@@ -36,10 +37,12 @@ public static class StorageServiceCollectionExtensions
 
         services.AddAzureClients(clients =>
         {
-            clients.AddClient<TableServiceClient, TableClientOptions>(connection.CreateTableServiceClient);
-            clients.AddClient<BlobServiceClient, BlobClientOptions>(connection.CreateBlobServiceClient);
+            clients.AddClient<TableServiceClient, TableClientOptions>((options, provider) =>
+                connection.CreateTableServiceClient(WithRepair(options, provider)));
+            clients.AddClient<BlobServiceClient, BlobClientOptions>((options, provider) =>
+                connection.CreateBlobServiceClient(WithRepair(options, provider)));
             clients.AddClient<QueueServiceClient, QueueClientOptions>((options, provider) =>
-                connection.CreateQueueServiceClient(ConfigureQueues(options, provider.GetRequiredService<PoisonMessages>())));
+                connection.CreateQueueServiceClient(WithRepair(ConfigureQueues(options, provider.GetRequiredService<PoisonMessages>()), provider)));
 
             // The SDK retries transport faults itself; keep its budget short so that a storage
             // outage surfaces quickly to the circuit breakers above it instead of piling up.
@@ -61,7 +64,23 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<StorageHealthProbe>();
         services.AddHostedService<StorageMonitor>();
         services.TryAddSingleton<StorageGuard>();
+
+        // The re-creation is looked up when it first runs: the provisioner needs the clients, whose
+        // pipelines hold the repair.
+        services.TryAddSingleton(static sp => new StorageRepair(
+            ct => sp.GetRequiredService<StorageProvisioner>().CreateMissingAsync(ct),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<StorageRepair>>()));
+        services.TryAddSingleton<MissingStoragePolicy>();
         return services;
+    }
+
+    // Every client reports missing queues, tables and containers, so that they are made again.
+    private static T WithRepair<T>(T options, IServiceProvider provider)
+        where T : ClientOptions
+    {
+        options.AddPolicy(provider.GetRequiredService<MissingStoragePolicy>(), HttpPipelinePosition.PerCall);
+        return options;
     }
 
     /// <summary>Registers event validation, the event queue, and the stores and processor of <c>song-used</c>.</summary>
