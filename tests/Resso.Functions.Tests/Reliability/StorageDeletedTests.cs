@@ -30,7 +30,6 @@ public sealed class StorageDeletedTests(AzuriteFixture azurite)
     [Fact]
     public async Task SelfHost_EveryQueueTableAndContainerDeletedUnderTraffic_NeverA500_RecreatesThem_CountsEveryLaterEventOnce()
     {
-        var bound = Stopwatch.StartNew();
         var logs = new FakeLoggerProvider();
         await using var host = await SelfHostServer.StartAsync(azurite.ConnectionString, services: s =>
         {
@@ -179,7 +178,6 @@ public sealed class StorageDeletedTests(AzuriteFixture azurite)
         }
 
         Assert.Equal(expectedKeys, logged.Order(StringComparer.Ordinal));
-        Assert.True(bound.Elapsed < TimeSpan.FromSeconds(60), $"took {bound.Elapsed}");
     }
 
     private static async Task<List<string>> MissingAsync(StorageNames names, TableServiceClient tables, QueueServiceClient queues, BlobServiceClient blobs)
