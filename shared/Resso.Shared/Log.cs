@@ -25,7 +25,7 @@ internal static partial class Log
     [LoggerMessage(7, LogLevel.Warning, "Storage answered {Cause}: re-created {Count} missing tables, queues or containers ({Created}) in {Milliseconds} ms; what they held before is gone")]
     public static partial void StorageRecreated(ILogger logger, string cause, int count, string created, double milliseconds);
 
-    [LoggerMessage(8, LogLevel.Information, "Storage answered {Cause}, but every table, queue and container exists ({Milliseconds} ms to check): made again meanwhile, by another instance or by hand")]
+    [LoggerMessage(8, LogLevel.Information, "Storage answered {Cause}, but every table, queue and container exists now ({Milliseconds} ms): made meanwhile by start-up provisioning, another instance or hand")]
     public static partial void StorageNothingToRecreate(ILogger logger, string cause, double milliseconds);
 
     [LoggerMessage(9, LogLevel.Warning, "Could not re-create missing tables, queues or containers after {Cause} ({Error}); retrying in {DelaySeconds} s")]

@@ -65,10 +65,21 @@ public static class StorageServiceCollectionExtensions
         services.AddHostedService<StorageMonitor>();
         services.TryAddSingleton<StorageGuard>();
 
-        // The re-creation is looked up when it first runs: the provisioner needs the clients, whose
-        // pipelines hold the repair.
+        // The provisioner is looked up when a re-creation first runs: it needs the clients, whose
+        // pipelines hold the repair. Before it has created everything once (start-up, or storage
+        // down at start), a missing resource is its job, not a deletion to repair.
         services.TryAddSingleton(static sp => new StorageRepair(
-            ct => sp.GetRequiredService<StorageProvisioner>().CreateMissingAsync(ct),
+            async ct =>
+            {
+                var provisioner = sp.GetRequiredService<StorageProvisioner>();
+                if (!provisioner.IsReady)
+                {
+                    await provisioner.WaitUntilReadyAsync(ct);
+                    return [];
+                }
+
+                return await provisioner.CreateMissingAsync(ct);
+            },
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<StorageRepair>>()));
         services.TryAddSingleton<MissingStoragePolicy>();
