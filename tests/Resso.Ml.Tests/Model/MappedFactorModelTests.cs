@@ -2,6 +2,8 @@ using System.Runtime.CompilerServices;
 using Resso.Ml.Mixes;
 using Resso.Ml.Model;
 using Resso.Ml.Scoring;
+using Resso.Ml.Serving;
+using Resso.Ml.Store;
 
 namespace Resso.Ml.Tests.Model;
 
@@ -187,7 +189,60 @@ public sealed class MappedFactorModelTests : IDisposable
         Assert.False(file.IsAlive);
     }
 
+    [Fact]
+    public async Task Swap_MappedModelsUnderReadersAndCollections_ReadersAlwaysRankTheirModelExactly()
+    {
+        // Each swap maps a fresh copy and drops the previous one, while readers may still rank with it and collections
+        // run: an old mapping unmapped under a reader would fault or rank wrongly.
+        var arrays = Enumerable.Range(0, 3).Select(seed => ModelBuilder.Random(users: 2, items: 3_000, dimension: 16, seed: seed)).ToArray();
+        var paths = arrays.Select(Save).ToArray();
+        var expected = arrays.Select(m => (Recommend: TopKScorer.RecommendForUser(m, 1, 20), Similar: TopKScorer.SimilarItems(m, 7, 20))).ToArray();
+        var holder = new ModelHolder();
+        holder.Swap(Serving(0, paths[0]));
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        var wrong = 0;
+        var reads = 0L;
+
+        var readers = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var model = holder.Current!;
+                var seed = int.Parse(model.Version, System.Globalization.CultureInfo.InvariantCulture);
+                var recommend = TopKScorer.RecommendForUser(model.Factors, 1, 20);
+                GC.Collect();
+                var similar = TopKScorer.SimilarItems(model.Factors, 7, 20);
+                if (!recommend.SequenceEqual(expected[seed].Recommend) || !similar.SequenceEqual(expected[seed].Similar))
+                {
+                    Interlocked.Increment(ref wrong);
+                }
+
+                Interlocked.Increment(ref reads);
+            }
+        })).ToArray();
+        var swaps = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            var seed = ++swaps % 3;
+            holder.Swap(Serving(seed, paths[seed]));
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+
+        await Task.WhenAll(readers);
+        Assert.Equal(0, wrong);
+        Assert.True(swaps > 10 && reads > 10, $"{swaps} swaps, {reads} reads");
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static ServingModel Serving(int seed, string path)
+    {
+        var factors = FactorModelSerializer.LoadMapped(path);
+        var manifest = new ModelManifest(seed.ToString(System.Globalization.CultureInfo.InvariantCulture), default, new DataWindow(0, 1, factors.ItemCount, 0, null, null),
+            new Dictionary<string, string>(), false, 0, new ModelMetrics(10, 0, 0, 0, 0, 0, 0), new PublishDecision(true, 0, null, null, 0, ""), "", "test");
+        return new ServingModel(manifest, factors, new Dictionary<string, IReadOnlyList<string>>(), default);
+    }
 
     // In its own frame, so that nothing on the test's stack keeps the model.
     [MethodImpl(MethodImplOptions.NoInlining)]
