@@ -19,10 +19,12 @@ namespace Resso.Functions.Core.Links;
 /// and the verified token, never from the request: <c>?open=app</c> goes to the app URI; a phone
 /// without the app gets a claim code (Android: in the Play Store install referrer; iOS: a page that
 /// shows and copies it, then opens the App Store); anything else goes to the web player. The follow
-/// is recorded behind the redirect: a click the first time a device follows the offer's link within
+/// is a click the first time a device follows the offer's link within
 /// <see cref="DeepLinkOptions.ClickWindow"/>, afterwards a repeat (the same click id, no new click,
-/// no new claim code while the first can be redeemed). A bad or expired token gets a page with a
-/// link to the web player.
+/// no new claim code while the first can be redeemed). A click is written before the redirect
+/// answers, so that a conversion posted to any instance right after it is attributed to it; a repeat
+/// is recorded behind the redirect, and so is a click whose write failed. A bad or expired token gets
+/// a page with a link to the web player.
 /// </summary>
 public static class LinksApi
 {
@@ -80,11 +82,10 @@ public static class LinksApi
         var services = request.HttpContext.RequestServices;
         var device = DeviceOf(request, services.GetRequiredService<LinkKeyRing>(), services.GetRequiredService<IOptions<Resso.Shared.Links.LinkOptions>>().Value.LinkHost);
 
-        // A phone reached us, so the app did not open the universal link: it is not installed.
-        var follow = new Follow(claims, attribution.NewId('k'), device, destination == "store", now, options.Value);
+        var follow = new Follow(claims, attribution.NewId('k'), device, destination, now, options.Value);
         try
         {
-            // One deadline for the label, the repeat check and the claim together, so the redirect waits for storage once at most.
+            // One deadline for the label, the repeat check, the click and the claim together, so the redirect waits for storage once at most.
             await guard.ExecuteAsync(static (s, ct) => s.Follow.StoreAsync(s.Offers, s.Attribution, ct), (Follow: follow, Offers: offers, Attribution: attribution), cancellationToken);
         }
         catch (Exception ex) when (StorageGuard.IsStorageFailure(ex, cancellationToken))
@@ -93,10 +94,18 @@ public static class LinksApi
             // whether it repeats an earlier follow, it counts as a click.
         }
 
+        // A click not written yet goes behind the redirect: counted in reports within a second, but a
+        // conversion that arrives before the writer's next flush finds no click to attribute it to.
         // A repeat counts as a follow only: its row names the click it repeats and has no id of its own outside storage.
-        analytics.Record(follow.IsRepeat
-            ? new ClickRecord(attribution.NewId('f'), now, claims.OfferId, destination, claims.StartMs, follow.Keys, follow.ClickId)
-            : new ClickRecord(follow.ClickId, now, claims.OfferId, destination, claims.StartMs, follow.Keys));
+        if (follow.IsRepeat)
+        {
+            analytics.Record(new ClickRecord(attribution.NewId('f'), now, claims.OfferId, destination, claims.StartMs, follow.Keys, follow.ClickId));
+        }
+        else if (!follow.ClickWritten)
+        {
+            analytics.Record(follow.Click);
+        }
+
         metrics.LinksFollowed.Add(1, new KeyValuePair<string, object?>(RessoTelemetry.Tags.Destination, follow.Claimed ? "store_with_claim" : destination));
         if (device.NewCookie is { } cookie)
         {
@@ -189,13 +198,23 @@ public static class LinksApi
 
     // What one follow stores: the song's label for the click's keys (reports only); whether the device
     // followed this offer's link before within the window (then its click stands, and its claim code
-    // is handed out again); and, for a phone without the app, a claim, written only when a code is
-    // issued. Filled in as far as storage got before the deadline.
-    private sealed class Follow(LinkClaims claims, string clickId, Device device, bool issuesClaim, DateTimeOffset now, DeepLinkOptions options)
+    // is handed out again); for a click, its rows (by id and in the user's index), so that attribution
+    // finds it on any instance as soon as the redirect answers; and, for a phone without the app, a
+    // claim, written only when a code is issued. Filled in as far as storage got before the deadline.
+    private sealed class Follow(LinkClaims claims, string clickId, Device device, string destination, DateTimeOffset now, DeepLinkOptions options)
     {
+        // A phone reached us, so the app did not open the universal link: it is not installed.
+        private readonly bool _issuesClaim = destination == "store";
+
         public string ClickId { get; private set; } = clickId;
 
         public bool IsRepeat { get; private set; }
+
+        /// <summary>The click's rows are in storage (then nothing is queued for it).</summary>
+        public bool ClickWritten { get; private set; }
+
+        /// <summary>This follow as a click.</summary>
+        public ClickRecord Click => new(ClickId, now, claims.OfferId, destination, claims.StartMs, Keys);
 
         public string? ClaimCode { get; private set; }
 
@@ -214,31 +233,46 @@ public static class LinksApi
                 // Without the label the click still counts; the claim is worth trying on its own.
             }
 
-            var code = issuesClaim ? ClaimCodes.New() : null;
+            var code = _issuesClaim ? ClaimCodes.New() : null;
             var registration = await attribution.RegisterFollowAsync(claims.OfferId, device.Key, device.CookieKey, ClickId, code, options.ClickWindow, cancellationToken);
             ClickId = registration.ClickId;
             IsRepeat = registration.IsRepeat;
+            if (!registration.IsRepeat)
+            {
+                // The click and the claim are independent writes: sent together, the claim costs a store
+                // redirect no wait beyond the click's.
+                await Task.WhenAll(WriteClickAsync(attribution, cancellationToken), code is null ? Task.CompletedTask : CreateClaimAsync(attribution, code, cancellationToken));
+                return code is not null;
+            }
+
             if (code is null)
             {
                 return false;
             }
 
-            if (registration.IsRepeat)
+            // A repeat: the code the first follow issued, while it can still be redeemed (no new claim row).
+            if (registration.ClaimCode is { } issued && await attribution.GetClaimAsync(issued, cancellationToken) is { } earlier && earlier.ExpiresAt > now)
             {
-                // The code the first follow issued, while it can still be redeemed: no new claim row.
-                if (registration.ClaimCode is { } issued && await attribution.GetClaimAsync(issued, cancellationToken) is { } earlier && earlier.ExpiresAt > now)
-                {
-                    ClaimCode = issued;
-                    return true;
-                }
-
-                await CreateClaimAsync(attribution, code, cancellationToken);
-                await attribution.RememberClaimCodeAsync(claims.OfferId, device.Key, code, cancellationToken);
+                ClaimCode = issued;
                 return true;
             }
 
             await CreateClaimAsync(attribution, code, cancellationToken);
+            await attribution.RememberClaimCodeAsync(claims.OfferId, device.Key, code, cancellationToken);
             return true;
+        }
+
+        private async Task WriteClickAsync(AttributionStore attribution, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await attribution.RecordClickAsync(Click, cancellationToken);
+                ClickWritten = true;
+            }
+            catch (Exception ex) when (StorageGuard.IsStorageFailure(ex, cancellationToken))
+            {
+                // Queued behind the redirect instead (FollowAsync): the redirect and its claim stand.
+            }
         }
 
         private async Task CreateClaimAsync(AttributionStore attribution, string code, CancellationToken cancellationToken)

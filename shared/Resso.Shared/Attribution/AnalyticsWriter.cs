@@ -9,10 +9,12 @@ namespace Resso.Shared.Attribution;
 /// <summary>
 /// Records served offers and clicks behind the response, so that recording never slows an offer or
 /// a redirect. Offers are counted in memory per second, kind and attribution and appended to the
-/// <see cref="OfferLog"/> every quarter second; clicks are queued and written every quarter second
-/// in entity-group transactions per partition. On shutdown everything waiting is written. What
-/// waits when the process dies is lost (at most a quarter second of offers and clicks); the rows
-/// that decide money — claims and conversions — are written before answering instead. While
+/// <see cref="OfferLog"/> every quarter second; follows queued here are written every quarter second
+/// in entity-group transactions per partition. The link route writes a click's rows before it
+/// redirects (<see cref="AttributionStore.RecordClickAsync"/>) and queues here only repeat follows and
+/// the clicks whose write failed. On shutdown everything waiting is written. What waits when the
+/// process dies is lost (at most a quarter second of offers and follows); the rows that decide
+/// money — clicks, claims and conversions — are written before answering instead. While
 /// storage is down or slower than the traffic, at most <see cref="MaxPending"/> rows (click rows
 /// and offer log lines) wait in memory; beyond that new ones are dropped, counted in
 /// <see cref="Dropped"/> and logged, rather than growing memory without bound.
@@ -58,7 +60,7 @@ public sealed class AnalyticsWriter(AttributionStore store, OfferLog offerLog, T
         }
     }
 
-    /// <summary>Queues a click (and its per-user index row).</summary>
+    /// <summary>Queues a follow: a repeat, or a click whose write before the redirect failed (with its per-user index row).</summary>
     public void Record(ClickRecord click)
     {
         var rows = store.ClickRows(click).ToList();

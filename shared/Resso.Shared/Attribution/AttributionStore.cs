@@ -28,8 +28,10 @@ public enum ClaimOutcome
 /// <summary>
 /// Clicks, claim codes, conversions and subscription state (offers served are counted in the
 /// <see cref="OfferLog"/>). Offer and click ids carry their day and shard (<c>k20261125a…</c>), so
-/// a click is one point read away and a report reads a week of day partitions as one key range. Clicks are
-/// written behind the response by <see cref="AnalyticsWriter"/>; claims, conversions and
+/// a click is one point read away and a report reads a week of day partitions as one key range. A
+/// click's rows are written before the redirect answers (<see cref="RecordClickAsync"/>), so that a
+/// conversion on any instance right after it finds it; repeat follows, and clicks whose write failed,
+/// are written behind the response by <see cref="AnalyticsWriter"/>. Claims, conversions and
 /// subscriptions are written before answering.
 /// </summary>
 public sealed partial class AttributionStore(TableServiceClient tables, StorageNames names, IOptions<IngestionOptions> ingestion, TimeProvider timeProvider)
@@ -86,6 +88,28 @@ public sealed partial class AttributionStore(TableServiceClient tables, StorageN
             index["ClickId"] = click.ClickId;
             yield return (_clicks, index);
         }
+    }
+
+    /// <summary>
+    /// Writes a click's rows now, the rows that attribution reads: the click by id (<see cref="GetClickAsync"/>)
+    /// and, for a known user, its per-user index row (<see cref="GetLastClickAsync"/>). The two live in
+    /// different partitions, so they are two upserts, sent together. They are the rows
+    /// <see cref="AnalyticsWriter"/> would write for the same click, under the same keys: a click written
+    /// here and queued as well (after a failure half way) is still one click and one index row.
+    /// A repeat is not written here; it decides no attribution.
+    /// </summary>
+    /// <param name="click">A click (not a repeat).</param>
+    /// <param name="cancellationToken">Cancels the storage calls.</param>
+    /// <exception cref="ArgumentException"><paramref name="click"/> is a repeat.</exception>
+    public Task RecordClickAsync(ClickRecord click, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(click);
+        if (!click.IsClick)
+        {
+            throw new ArgumentException("A repeat follow decides no attribution; queue it with AnalyticsWriter.", nameof(click));
+        }
+
+        return Task.WhenAll(ClickRows(click).Select(r => r.Table.UpsertEntityAsync(r.Row, TableUpdateMode.Replace, cancellationToken)));
     }
 
     /// <summary>
