@@ -10,6 +10,9 @@ internal static partial class Log
     [LoggerMessage(241, LogLevel.Debug, "Could not refresh the catalog snapshot while storage is unreachable; serving the previous one")]
     public static partial void CatalogRefreshDeferred(ILogger logger, Exception exception);
 
+    [LoggerMessage(260, LogLevel.Information, "Catalog snapshot {Sequence} loaded: {Songs} songs, {Changed} changed since")]
+    public static partial void CatalogSnapshotLoaded(ILogger logger, long sequence, int songs, int changed);
+
     [LoggerMessage(201, LogLevel.Warning, "Could not refresh cached {Key}; serving the previous value")]
     public static partial void CacheRefreshFailed(ILogger logger, Exception exception, string key);
 

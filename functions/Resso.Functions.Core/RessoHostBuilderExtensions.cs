@@ -69,6 +69,9 @@ public static class RessoHostBuilderExtensions
         builder.Services.AddSingleton<CatalogRollupTimer>();
         builder.Services.AddSingleton<ITimerHandler>(static sp => sp.GetRequiredService<CatalogRollupTimer>());
         builder.Services.AddOptions<MixOptions>().BindConfiguration(MixOptions.SectionName);
+        builder.Services.AddOptionsWithValidateOnStart<CatalogCacheOptions>().BindConfiguration(CatalogCacheOptions.SectionName);
+        builder.Services.AddSingleton<IValidateOptions<CatalogCacheOptions>, CatalogCacheOptionsValidator>();
+        builder.Services.AddSingleton<CatalogSnapshotStore>();
         builder.Services.AddSingleton<CatalogSnapshot>();
         builder.Services.AddSingleton<SongUsageStats>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<CatalogSnapshot>());

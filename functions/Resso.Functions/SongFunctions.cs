@@ -17,7 +17,7 @@ public sealed class SongFunctions(SongCatalog catalog, CatalogSnapshot snapshot,
     [Function("GetSong")]
     public Task<IResult> GetSong(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "songs/{songId}")] HttpRequest request, string songId) =>
-        SongsApi.GetSongAsync(songId, request, snapshot, catalog, usage, guard, request.HttpContext.RequestAborted);
+        SongsApi.GetSongAsync(songId, request, snapshot, usage, guard, request.HttpContext.RequestAborted);
 
     [Function("RunCatalogRollup")]
     public Task<IResult> RunCatalogRollup(

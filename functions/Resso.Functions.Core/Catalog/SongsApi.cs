@@ -88,7 +88,7 @@ public static class SongsApi
 
     /// <summary>The song's entry and use; 404 when the catalog has never heard of it, <c>details</c> null for a placeholder.</summary>
     public static async Task<IResult> GetSongAsync(
-        string songId, HttpRequest request, CatalogSnapshot snapshot, SongCatalog catalog, SongUsageStats usage, StorageGuard guard, CancellationToken cancellationToken)
+        string songId, HttpRequest request, CatalogSnapshot snapshot, SongUsageStats usage, StorageGuard guard, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (!Ids.IsValid(songId))
@@ -102,16 +102,16 @@ public static class SongsApi
             answer = await guard.ExecuteAsync(
                 static async (s, ct) =>
                 {
-                    // The snapshot has this instance's upserts at once; storage has placeholders it has not read yet.
+                    // The snapshot's overlay has this instance's upserts at once; a miss is read from storage (and cached).
                     await s.snapshot.WaitUntilLoadedAsync(ct);
-                    if ((s.snapshot[s.songId] ?? await s.catalog.GetAsync(s.songId, ct)) is not { } entry)
+                    if (await s.snapshot.GetAsync(s.songId, ct) is not { } entry)
                     {
                         return null;
                     }
 
                     return new SongResponse(s.songId, entry.IsPlaceholder, entry.Details, entry.TopSegment, await s.usage.GetAsync(s.songId, ct));
                 },
-                (snapshot, catalog, usage, songId),
+                (snapshot, usage, songId),
                 cancellationToken);
         }
         catch (Exception ex) when (StorageGuard.IsStorageFailure(ex, cancellationToken))
@@ -181,7 +181,7 @@ public static class SongsApi
             }
 
             // This instance's answers show the new details from the next request; others' within seconds.
-            snapshot.Apply(songId, details!);
+            await snapshot.ApplyAsync(songId, details!, cancellationToken);
             return created
                 ? TypedResults.Created($"{RessoApi.RoutePrefix}/songs/{songId}", details)
                 : TypedResults.Ok(details);

@@ -16,14 +16,16 @@ public sealed record CatalogRollupResult(int Songs, int Segments, int Neighbours
 /// <summary>
 /// The catalog roll-up timer (app setting <c>Resso__Catalog__RollupSchedule</c>, hourly): records each song's
 /// most used segment (for offers) and its co-occurrence neighbours (similar songs for songs the
-/// model does not know yet) in the catalog, then marks the whole catalog changed so that every
-/// instance reads it again, this one at once. One roll-up runs at a time on an instance.
+/// model does not know yet) in the catalog, then publishes a new compact snapshot of the catalog
+/// (<see cref="CatalogSnapshotStore"/>), which every instance swaps to within seconds, this one at
+/// once. One roll-up runs at a time on an instance.
 /// </summary>
 public sealed class CatalogRollupTimer(
     SegmentRollup segments,
     InteractionStore interactions,
     SongCatalog catalog,
     CatalogSnapshot snapshot,
+    CatalogSnapshotStore snapshots,
     IOptions<IngestionOptions> ingestion,
     IOptions<RecommenderOptions> recommender,
     TimeProvider timeProvider) : ITimerHandler, IDisposable
@@ -97,8 +99,9 @@ public sealed class CatalogRollupTimer(
             neighbours.ToDictionary(n => n.Key, n => (IReadOnlyList<KeyValuePair<string, double>>)[.. n.Value.Select(s => new KeyValuePair<string, double>(s.SongId, s.Score))]),
             cancellationToken);
 
-        // Every instance reads the catalog again; this one now, so that its next answer shows the roll-up.
-        await catalog.MarkAllChangedAsync(snapshot.Instance, cancellationToken);
+        // A new compact snapshot: every instance swaps to it within seconds (and drops its cached
+        // entries, whose segments and neighbours are now old); this one now, so that its next answer shows the roll-up.
+        await snapshots.PublishAsync(cancellationToken: cancellationToken);
         await snapshot.RefreshAsync(cancellationToken);
         await catalog.DeleteChangesBeforeAsync(timeProvider.GetUtcNow() - ChangesKept, cancellationToken);
 

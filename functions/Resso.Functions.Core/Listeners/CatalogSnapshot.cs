@@ -1,5 +1,5 @@
-using System.Collections.Frozen;
 using System.Collections.Immutable;
+using Azure;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,49 +10,59 @@ using Resso.Shared.Storage;
 namespace Resso.Functions.Core.Listeners;
 
 /// <summary>
-/// The whole catalog in memory: titles, artists (for the per-artist cap of mixes), regions and
-/// co-occurrence neighbours, without a storage call per song. Read in full at start-up (listener
-/// answers wait for that first read, <see cref="WaitUntilLoadedAsync"/>); then every
-/// <see cref="PollEvery"/> the changes recorded by any instance (<see cref="SongCatalog.ReadChangesAsync"/>)
-/// are applied: changed songs are read one by one into a small overlay over the frozen whole, a
-/// whole-catalog change (after a roll-up) or a burst of more than <see cref="MaxPointReads"/>
-/// songs reads everything again. A song upserted on this instance is applied at once
-/// (<see cref="Apply"/>). A full read every <see cref="FullReadEvery"/> is the fallback for a change
-/// this misses. <see cref="Generation"/> moves whenever what listeners see changes, so that cached
-/// answers built from the old entries are not served again.
+/// The catalog as this instance sees it, in three layers, none of which grows with the catalog on the heap:
+/// <list type="bullet">
+/// <item>the <b>compact snapshot</b> (<see cref="CompactCatalog"/>, memory-mapped from a downloaded
+/// temporary file): what ranking needs of every song (artist, label, regions, placeholder), published
+/// by the catalog roll-up (<see cref="CatalogSnapshotStore"/>) and swapped in within
+/// <see cref="PollEvery"/> of its publication (its ETag is checked at every look);</item>
+/// <item>the <b>overlay</b>: full entries of the songs changed since the snapshot's scan started,
+/// from the changes any instance records (<see cref="SongCatalog.ReadChangesAsync"/>, read every
+/// <see cref="PollEvery"/>), or upserted here (<see cref="ApplyAsync"/>, at once);</item>
+/// <item>a bounded <b>cache</b> of full entries (titles, artist names, top segment, neighbours) of
+/// the songs this instance serves (<see cref="CatalogCacheOptions"/>), filled by batched point reads
+/// (<see cref="GetManyAsync"/>) and emptied when a new snapshot comes (a roll-up rewrote every song's
+/// segment and neighbours).</item>
+/// </list>
+/// The first instance to start on storage without a snapshot publishes one. Listener answers wait
+/// for the first snapshot (<see cref="WaitUntilLoadedAsync"/>). <see cref="Generation"/> moves whenever
+/// what listeners see changes (a new snapshot, a changed song), so that cached answers built from the
+/// old entries are not served again.
 /// </summary>
 public sealed class CatalogSnapshot(
-    SongCatalog catalog, StorageProvisioner provisioner, StorageHealthProbe probe, IOptions<StorageOptions> storage, TimeProvider timeProvider, ILogger<CatalogSnapshot> logger) : BackgroundService
+    SongCatalog catalog,
+    CatalogSnapshotStore store,
+    StorageProvisioner provisioner,
+    StorageHealthProbe probe,
+    IOptions<StorageOptions> storage,
+    IOptions<CatalogCacheOptions> cacheOptions,
+    TimeProvider timeProvider,
+    ILogger<CatalogSnapshot> logger) : BackgroundService
 {
-    /// <summary>How often the changes are read.</summary>
+    /// <summary>How often the snapshot's ETag and the changes are read.</summary>
     public static readonly TimeSpan PollEvery = TimeSpan.FromSeconds(2);
 
     /// <summary>How far before its last look each read of the changes starts again (clocks of instances differ; writes are in flight).</summary>
     public static readonly TimeSpan Overlap = TimeSpan.FromMinutes(1);
 
-    /// <summary>How often the whole catalog is read again whatever the changes say.</summary>
-    public static readonly TimeSpan FullReadEvery = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// A change recorded this long before a snapshot's scan started is in it: a change is recorded
+    /// after its write, so only the difference between instances' clocks can put it before the scan.
+    /// </summary>
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(10);
 
-    /// <summary>More changed songs than this in one look read the whole catalog instead of each song.</summary>
-    public const int MaxPointReads = 500;
-
-    // An overlay larger than this is folded into a new frozen whole.
-    private const int MaxOverlay = 5_000;
-
-    private sealed record View(FrozenDictionary<string, CatalogEntry> Base, ImmutableDictionary<string, (CatalogEntry Entry, long Sequence)> Overlay)
+    private sealed record View(CompactCatalog Compact, ETag? ETag, ImmutableDictionary<string, (CatalogEntry Entry, long Sequence)> Overlay)
     {
-        public static readonly View Empty = new(FrozenDictionary<string, CatalogEntry>.Empty, ImmutableDictionary<string, (CatalogEntry, long)>.Empty.WithComparers(StringComparer.Ordinal));
-
-        public CatalogEntry? this[string songId] => Overlay.TryGetValue(songId, out var e) ? e.Entry : Base.GetValueOrDefault(songId);
-
-        public int Count => Base.Count + Overlay.Keys.Count(k => !Base.ContainsKey(k));
+        public static readonly ImmutableDictionary<string, (CatalogEntry, long)> NoOverlay = ImmutableDictionary<string, (CatalogEntry, long)>.Empty.WithComparers(StringComparer.Ordinal);
     }
 
     private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _refreshing = new(1, 1);
     private readonly TaskCompletionSource _settled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CatalogEntryCache _cache = new(cacheOptions.Value.MaxEntries, cacheOptions.Value.MaxBytes);
     // Changes already acted on, kept while they are within the overlap.
     private readonly HashSet<CatalogChange> _seen = [];
-    private View _view = View.Empty;
+    private View _view = new(CompactCatalog.Empty, null, View.NoOverlay);
     private long _sequence;
     private long _generation;
     private DateTimeOffset _lastLook;
@@ -63,69 +73,187 @@ public sealed class CatalogSnapshot(
     /// <summary>Moves whenever an entry's details, top segment or neighbours change here: part of every cached answer's key.</summary>
     public long Generation => Volatile.Read(ref _generation);
 
-    /// <summary>True once the catalog has been read in full.</summary>
+    /// <summary>True once a snapshot has been loaded.</summary>
     public bool IsLoaded { get; private set; }
 
-    /// <summary>The entry of a song, or null.</summary>
-    public CatalogEntry? this[string songId] => Volatile.Read(ref _view)[songId];
+    /// <summary>The loaded snapshot's sequence (0 before any).</summary>
+    public long SnapshotSequence => Volatile.Read(ref _view).Compact.Sequence;
 
-    /// <summary>The details of a song, or null.</summary>
-    public SongDetails? Details(string songId) => this[songId]?.Details;
+    /// <summary>Songs in the loaded snapshot.</summary>
+    public int SnapshotSongs => Volatile.Read(ref _view).Compact.Count;
+
+    /// <summary>Songs changed since the snapshot, held in full.</summary>
+    public int OverlaySongs => Volatile.Read(ref _view).Overlay.Count;
+
+    /// <summary>The cache of full entries.</summary>
+    public CatalogEntryCache Cache => _cache;
 
     /// <summary>
-    /// Returns once the first full read has ended (or failed, or taken longer than
-    /// <see cref="StorageOptions.RequestTimeout"/>): answers before that would have no titles.
-    /// Never throws but for <paramref name="cancellationToken"/>; after a failed first read, answers
-    /// go on without titles until a later read succeeds.
+    /// Returns once the first snapshot is loaded (or failed, or took longer than
+    /// <see cref="StorageOptions.RequestTimeout"/>): answers before that would have no artists or regions.
+    /// Never throws but for <paramref name="cancellationToken"/>.
     /// </summary>
     public Task WaitUntilLoadedAsync(CancellationToken cancellationToken = default) =>
         _settled.Task.IsCompleted ? Task.CompletedTask : _settled.Task.WaitAsync(cancellationToken);
 
-    /// <summary>Reads the whole catalog now.</summary>
-    public async Task RefreshAsync(CancellationToken cancellationToken = default)
+    /// <summary>Whether the catalog has the song (with details or as a placeholder), as far as this instance knows without a read.</summary>
+    public bool IsKnown(string songId) =>
+        Volatile.Read(ref _view).Overlay.ContainsKey(songId) || Compact(songId, static (c, s) => c.TryGet(s, out _));
+
+    /// <summary>
+    /// The details ranking uses (artist for the per-artist cap and descriptions, regions): the full
+    /// entry when changed or cached, else from the compact snapshot with an empty title (mixes then
+    /// name a seed by its id: load seeds first with <see cref="GetManyAsync"/>). No I/O.
+    /// </summary>
+    public SongDetails? RankingDetails(string songId)
     {
-        var started = Volatile.Read(ref _sequence);
-        var entries = new Dictionary<string, CatalogEntry>(StringComparer.Ordinal);
-        await foreach (var entry in catalog.ReadAllAsync(cancellationToken))
+        if (Cached(songId) is { } entry)
         {
-            entries[entry.SongId] = entry;
+            return entry.Details;
         }
 
-        var frozen = entries.ToFrozenDictionary(StringComparer.Ordinal);
-        lock (_gate)
-        {
-            // What was applied while the scan ran may be newer than what the scan read: kept over it.
-            var old = _view;
-            var kept = old.Overlay.Where(o => o.Value.Sequence > started).ToImmutableDictionary(StringComparer.Ordinal);
-            var view = new View(frozen, kept);
-            Volatile.Write(ref _view, view);
-            if (!SameEntries(old, view))
-            {
-                Interlocked.Increment(ref _generation);
-            }
-
-            IsLoaded = true;
-        }
-
-        _settled.TrySetResult();
+        return Compact(songId, static (c, s) =>
+            c.TryGet(s, out var song) && !song.IsPlaceholder
+                ? new SongDetails("", c.ArtistName(song.Artist) ?? "", c.LabelName(song.Label) ?? "", 0, c.Regions(song.RegionSet))
+                : null);
     }
 
-    /// <summary>Applies a song's new details at once (the upsert was made on this instance); its top segment and neighbours stay.</summary>
-    public void Apply(string songId, SongDetails details)
+    /// <summary>Whether the song may be played in <paramref name="region"/> (a song the catalog does not know, or without regions, may be played everywhere). No I/O.</summary>
+    public bool IsPlayable(string songId, string region)
+    {
+        if (Volatile.Read(ref _view).Overlay.TryGetValue(songId, out var changed))
+        {
+            return changed.Entry.Details is not { Regions.Count: > 0 } details || details.Regions.Contains(region, StringComparer.Ordinal);
+        }
+
+        return Compact((songId, region), static (c, s) => !c.TryGet(s.songId, out var song) || c.IsPlayableIn(song.RegionSet, s.region));
+    }
+
+    /// <summary>The song's label; null when unknown or a placeholder. No I/O.</summary>
+    public string? LabelOf(string songId) =>
+        Volatile.Read(ref _view).Overlay.TryGetValue(songId, out var changed)
+            ? changed.Entry.Details?.Label
+            : Compact(songId, static (c, s) => c.TryGet(s, out var song) ? c.LabelName(song.Label) : null);
+
+    /// <summary>The full entry if changed since the snapshot or cached; no I/O.</summary>
+    public CatalogEntry? Cached(string songId) =>
+        Volatile.Read(ref _view).Overlay.TryGetValue(songId, out var changed) ? changed.Entry
+        : _cache.TryGet(songId, out var entry) ? entry
+        : null;
+
+    /// <summary>The song's full entry: changed, cached, or read (and cached); null when the catalog has never heard of it.</summary>
+    public async Task<CatalogEntry?> GetAsync(string songId, CancellationToken cancellationToken = default) =>
+        (await GetManyAsync([songId], cancellationToken)).GetValueOrDefault(songId);
+
+    /// <summary>
+    /// The full entries of the songs of one answer: those changed or cached at once, the others in
+    /// one batch of parallel point reads, then cached. Songs the catalog does not have are left out.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, CatalogEntry>> GetManyAsync(IEnumerable<string> songIds, CancellationToken cancellationToken = default)
+    {
+        var found = new Dictionary<string, CatalogEntry>(StringComparer.Ordinal);
+        var missing = new List<string>();
+        var overlay = Volatile.Read(ref _view).Overlay;
+        foreach (var songId in songIds.Distinct(StringComparer.Ordinal))
+        {
+            if (overlay.TryGetValue(songId, out var changed))
+            {
+                found[songId] = changed.Entry;
+            }
+            else if (_cache.TryGet(songId, out var entry) && (entry is not null || !IsKnown(songId)))
+            {
+                if (entry is not null)
+                {
+                    found[songId] = entry;
+                }
+            }
+            else
+            {
+                missing.Add(songId);
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            // Taken before the reads: an entry changed or emptied meanwhile is answered but not kept.
+            var epoch = _cache.Epoch;
+            var read = await catalog.GetManyAsync(missing, cancellationToken: cancellationToken);
+            foreach (var songId in missing)
+            {
+                var entry = read.GetValueOrDefault(songId);
+                _cache.TryFill(songId, entry, epoch);
+                if (entry is not null)
+                {
+                    found[songId] = entry;
+                }
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// Looks now: loads the published snapshot if it is new (publishing the first one on empty
+    /// storage), then applies the changes recorded since the last look.
+    /// </summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken = default)
+    {
+        await _refreshing.WaitAsync(cancellationToken);
+        try
+        {
+            await LoadSnapshotAsync(cancellationToken);
+            await PollAsync(cancellationToken);
+        }
+        finally
+        {
+            _refreshing.Release();
+        }
+    }
+
+    /// <summary>
+    /// Applies a song's new details at once (the upsert was made on this instance), with its stored
+    /// top segment and neighbours (read back; those of the cache if the read fails).
+    /// </summary>
+    public async Task ApplyAsync(string songId, SongDetails details, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(details);
+        CatalogEntry? stored;
+        try
+        {
+            stored = await catalog.GetAsync(songId, cancellationToken);
+        }
+        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex, cancellationToken))
+        {
+            stored = Cached(songId);
+        }
+
+        var entry = (stored ?? new CatalogEntry(songId, details)) with { Details = details };
         lock (_gate)
         {
-            var entry = _view[songId] is { } existing ? existing with { Details = details } : new CatalogEntry(songId, details);
             Put(entry);
         }
     }
 
-    // Reads the changes since the last look; applies each song not seen before, or reads everything again.
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        base.Dispose();
+        _refreshing.Dispose();
+        Volatile.Read(ref _view).Compact.Dispose();
+    }
+
+    // Reads the changes since the last look and applies each song not seen before.
     internal async Task PollAsync(CancellationToken cancellationToken)
     {
+        if (!IsLoaded)
+        {
+            // Changes are read relative to a snapshot's scan.
+            return;
+        }
+
         var look = timeProvider.GetUtcNow();
         var since = _lastLook - Overlap;
+        var covered = Volatile.Read(ref _view).Compact.ChangesSince - ClockSkew;
         var songs = new HashSet<string>(StringComparer.Ordinal);
         var placeholders = new HashSet<string>(StringComparer.Ordinal);
         var all = false;
@@ -138,7 +266,11 @@ public sealed class CatalogSnapshot(
             }
 
             fresh.Add(change);
-            if (change.SongId is null)
+            if (change.ChangedAt < covered)
+            {
+                // In the snapshot already.
+            }
+            else if (change.SongId is null)
             {
                 all |= change.Instance != Instance;
             }
@@ -152,31 +284,26 @@ public sealed class CatalogSnapshot(
             }
         }
 
-        if (all || songs.Count > MaxPointReads)
+        if (all)
         {
-            await RefreshAsync(cancellationToken);
+            // Another instance rewrote every song's segment and neighbours without a new snapshot: the cache goes.
+            _cache.Clear();
+            Interlocked.Increment(ref _generation);
         }
-        else
+
+        var read = await catalog.GetManyAsync(songs, cancellationToken: cancellationToken);
+        lock (_gate)
         {
-            await Parallel.ForEachAsync(songs, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (songId, ct) =>
+            foreach (var entry in read.Values)
             {
-                if (await catalog.GetAsync(songId, ct) is { } entry)
-                {
-                    lock (_gate)
-                    {
-                        Put(entry);
-                    }
-                }
-            });
+                Put(entry);
+            }
 
             // A placeholder changes no answer but similar songs' 404: no new generation, no read.
-            lock (_gate)
+            foreach (var songId in placeholders.Where(s => !IsKnown(s)))
             {
-                foreach (var songId in placeholders.Where(s => _view[s] is null))
-                {
-                    var view = _view;
-                    Volatile.Write(ref _view, view with { Overlay = view.Overlay.SetItem(songId, (new CatalogEntry(songId, null), ++_sequence)) });
-                }
+                var view = _view;
+                Volatile.Write(ref _view, view with { Overlay = view.Overlay.SetItem(songId, (new CatalogEntry(songId, null), ++_sequence)) });
             }
         }
 
@@ -192,20 +319,11 @@ public sealed class CatalogSnapshot(
         _ = SettleAfterAsync(storage.Value.RequestTimeout, stoppingToken);
         await provisioner.WaitUntilReadyAsync(stoppingToken);
         _lastLook = timeProvider.GetUtcNow();
-        var lastFullRead = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                if (!IsLoaded || timeProvider.GetUtcNow() - lastFullRead >= FullReadEvery)
-                {
-                    await RefreshAsync(stoppingToken);
-                    lastFullRead = timeProvider.GetUtcNow();
-                }
-                else
-                {
-                    await PollAsync(stoppingToken);
-                }
+                await RefreshAsync(stoppingToken);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
@@ -225,6 +343,78 @@ public sealed class CatalogSnapshot(
         }
     }
 
+    // Swaps in the published snapshot when its ETag is not the loaded one's, with the songs changed
+    // since its scan read into a new overlay first, so that no change is unseen between the two.
+    private async Task LoadSnapshotAsync(CancellationToken cancellationToken)
+    {
+        var etag = await store.GetETagAsync(cancellationToken);
+        if (etag is null)
+        {
+            await store.PublishAsync(onlyIfNone: true, cancellationToken);
+            etag = await store.GetETagAsync(cancellationToken);
+        }
+
+        if (etag is null || etag == Volatile.Read(ref _view).ETag)
+        {
+            return;
+        }
+
+        var started = Interlocked.Read(ref _sequence);
+        if (await store.DownloadAsync(cancellationToken) is not { } downloaded)
+        {
+            return;
+        }
+
+        var (compact, loadedETag) = downloaded;
+        try
+        {
+            var look = timeProvider.GetUtcNow();
+            var covered = compact.ChangesSince - ClockSkew;
+            var songs = new HashSet<string>(StringComparer.Ordinal);
+            var placeholders = new HashSet<string>(StringComparer.Ordinal);
+            var fresh = new List<CatalogChange>();
+            await foreach (var change in catalog.ReadChangesAsync(compact.ChangesSince - Overlap, cancellationToken))
+            {
+                fresh.Add(change);
+                if (change.SongId is { } songId && change.ChangedAt >= covered)
+                {
+                    (change.Placeholder ? placeholders : songs).Add(songId);
+                }
+            }
+
+            var read = await catalog.GetManyAsync(songs, cancellationToken: cancellationToken);
+            lock (_gate)
+            {
+                var old = _view;
+                // What was applied here while this ran may be newer than what was read: kept over it.
+                var overlay = View.NoOverlay.SetItems(read.Values.Select(e => KeyValuePair.Create(e.SongId, (e, ++_sequence))))
+                    .SetItems(placeholders.Where(s => !read.ContainsKey(s) && !compact.TryGet(s, out _)).Select(s => KeyValuePair.Create(s, (new CatalogEntry(s, null), ++_sequence))))
+                    .SetItems(old.Overlay.Where(o => o.Value.Sequence > started));
+                Volatile.Write(ref _view, new View(compact, loadedETag, overlay));
+                _cache.Clear();
+                Interlocked.Increment(ref _generation);
+                IsLoaded = true;
+                old.Compact.Dispose();
+            }
+
+            _seen.Clear();
+            _seen.UnionWith(fresh);
+            _lastLook = look;
+        }
+        catch
+        {
+            if (!ReferenceEquals(Volatile.Read(ref _view).Compact, compact))
+            {
+                compact.Dispose();
+            }
+
+            throw;
+        }
+
+        _settled.TrySetResult();
+        Log.CatalogSnapshotLoaded(logger, compact.Sequence, compact.Count, Volatile.Read(ref _view).Overlay.Count);
+    }
+
     // Requests stop waiting for a first read that takes longer than a request may wait for storage.
     private async Task SettleAfterAsync(TimeSpan timeout, CancellationToken stoppingToken)
     {
@@ -232,26 +422,35 @@ public sealed class CatalogSnapshot(
         _settled.TrySetResult();
     }
 
-    // Under _gate: puts the entry in the overlay (folding a large overlay into a new whole) and moves the generation if it changed anything.
+    // A lookup in the compact snapshot; one that met a snapshot disposed by a swap is made again in the new one.
+    private T Compact<TState, T>(TState state, Func<CompactCatalog, TState, T> lookup)
+    {
+        while (true)
+        {
+            var view = Volatile.Read(ref _view);
+            try
+            {
+                return lookup(view.Compact, state);
+            }
+            catch (ObjectDisposedException) when (!ReferenceEquals(view, Volatile.Read(ref _view)))
+            {
+            }
+        }
+    }
+
+    // Under _gate: puts the entry in the overlay and moves the generation if it changed anything listeners see.
     private void Put(CatalogEntry entry)
     {
         var view = _view;
-        var changed = !Same(view[entry.SongId], entry);
-        var overlay = view.Overlay.SetItem(entry.SongId, (entry, ++_sequence));
-        var next = overlay.Count > MaxOverlay
-            ? new View(view.Base.Concat(overlay.Select(o => KeyValuePair.Create(o.Key, o.Value.Entry))).GroupBy(e => e.Key, StringComparer.Ordinal)
-                .ToFrozenDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal), View.Empty.Overlay)
-            : view with { Overlay = overlay };
-        Volatile.Write(ref _view, next);
-        if (changed)
+        var before = Cached(entry.SongId);
+        Volatile.Write(ref _view, view with { Overlay = view.Overlay.SetItem(entry.SongId, (entry, ++_sequence)) });
+        // The overlay answers for the song from now on.
+        _cache.Remove(entry.SongId);
+        if (!Same(before, entry))
         {
             Interlocked.Increment(ref _generation);
         }
     }
-
-    private static bool SameEntries(View a, View b) =>
-        a.Count == b.Count
-        && b.Base.Keys.Concat(b.Overlay.Keys).All(k => Same(a[k], b[k]));
 
     // What listeners see of an entry: details, top segment, neighbours.
     private static bool Same(CatalogEntry? a, CatalogEntry? b) =>

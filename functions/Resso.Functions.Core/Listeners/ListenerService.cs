@@ -70,7 +70,9 @@ public sealed record HistoryItem(string EventId, string SongId, string? Title, s
 /// erased user's cached answers are not served again once this instance holds the erasure marker.
 /// Answers are also keyed by the catalog's <see cref="CatalogSnapshot.Generation"/>: a title, artist
 /// or region changed here (at once on the instance that took the upsert, within seconds elsewhere)
-/// is in the next answer. Nothing is answered before the catalog's first read has ended.
+/// is in the next answer. Ranking reads artists and regions from the compact snapshot without I/O;
+/// the titles of an answer's songs are read in one batch before it is returned
+/// (<see cref="CatalogSnapshot.GetManyAsync"/>). Nothing is answered before the first snapshot is loaded.
 /// </summary>
 public sealed class ListenerService : IUserActivityObserver
 {
@@ -127,8 +129,9 @@ public sealed class ListenerService : IUserActivityObserver
             }
 
             var seeds = result.UsedSongs.Select(s => model.Factors.Items.IndexOf(s)).Where(i => i >= 0).Take(50).ToArray();
+            var entries = await _catalog.GetManyAsync(result.Songs.Select(s => s.SongId), ct);
             return new RecommendationsResponse(userId, result.ModelVersion, true, region,
-                [.. result.Songs.Select(s => Item(s.SongId, s.Score, ReasonFor(model, s.SongId, seeds)))]);
+                [.. result.Songs.Select(s => Item(entries, s.SongId, s.Score, ReasonFor(model, s.SongId, seeds)))]);
         });
 
     /// <summary>The user's mixes: for you, from your videos, trending in the region, because you used….</summary>
@@ -149,13 +152,21 @@ public sealed class ListenerService : IUserActivityObserver
                 Recommendations = recommendations is null ? [] : [.. recommendations.Songs.Select(s => new ScoredSong(s.SongId, s.Score))],
                 Model = model?.Factors,
                 Trending = trending,
-                SimilarSongs = songId => Similar(songId, 30)?.Items.Select(i => new ScoredSong(i.SongId, i.Score)).ToList() ?? [],
-                Songs = _catalog.Details,
-                IsPlayable = region is null ? null : songId => _catalog.Details(songId) is not { Regions.Count: > 0 } details || details.Regions.Contains(region, StringComparer.Ordinal),
+                // What ranking needs of every candidate (artist, regions) is in the compact snapshot, without I/O.
+                IsPlayable = region is null ? null : songId => _catalog.IsPlayable(songId, region),
+            };
+
+            // Full entries of the seeds first, in one batch: their titles name mixes, their stored neighbours fill them.
+            var seeds = await _catalog.GetManyAsync(_mixes.SongsNeedingNeighbours(request), ct);
+            request = request with
+            {
+                SimilarSongs = songId => Similar(songId, 30, seeds)?.Items.Select(i => new ScoredSong(i.SongId, i.Score)).ToList() ?? [],
+                Songs = songId => seeds.TryGetValue(songId, out var seed) ? seed.Details : _catalog.RankingDetails(songId),
             };
             var mixes = _mixes.Build(request);
+            var entries = await _catalog.GetManyAsync(mixes.SelectMany(m => m.Tracks).Select(t => t.SongId), ct);
             return new MixesResponse(userId, model?.Version, region,
-                [.. mixes.Select(m => new MixView(m.Id, m.Kind, m.Title, m.Description, [.. m.Tracks.Select(t => Item(t.SongId, t.Score, t.Reason))]))]);
+                [.. mixes.Select(m => new MixView(m.Id, m.Kind, m.Title, m.Description, [.. m.Tracks.Select(t => Item(entries, t.SongId, t.Score, t.Reason))]))]);
         });
 
     /// <summary>The user's counted events, newest first, at most <paramref name="count"/>, with each song's title and artist.</summary>
@@ -167,11 +178,12 @@ public sealed class ListenerService : IUserActivityObserver
             .OrderByDescending(e => e.OccurredAt).ThenBy(e => e.EventId, StringComparer.Ordinal)
             .Take(count + 1).ToList();
         var next = page.Count > count ? new HistoryCursor(page[count - 1].OccurredAt, page[count - 1].EventId).ToString() : null;
+        var entries = await _catalog.GetManyAsync(page.Take(count).Select(e => e.SongId), cancellationToken);
         return new HistoryResponse(userId, events.Count,
         [
             .. page.Take(count).Select(e =>
             {
-                var details = _catalog.Details(e.SongId);
+                var details = entries.GetValueOrDefault(e.SongId)?.Details;
                 return new HistoryItem(e.EventId, e.SongId, details?.Title, details?.Artist, e.VideoId, ActionName(e.Action), e.Region, e.OccurredAt);
             }),
         ],
@@ -195,11 +207,19 @@ public sealed class ListenerService : IUserActivityObserver
     public async Task<SimilarResponse?> SimilarAsync(string songId, int count, CancellationToken cancellationToken = default)
     {
         await _catalog.WaitUntilLoadedAsync(cancellationToken);
-        return Similar(songId, count);
+        var song = await _catalog.GetManyAsync([songId], cancellationToken);
+        if (Similar(songId, count, song) is not { } similar)
+        {
+            return null;
+        }
+
+        var entries = await _catalog.GetManyAsync(similar.Items.Select(i => i.SongId), cancellationToken);
+        return similar with { Items = [.. similar.Items.Select(i => Item(entries, i.SongId, i.Score, i.Reason))] };
     }
 
-    // Similar, once the catalog is loaded (mixes ask for it from inside an answer).
-    private SimilarResponse? Similar(string songId, int count)
+    // Similar without titles, once the catalog is loaded (mixes ask for it from inside an answer),
+    // with the song's entry (for its stored neighbours) among those given if the catalog has it.
+    private SimilarResponse? Similar(string songId, int count, IReadOnlyDictionary<string, CatalogEntry> entries)
     {
         var key = (("similar", songId, count), Volatile.Read(ref _modelGeneration), _catalog.Generation);
         if (_cache.TryGetValue(key, out SimilarResponse? cached) && cached is not null)
@@ -207,7 +227,7 @@ public sealed class ListenerService : IUserActivityObserver
             return cached;
         }
 
-        var similar = ComputeSimilar(songId, count);
+        var similar = ComputeSimilar(songId, count, entries);
         if (similar is not null)
         {
             _cache.Set(key, similar, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = CacheFor, Size = 1 });
@@ -216,29 +236,30 @@ public sealed class ListenerService : IUserActivityObserver
         return similar;
     }
 
-    private SimilarResponse? ComputeSimilar(string songId, int count)
+    private SimilarResponse? ComputeSimilar(string songId, int count, IReadOnlyDictionary<string, CatalogEntry> entries)
     {
         if (_holder.Current is { } model && model.Factors.Items.TryGetIndex(songId, out var item))
         {
             var similar = TopKScorer.SimilarItems(model.Factors, item, count);
             return new SimilarResponse(songId, "model", model.Version,
-                [.. similar.Select(s => Item(model.Factors.Items[s.Item], s.Score, MixReasons.SimilarTo(songId)))]);
+                [.. similar.Select(s => Item(null, model.Factors.Items[s.Item], s.Score, MixReasons.SimilarTo(songId)))]);
         }
 
-        if (_catalog[songId] is not { } entry)
+        if ((entries.GetValueOrDefault(songId) ?? _catalog.Cached(songId)) is not { } entry)
         {
             return null;
         }
 
         return new SimilarResponse(songId, "co_occurrence", _holder.Current?.Version,
-            [.. (entry.Neighbours ?? []).Take(count).Select(n => Item(n.Key, n.Value, "co_occurrence"))]);
+            [.. (entry.Neighbours ?? []).Take(count).Select(n => Item(null, n.Key, n.Value, "co_occurrence"))]);
     }
 
     /// <summary>Time-decayed popularity in the region (worldwide when null) over the window.</summary>
     public async Task<TrendingResponse> TrendingAsync(string? region, TimeSpan window, int count, CancellationToken cancellationToken = default)
     {
         var scores = await TrendingScoresAsync(region, window, cancellationToken);
-        return new TrendingResponse(region, WindowName(window), [.. scores.Take(count).Select(s => Item(s.SongId, s.Score, MixReasons.Trending))]);
+        var entries = await _catalog.GetManyAsync(scores.Take(count).Select(s => s.SongId), cancellationToken);
+        return new TrendingResponse(region, WindowName(window), [.. scores.Take(count).Select(s => Item(entries, s.SongId, s.Score, MixReasons.Trending))]);
     }
 
     /// <summary>The API name of a window.</summary>
@@ -262,9 +283,10 @@ public sealed class ListenerService : IUserActivityObserver
             return (IReadOnlyList<ScoredSong>)[.. TrendingScorer.Score(stats, now, window).Take(200)];
         });
 
-    private SongItem Item(string songId, double score, string reason)
+    // Titles and artists from the entries read for the answer; none without them.
+    private static SongItem Item(IReadOnlyDictionary<string, CatalogEntry>? entries, string songId, double score, string reason)
     {
-        var details = _catalog.Details(songId);
+        var details = entries?.GetValueOrDefault(songId)?.Details;
         return new SongItem(songId, details?.Title, details?.Artist, Math.Round(score, 6), reason);
     }
 

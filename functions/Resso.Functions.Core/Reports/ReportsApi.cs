@@ -8,6 +8,7 @@ using Resso.Functions.Core.Contract;
 using Resso.Functions.Core.Hosting;
 using Resso.Functions.Core.Listeners;
 using Resso.Shared.Attribution;
+using Resso.Shared.Ingestion;
 
 namespace Resso.Functions.Core.Reports;
 
@@ -98,7 +99,8 @@ public static class ReportsApi
         if (groupBy == ReportGrouping.Song)
         {
             await catalog.WaitUntilLoadedAsync(cancellationToken);
-            series = series with { Series = [.. series.Series.Select(r => catalog.Details(r.Key) is { } song ? r with { Title = song.Title, Artist = song.Artist } : r)] };
+            var entries = await EntriesAsync(catalog, series.Series.Select(r => r.Key), cancellationToken);
+            series = series with { Series = [.. series.Series.Select(r => entries.GetValueOrDefault(r.Key)?.Details is { } song ? r with { Title = song.Title, Artist = song.Artist } : r)] };
         }
 
         return TypedResults.Ok(series);
@@ -143,7 +145,7 @@ public static class ReportsApi
         if (groupBy == ReportGrouping.Label)
         {
             await catalog.WaitUntilLoadedAsync(cancellationToken);
-            labelOf = catalog.IsLoaded ? songId => catalog.Details(songId)?.Label ?? "" : null;
+            labelOf = catalog.IsLoaded ? songId => catalog.LabelOf(songId) ?? "" : null;
         }
 
         AttributionReport report;
@@ -159,7 +161,8 @@ public static class ReportsApi
         if (groupBy == ReportGrouping.Song)
         {
             await catalog.WaitUntilLoadedAsync(cancellationToken);
-            report = report with { Rows = [.. report.Rows.Select(r => catalog.Details(r.Key) is { } song ? r with { Title = song.Title, Artist = song.Artist } : r)] };
+            var entries = await EntriesAsync(catalog, report.Rows.Select(r => r.Key), cancellationToken);
+            report = report with { Rows = [.. report.Rows.Select(r => entries.GetValueOrDefault(r.Key)?.Details is { } song ? r with { Title = song.Title, Artist = song.Artist } : r)] };
         }
 
         return request.Headers.Accept.ToString().Contains("text/csv", StringComparison.OrdinalIgnoreCase)
@@ -231,5 +234,18 @@ public static class ReportsApi
 
         errors[name] = ["must be an ISO 8601 date or date-time, e.g. 2026-11-01 or 2026-11-01T00:00:00Z."];
         return fallback;
+    }
+
+    // The rows' songs in one batch (cached after the first report); without titles rather than no report when storage fails meanwhile.
+    private static async Task<IReadOnlyDictionary<string, CatalogEntry>> EntriesAsync(CatalogSnapshot catalog, IEnumerable<string> songIds, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await catalog.GetManyAsync(songIds, cancellationToken);
+        }
+        catch (Exception ex) when (StorageGuard.IsStorageFailure(ex, cancellationToken))
+        {
+            return new Dictionary<string, CatalogEntry>();
+        }
     }
 }

@@ -186,6 +186,37 @@ public sealed class SongCatalog(TableServiceClient tables, StorageNames names, T
                 ct));
     }
 
+    /// <summary>
+    /// The entries of many songs at once (for the songs of one answer): parallel point reads, at most
+    /// <paramref name="parallelism"/> at a time. Songs the catalog has never heard of are left out.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, CatalogEntry>> GetManyAsync(IEnumerable<string> songIds, int parallelism = 16, CancellationToken cancellationToken = default)
+    {
+        var found = new ConcurrentDictionary<string, CatalogEntry>(StringComparer.Ordinal);
+        await Parallel.ForEachAsync(songIds.Distinct(StringComparer.Ordinal), new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken }, async (songId, ct) =>
+        {
+            if (await GetAsync(songId, ct) is { } entry)
+            {
+                found[songId] = entry;
+            }
+        });
+        return found;
+    }
+
+    /// <summary>
+    /// Every song's details without its segment and neighbours (a scan of the 16 partitions reading
+    /// only the columns a compact catalog needs): null details for a placeholder; duration 0.
+    /// </summary>
+    public async IAsyncEnumerable<(string SongId, SongDetails? Details)> ReadDetailsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var row in _table.QueryAsync<TableEntity>(maxPerPage: 1000, select: ["RowKey", "Title", "Artist", "Label", "Regions"], cancellationToken: cancellationToken))
+        {
+            yield return (row.RowKey, row.GetString("Title") is not { } title
+                ? null
+                : new SongDetails(title, row.GetString("Artist") ?? "", row.GetString("Label") ?? "", 0, (row.GetString("Regions") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)));
+        }
+    }
+
     /// <summary>Every catalog entry (a scan of the 16 partitions).</summary>
     public async IAsyncEnumerable<CatalogEntry> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

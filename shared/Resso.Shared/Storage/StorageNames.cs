@@ -17,6 +17,7 @@ public sealed class StorageNames
         EventLogContainer = prefix + "event-log";
         OfferLogContainer = prefix + "offer-log";
         PoisonContainer = prefix + "poison";
+        CatalogContainer = prefix + "catalog";
         SongsTable = prefix + "songs";
         SongChangesTable = prefix + "songchanges";
         InteractionsTable = prefix + "interactions";
@@ -29,7 +30,7 @@ public sealed class StorageNames
         ErasuresTable = prefix + "erasures";
 
         Queues = [SongUsedQueue, SongUsedPoisonQueue, ModelRetrainQueue, ModelRetrainPoisonQueue];
-        Containers = [ModelsContainer, EventLogContainer, OfferLogContainer, PoisonContainer];
+        Containers = [ModelsContainer, EventLogContainer, OfferLogContainer, PoisonContainer, CatalogContainer];
         Tables =
         [
             SongsTable, SongChangesTable, InteractionsTable, SongStatsTable, SubscriptionsTable,
@@ -54,6 +55,9 @@ public sealed class StorageNames
 
     /// <summary>Versioned models and the <c>current</c> pointer.</summary>
     public string ModelsContainer { get; }
+
+    /// <summary>The compact catalog snapshot that every instance ranks with (written by the catalog roll-up).</summary>
+    public string CatalogContainer { get; }
 
     /// <summary>The append-only event log that training reads.</summary>
     public string EventLogContainer { get; }

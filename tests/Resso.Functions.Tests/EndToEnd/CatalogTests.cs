@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using Resso.Functions.Core.Listeners;
 using Resso.Shared.Events;
 using Resso.Shared.Ingestion;
 using Resso.Shared.Storage;
@@ -205,5 +206,80 @@ public sealed class CatalogTests(AzuriteFixture azurite)
         // Known to the catalog, with no neighbours or factors yet: none, not "unknown".
         Assert.Equal("co_occurrence", similar.GetProperty("source").GetString());
         Assert.Equal(0, similar.GetProperty("items").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Rollup_TwoInstances_PublishesANewSnapshotThatBothSwapToWithinSeconds()
+    {
+        var prefix = AzuriteFixture.UniqueName("e");
+        await using var a = await StartAsync(azurite, prefix: prefix);
+        await using var b = await StartAsync(azurite, prefix: prefix);
+        await SeedAsync(azurite, a);
+        var onA = a.Get<CatalogSnapshot>();
+        var onB = b.Get<CatalogSnapshot>();
+        await onB.RefreshAsync(TestContext.Current.CancellationToken);
+        var before = onB.SnapshotSequence;
+
+        (await SendAsync(a, HttpMethod.Post, "/api/catalog/rollup", content: null)).EnsureSuccessStatusCode();
+        var published = onA.SnapshotSequence;
+        var songsOnA = onA.SnapshotSongs;
+        var started = Stopwatch.StartNew();
+        while (onB.SnapshotSequence != published && started.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        var swappedAfter = started.Elapsed;
+        var song = await GetJsonAsync(b, $"/api/songs/{SongId(3)}");
+
+        Assert.True(before >= 1, $"before: {before}");
+        Assert.True(published > before, $"published {published}, before {before}");
+        Assert.Equal(Songs, songsOnA);
+        Assert.True(onB.SnapshotSequence == published, $"b still on {onB.SnapshotSequence} after {swappedAfter.TotalSeconds:0.0} s");
+        Assert.Equal(Songs, onB.SnapshotSongs);
+        // b's cached entries went with the old snapshot: the roll-up's segment is read afresh.
+        Assert.Equal(10_000, song.GetProperty("topSegment").GetProperty("startMs").GetInt32());
+    }
+
+    [Fact]
+    public async Task GetManyAsync_SongsNotInTheSnapshot_ReadInOneBatchThenServedFromTheCache()
+    {
+        await using var host = await StartAsync(azurite);
+        var snapshot = host.Get<CatalogSnapshot>();
+        await snapshot.RefreshAsync(TestContext.Current.CancellationToken);
+        var ids = Enumerable.Range(0, 40).Select(i => $"s_batch{i:D2}").ToList();
+        // Rows written without a change record: only a read from storage finds them.
+        await host.Get<SongCatalog>().SetTopSegmentsAsync(ids.ToDictionary(id => id, _ => new Segment(1_000, 2_000)), TestContext.Current.CancellationToken);
+
+        var first = await snapshot.GetManyAsync([.. ids, "s_batch_never"], TestContext.Current.CancellationToken);
+        var cached = snapshot.Cache.Count;
+        await host.Get<SongCatalog>().SetTopSegmentsAsync(ids.ToDictionary(id => id, _ => new Segment(5_000, 6_000)), TestContext.Current.CancellationToken);
+        var second = await snapshot.GetManyAsync(ids, TestContext.Current.CancellationToken);
+
+        Assert.Equal(ids, first.Keys.Order(StringComparer.Ordinal));
+        Assert.All(first.Values, e => Assert.Equal(new Segment(1_000, 2_000), e.TopSegment));
+        Assert.Equal(41, cached);
+        Assert.True(snapshot.Cache.TryGet("s_batch_never", out var never));
+        Assert.Null(never);
+        // From the cache: the second segment was written behind it, without a change record.
+        Assert.All(second.Values, e => Assert.Equal(new Segment(1_000, 2_000), e.TopSegment));
+    }
+
+    [Fact]
+    public async Task GetManyAsync_MoreSongsThanTheCacheHolds_AllAnsweredAndTheCacheStaysBounded()
+    {
+        await using var host = await StartAsync(azurite, settings: new Dictionary<string, string?> { ["Resso:Catalog:Cache:MaxEntries"] = "100" });
+        var snapshot = host.Get<CatalogSnapshot>();
+        await snapshot.RefreshAsync(TestContext.Current.CancellationToken);
+        var ids = Enumerable.Range(0, 150).Select(i => $"s_bound{i:D3}").ToList();
+        await host.Get<SongCatalog>().SetTopSegmentsAsync(ids.ToDictionary(id => id, _ => new Segment(1_000, 2_000)), TestContext.Current.CancellationToken);
+
+        var answered = await snapshot.GetManyAsync(ids, TestContext.Current.CancellationToken);
+
+        Assert.Equal(150, answered.Count);
+        Assert.Equal(100, snapshot.Cache.Count);
+        // The first songs read went first.
+        Assert.False(snapshot.Cache.TryGet("s_bound000", out _));
+        Assert.True(snapshot.Cache.TryGet("s_bound149", out _));
     }
 }
