@@ -40,8 +40,14 @@ public sealed class CatalogSnapshotStore(BlobServiceClient blobs, StorageNames n
     /// instance to start on empty storage), and returns false when another was first.
     /// </summary>
     /// <returns>True when this one was published.</returns>
-    public async Task<bool> PublishAsync(bool onlyIfNone = false, CancellationToken cancellationToken = default)
+    public Task<bool> PublishAsync(bool onlyIfNone = false, CancellationToken cancellationToken = default) =>
+        PublishAsync(catalog.ReadDetailsAsync(cancellationToken), onlyIfNone, cancellationToken);
+
+    /// <summary>Publishes the songs given (each once; details null for a placeholder) as a new snapshot, as <see cref="PublishAsync(bool, CancellationToken)"/> does with the catalog table's.</summary>
+    /// <returns>True when this one was published.</returns>
+    public async Task<bool> PublishAsync(IAsyncEnumerable<(string SongId, SongDetails? Details)> songs, bool onlyIfNone = false, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(songs);
         var previous = await GetSequenceAsync(cancellationToken);
         if (onlyIfNone && previous is not null)
         {
@@ -51,7 +57,7 @@ public sealed class CatalogSnapshotStore(BlobServiceClient blobs, StorageNames n
         // Changes recorded from the start of the scan on may be missing from it: instances read those from the changes table.
         var scanStarted = timeProvider.GetUtcNow();
         var writer = new CompactCatalogWriter();
-        await foreach (var (songId, details) in catalog.ReadDetailsAsync(cancellationToken))
+        await foreach (var (songId, details) in songs.WithCancellation(cancellationToken))
         {
             writer.Add(songId, details);
         }
