@@ -12,6 +12,8 @@ using Resso.Benchmarks;
 //   dotnet run --project bench/Resso.Benchmarks -c Release -- scale [events] [viral] [batch] [rate] [user-partitions] [stats-shards]
 //     (ingestion's storage writes per partition under Zipf traffic with a viral song, scaled to a target rate against
 //     Azure Storage's scalability targets; see docs/scale.md)
+//   dotnet run --project bench/Resso.Benchmarks -c Release -- catalog-rows [songs]
+//     (writes full catalog rows for s_000000… in batched transactions, as the traffic generator's --catalog would one by one)
 //   dotnet run --project bench/Resso.Benchmarks -c Release -- catalog-snapshot [songs]
 //     (publishes a compact catalog snapshot of that many songs into AzureWebJobsStorage / Resso__Storage__Prefix: the
 //     catalog table's songs, then generated ones; instances swap to it within seconds)
@@ -32,6 +34,11 @@ switch (positional.FirstOrDefault())
     case "scale":
         return await ScaleSimulation.RunAsync(Arg(1, 40_000), positional.Length > 2 ? double.Parse(positional[2], CultureInfo.InvariantCulture) : 0.2,
             Arg(3, 100), Arg(4, 100_000), Arg(5, 128), Arg(6, 32));
+    case "catalog-rows":
+        return await CatalogSnapshotBenchmark.SeedRowsAsync(
+            Environment.GetEnvironmentVariable("AzureWebJobsStorage") ?? "UseDevelopmentStorage=true",
+            Environment.GetEnvironmentVariable("Resso__Storage__Prefix") ?? "",
+            Arg(1, 100_000));
     case "catalog-snapshot":
         return await CatalogSnapshotBenchmark.PublishAsync(
             Environment.GetEnvironmentVariable("AzureWebJobsStorage") ?? "UseDevelopmentStorage=true",
@@ -42,6 +49,7 @@ switch (positional.FirstOrDefault())
         Console.Error.WriteLine("       Resso.Benchmarks serving-model [songs=100000] [users=20000] [dimension=128] [--ffm-only]");
         Console.Error.WriteLine("       Resso.Benchmarks attribution [offers=300000] [songs=10000] [repetitions=5]");
         Console.Error.WriteLine("       Resso.Benchmarks scale [events=40000] [viral=0.2] [batch=100] [rate=100000] [user-partitions=128] [stats-shards=32]");
+        Console.Error.WriteLine("       Resso.Benchmarks catalog-rows [songs=100000]");
         Console.Error.WriteLine("       Resso.Benchmarks catalog-snapshot [songs=10000000]");
         return 2;
 }
