@@ -56,7 +56,7 @@ public sealed unsafe class CompactCatalog : IDisposable
     {
     }
 
-    private CompactCatalog(MemoryMappedFile file, MemoryMappedViewAccessor view, long length)
+    private CompactCatalog(MemoryMappedFile file, MemoryMappedViewAccessor view, Microsoft.Win32.SafeHandles.SafeFileHandle fileHandle, long length)
     {
         (_file, _view) = (file, view);
         var header = new byte[HeaderSize];
@@ -93,8 +93,9 @@ public sealed unsafe class CompactCatalog : IDisposable
             throw new InvalidDataException($"Compact catalog of {length} bytes where its header says {declared}: truncated or damaged.");
         }
 
-        // A download cut short or damaged in transit is refused rather than served.
-        if (Checksum(HeaderSize, length - HeaderSize) != checksum)
+        // A download cut short or damaged in transit is refused rather than served. Read through the
+        // file rather than the mapping, so that the pages checked do not all stay in this process's memory.
+        if (Checksum(fileHandle, HeaderSize, length - HeaderSize) != checksum)
         {
             throw new InvalidDataException("Compact catalog checksum mismatch: damaged.");
         }
@@ -153,7 +154,7 @@ public sealed unsafe class CompactCatalog : IDisposable
         try
         {
             view = file.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-            return new CompactCatalog(file, view, stream.Length);
+            return new CompactCatalog(file, view, stream.SafeFileHandle, stream.Length);
         }
         catch
         {
@@ -308,23 +309,20 @@ public sealed unsafe class CompactCatalog : IDisposable
         }
     }
 
-    private ulong Checksum(long from, long length)
+    private static ulong Checksum(Microsoft.Win32.SafeHandles.SafeFileHandle file, long from, long length)
     {
         var hash = new XxHash3();
-        var handle = _view!.SafeMemoryMappedViewHandle;
-        byte* start = null;
-        handle.AcquirePointer(ref start);
-        try
+        var buffer = new byte[1 << 20];
+        for (long done = 0; done < length;)
         {
-            var at = start + _view.PointerOffset + from;
-            for (long done = 0; done < length; done += int.MaxValue / 2)
+            var read = RandomAccess.Read(file, buffer.AsSpan(0, (int)Math.Min(buffer.Length, length - done)), from + done);
+            if (read == 0)
             {
-                hash.Append(new ReadOnlySpan<byte>(at + done, (int)Math.Min(int.MaxValue / 2, length - done)));
+                break;
             }
-        }
-        finally
-        {
-            handle.ReleasePointer();
+
+            hash.Append(buffer.AsSpan(0, read));
+            done += read;
         }
 
         return hash.GetCurrentHashAsUInt64();
