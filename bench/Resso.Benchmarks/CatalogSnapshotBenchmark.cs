@@ -30,6 +30,8 @@ internal static class CatalogSnapshotBenchmark
         var store = new CatalogSnapshotStore(blobs, names, catalog, TimeProvider.System);
         var watch = Stopwatch.StartNew();
         var counts = new int[2];
+        // Storage last provisioned by a build without the catalog container has none yet.
+        await blobs.GetBlobContainerClient(names.CatalogContainer).CreateIfNotExistsAsync();
         await store.PublishAsync(SongsAsync(catalog, songs, counts));
         var size = (await blobs.GetBlobContainerClient(names.CatalogContainer).GetBlobClient(CatalogSnapshotStore.BlobName).GetPropertiesAsync()).Value.ContentLength;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
