@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -68,21 +69,30 @@ public sealed class HealthQueuesTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task Health_QueuesMissing_ReportsTheErrorPerQueueAndStaysHealthy()
+    public async Task Health_QueueDeleted_StaysHealthyAndTheQueueIsRecreated()
     {
         await using var host = await SelfHostServer.StartAsync(azurite.ConnectionString);
-        await new QueueClient(azurite.ConnectionString, new StorageNames(host.StoragePrefix).ModelRetrainQueue).DeleteAsync();
-        await Task.Delay(QueueBacklogCacheFor);
+        var retrainQueue = new QueueClient(azurite.ConnectionString, new StorageNames(host.StoragePrefix).ModelRetrainQueue);
+        await retrainQueue.DeleteAsync();
 
-        using var response = await host.Client.GetAsync(new Uri("/api/health", UriKind.Relative));
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        // Health reads the queue, finds it missing, and the repair creates it again: health answers
+        // 200 all along (at first perhaps with the 404 for that queue), then the queue's figures.
+        var started = Stopwatch.StartNew();
+        JsonElement retrain;
+        do
+        {
+            await Task.Delay(QueueBacklogCacheFor);
+            using var response = await host.Client.GetAsync(new Uri("/api/health", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var queues = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("queues");
+            Assert.Equal(JsonValueKind.Null, queues.GetProperty("songUsed").GetProperty("error").ValueKind);
+            retrain = queues.GetProperty("modelRetrain");
+        }
+        while (retrain.GetProperty("depth").ValueKind == JsonValueKind.Null && started.Elapsed < TimeSpan.FromSeconds(30));
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var queues = body.GetProperty("queues");
-        Assert.Equal(JsonValueKind.Null, queues.GetProperty("songUsed").GetProperty("error").ValueKind);
-        var retrain = queues.GetProperty("modelRetrain");
-        Assert.Contains("404", retrain.GetProperty("error").GetString(), StringComparison.Ordinal);
-        Assert.Equal(JsonValueKind.Null, retrain.GetProperty("depth").ValueKind);
+        Assert.Equal(JsonValueKind.Null, retrain.GetProperty("error").ValueKind);
+        Assert.Equal(0, retrain.GetProperty("depth").GetInt32());
+        Assert.True(await retrainQueue.ExistsAsync());
     }
 
     private static readonly TimeSpan QueueBacklogCacheFor = Resso.Functions.Core.Health.QueueBacklogProbe.CacheFor + TimeSpan.FromMilliseconds(200);
