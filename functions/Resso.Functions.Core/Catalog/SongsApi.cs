@@ -77,7 +77,7 @@ public static class SongsApi
         routes.MapPost("/catalog/rollup", RollupAsync).WithName("RunCatalogRollup").RequireFunctionKey()
             .WithTags("Catalog")
             .WithSummary("Run the catalog roll-up now")
-            .WithDescription("What the hourly roll-up does: each song's most used segment over the last week, and co-occurrence neighbours (similar songs for songs the model does not know). Every instance then reads the catalog again, this one before answering. One roll-up at a time per instance: another call meanwhile gets `409`.")
+            .WithDescription("What the hourly roll-up does: each song's most used segment over the last week, and co-occurrence neighbours (similar songs for songs the model does not know). It then publishes a new catalog snapshot, which this instance loads before answering and every other instance within seconds. One roll-up at a time per instance: another call meanwhile gets `409`.")
             .WithJsonResponse<CatalogRollupResult>(StatusCodes.Status200OK, "What the roll-up did: songs looked at, top segments written, songs given neighbours, and how long it took.")
             .WithProblems(StatusCodes.Status401Unauthorized, "No key, or a wrong one.", "unauthorized")
             .WithProblems(StatusCodes.Status409Conflict, "A roll-up is running on this instance; try again when it is done.", "rollup-running")
