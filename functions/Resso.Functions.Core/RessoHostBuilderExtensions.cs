@@ -73,6 +73,7 @@ public static class RessoHostBuilderExtensions
         builder.Services.AddSingleton<IValidateOptions<CatalogCacheOptions>, CatalogCacheOptionsValidator>();
         builder.Services.AddSingleton<CatalogSnapshotStore>();
         builder.Services.AddSingleton<CatalogSnapshot>();
+        builder.Services.AddSingleton<IKnownSongs>(static sp => sp.GetRequiredService<CatalogSnapshot>());
         builder.Services.AddSingleton<SongUsageStats>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<CatalogSnapshot>());
         builder.Services.AddSingleton<ListenerService>();

@@ -37,7 +37,7 @@ public sealed class CatalogSnapshot(
     IOptions<StorageOptions> storage,
     IOptions<CatalogCacheOptions> cacheOptions,
     TimeProvider timeProvider,
-    ILogger<CatalogSnapshot> logger) : BackgroundService
+    ILogger<CatalogSnapshot> logger) : BackgroundService, IKnownSongs
 {
     /// <summary>How often the snapshot's ETag and the changes are read.</summary>
     public static readonly TimeSpan PollEvery = TimeSpan.FromSeconds(2);

@@ -42,9 +42,11 @@ public sealed class SongUsedProcessor(
     RessoMetrics metrics,
     TimeProvider timeProvider,
     IEnumerable<IUserActivityObserver> observers,
+    IEnumerable<IKnownSongs> knownSongs,
     ILogger<SongUsedProcessor> logger)
 {
     private readonly QueueClient _poison = queues.GetQueueClient(names.SongUsedPoisonQueue);
+    private readonly IKnownSongs[] _knownSongs = [.. knownSongs];
 
     /// <summary>Processes the message <paramref name="messageId"/>, enqueued at <paramref name="enqueuedAt"/>.</summary>
     public async Task<ProcessingResult> ProcessAsync(string messageId, DateTimeOffset enqueuedAt, BinaryData body, CancellationToken cancellationToken = default)
@@ -83,7 +85,9 @@ public sealed class SongUsedProcessor(
         await Task.WhenAll(
             stats.WriteAsync(messageId, counted, cancellationToken),
             eventLog.WriteAsync(messageId, enqueuedAt, counted, cancellationToken),
-            catalog.EnsureKnownAsync(counted.Select(e => e.SongId), cancellationToken));
+            // Songs already in the catalog need no placeholder: at scale, re-merging them (and recording
+            // each as a catalog change that every instance reads) costs more than the events themselves.
+            catalog.EnsureKnownAsync(counted.Select(e => e.SongId).Where(song => !_knownSongs.Any(k => k.IsKnown(song))), cancellationToken));
 
         if (counted.Count > 0)
         {

@@ -242,6 +242,36 @@ public sealed class CatalogTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Events_SongsInThePublishedSnapshot_WriteNoPlaceholderNorChange_NewSongsDo()
+    {
+        var host = await StartAsync(azurite);
+        await SeedAsync(azurite, host);
+        (await SendAsync(host, HttpMethod.Post, "/api/catalog/rollup", content: null)).EnsureSuccessStatusCode();
+        var prefix = host.StoragePrefix;
+        // Gone, so that it cannot count the events below with its own memory of the songs it met.
+        await host.DisposeAsync();
+        var since = DateTimeOffset.UtcNow;
+
+        // A fresh instance's counting: its own memory of songs met is empty, the snapshot is not.
+        await using var counting = await StartAsync(azurite, prefix: prefix);
+        await counting.Get<CatalogSnapshot>().WaitUntilLoadedAsync(TestContext.Current.CancellationToken);
+        List<SongUsedEvent> events = [Events.Valid(userId: "u_known1", songId: SongId(4)), Events.Valid(userId: "u_known2", songId: SongId(5)), Events.Valid(userId: "u_new", songId: "s_cat_new")];
+        (await PostAsync(counting, Batch(events))).EnsureSuccessStatusCode();
+        await WaitUntilCountedAsync(azurite, new StorageNames(prefix), counting.Get<InteractionStore>(), ((Users - 1) * Songs) + OwnSongs + 6 + events.Count);
+
+        var changed = new List<CatalogChange>();
+        await foreach (var change in counting.Get<SongCatalog>().ReadChangesAsync(since, TestContext.Current.CancellationToken))
+        {
+            changed.Add(change);
+        }
+
+        var placeholder = Assert.Single(changed, c => c.SongId is not null);
+        Assert.Equal("s_cat_new", placeholder.SongId);
+        Assert.True(placeholder.Placeholder);
+        Assert.True((await counting.Get<SongCatalog>().GetAsync("s_cat_new", TestContext.Current.CancellationToken))!.IsPlaceholder);
+    }
+
+    [Fact]
     public async Task GetManyAsync_SongsNotInTheSnapshot_ReadInOneBatchThenServedFromTheCache()
     {
         await using var host = await StartAsync(azurite);
