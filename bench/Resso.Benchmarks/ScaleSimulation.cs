@@ -1,4 +1,6 @@
 using System.Globalization;
+using Azure.Data.Tables;
+using Resso.Shared.Ingestion;
 using Resso.Shared.Storage;
 using Resso.Testing;
 using Resso.Traffic.Generation;
@@ -23,7 +25,7 @@ internal static class ScaleSimulation
 
     private sealed record Scenario(string Name, double Viral, int UserPartitions, int StatsShards);
 
-    public static async Task<int> RunAsync(int events, double viral, int batch, int rate, int userPartitions, int statsShards)
+    public static async Task<int> RunAsync(int events, double viral, int batch, int rate, int userPartitions, int statsShards, double userActivity)
     {
         Scenario[] scenarios =
         [
@@ -33,17 +35,17 @@ internal static class ScaleSimulation
         ];
         await using var azurite = await AzuriteServer.StartAsync();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{events:N0} events per scenario, 200,000 users, 50,000 songs, Zipf 1.1, batches of {batch}; scaled to {rate:N0} events/s; {Environment.ProcessorCount} cores"));
+            $"{events:N0} events per scenario, 200,000 users (activity Zipf {userActivity}), 50,000 songs (Zipf 1.1), batches of {batch}; scaled to {rate:N0} events/s; {Environment.ProcessorCount} cores"));
         var verdicts = new List<bool>();
         foreach (var scenario in scenarios)
         {
-            verdicts.Add(await RunScenarioAsync(azurite, scenario, events, batch, rate));
+            verdicts.Add(await RunScenarioAsync(azurite, scenario, events, batch, rate, userActivity));
         }
 
         return verdicts[^1] ? 0 : 1;
     }
 
-    private static async Task<bool> RunScenarioAsync(AzuriteServer azurite, Scenario scenario, int events, int batch, int rate)
+    private static async Task<bool> RunScenarioAsync(AzuriteServer azurite, Scenario scenario, int events, int batch, int rate, double userActivity)
     {
         var recorder = new StorageWriteRecorder(new Dictionary<int, string> { [azurite.TablePort] = "table", [azurite.QueuePort] = "queue", [azurite.BlobPort] = "blob" });
         await using var host = await SelfHostServer.StartAsync(
@@ -57,14 +59,29 @@ internal static class ScaleSimulation
             recorder.AddTo);
         var names = host.Get<StorageNames>();
         TrafficGenerator Traffic(int run) => new(
-            new TrafficOptions { Events = events, Users = 200_000, Songs = 50_000, Clusters = 24, Seed = 11, Run = run, DuplicateRate = 0, Days = 1.0 / 24, ViralShare = scenario.Viral },
+            new TrafficOptions { Events = events, Users = 200_000, Songs = 50_000, Clusters = 24, Seed = 11, Run = run, DuplicateRate = 0, UserActivityExponent = userActivity, Days = 1.0 / 24, ViralShare = scenario.Viral },
             TimeProvider.System);
 
         Console.WriteLine();
         Console.WriteLine($"### {scenario.Name}");
-        // A first run of the same world, not recorded: the instance has met the songs and users, as
-        // one does in steady state (a placeholder is written once per song and instance).
+        // A first run of the same world, not recorded, then the catalog roll-up, which publishes the
+        // snapshot that tells counting which songs the catalog has: steady state, where only songs
+        // never seen before the last roll-up get a placeholder.
         await IngestionBenchmark.PostAndCountAsync(host, [.. Traffic(1).Generate().Select(g => g.Event)], batch, concurrency: 4);
+        // Every song of the world in the catalog, as labels deliver songs before videos use them: a
+        // song's first use is then not its first appearance (written straight to the table, so that
+        // this instance learns of them from the snapshot, as any other instance would).
+        var songs = new TableClient(azurite.ConnectionString, names.SongsTable);
+        await Parallel.ForEachAsync(
+            Traffic(1).World.Songs.Select(s => s.Id).GroupBy(TableKeys.CatalogPartition).SelectMany(p => p.Chunk(InteractionStore.MaxTransactionActions)),
+            new ParallelOptions { MaxDegreeOfParallelism = 8 },
+            async (chunk, ct) => await songs.SubmitTransactionAsync(
+                chunk.Select(id => new TableTransactionAction(TableTransactionActionType.UpsertMerge, new TableEntity(TableKeys.CatalogPartition(id), id))), ct));
+        using (var rollup = await host.KeyedClient.PostAsync(new Uri("/api/catalog/rollup", UriKind.Relative), content: null))
+        {
+            rollup.EnsureSuccessStatusCode();
+        }
+
         await SettleAsync(recorder);
         var generator = Traffic(2);
         var sent = generator.Generate().Select(g => g.Event).ToList();
