@@ -5,30 +5,35 @@ using System.Text;
 
 namespace Resso.Shared.Catalog;
 
-/// <summary>What ranking needs of one song in a <see cref="CompactCatalog"/>: ids into its tables, no strings.</summary>
+/// <summary>What ranking and display need of one song in a <see cref="CompactCatalog"/>: ids into its tables, no strings.</summary>
 /// <param name="Artist">Index into the artist names (<see cref="CompactCatalog.ArtistName"/>); -1 when none.</param>
 /// <param name="Label">Index into the label names (<see cref="CompactCatalog.LabelName"/>); -1 when none.</param>
 /// <param name="RegionSet">Index into the region sets (<see cref="CompactCatalog.Regions"/>); -1 when playable everywhere.</param>
 /// <param name="IsPlaceholder">The song was only seen in events and has no details.</param>
-public readonly record struct CompactSong(int Artist, int Label, int RegionSet, bool IsPlaceholder);
+/// <param name="TitleOffset">Where the title's UTF-8 bytes start in the titles section (<see cref="CompactCatalog.Title"/>).</param>
+/// <param name="TitleLength">The title's length in UTF-8 bytes; -1 when the snapshot has no title for the song (a placeholder, a title too long for it, or a snapshot of format 1).</param>
+public readonly record struct CompactSong(int Artist, int Label, int RegionSet, bool IsPlaceholder, uint TitleOffset = 0, int TitleLength = -1);
 
 /// <summary>
-/// A read-only, memory-mapped snapshot of what ranking needs for every song of the catalog: artist
-/// and label as ids, the regions where the song may be played as a set id, and whether it is a
-/// placeholder. Written by <see cref="CompactCatalogWriter"/>; the layout (little-endian) is
+/// A read-only, memory-mapped snapshot of what ranking and listeners' answers need for every song of
+/// the catalog: its title, artist and label as ids, the regions where the song may be played as a
+/// set id, and whether it is a placeholder. Written by <see cref="CompactCatalogWriter"/>; the layout (little-endian) is
 /// <list type="number">
 /// <item>a 128-byte header: magic <c>RSSOCAT1</c>, format version, record size, sequence, the time
 /// the catalog scan started (changes from then on are not in it), the counts, each section's
 /// offset, an XxHash3 of everything after the header, and the file length;</item>
-/// <item>fixed-size 28-byte records sorted by the XxHash3 of the song id's UTF-8 bytes: hash,
-/// offset and length of the id, flags, artist, label and region set;</item>
+/// <item>fixed-size 36-byte records sorted by the XxHash3 of the song id's UTF-8 bytes: hash,
+/// offset and length of the id, flags, artist, label, region set, offset and length of the title;</item>
 /// <item>the song ids' UTF-8 bytes;</item>
+/// <item>the titles' UTF-8 bytes (each song's found through its record, so that records stay fixed-size);</item>
 /// <item>three string tables (artists, labels, regions): <c>count + 1</c> offsets, then UTF-8 bytes;</item>
 /// <item>the region sets: <c>count + 1</c> offsets into a list of 16-bit region ids.</item>
 /// </list>
 /// A lookup is a binary search over the hashes and a comparison of the id's bytes: nothing of the
 /// catalog is on the managed heap, and only the pages read are in memory. Thread-safe; a lookup
-/// after <see cref="Dispose"/> throws <see cref="ObjectDisposedException"/>.
+/// after <see cref="Dispose"/> throws <see cref="ObjectDisposedException"/>. Files of format 1
+/// (28-byte records, no titles) are read too, with no title for any song, so that an instance
+/// started before the roll-up republishes still loads the published snapshot.
 /// </summary>
 public sealed unsafe class CompactCatalog : IDisposable
 {
@@ -36,20 +41,24 @@ public sealed unsafe class CompactCatalog : IDisposable
     public static ReadOnlySpan<byte> Magic => "RSSOCAT1"u8;
 
     /// <summary>The format version this reader reads.</summary>
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
 
     /// <summary>The header's size in bytes.</summary>
     public const int HeaderSize = 128;
 
     /// <summary>The size of one song's record in bytes.</summary>
-    public const int RecordSize = 28;
+    public const int RecordSize = 36;
+
+    // Format 1: the same records without the title's offset and length, and no titles section.
+    private const int FormatVersion1 = 1, RecordSize1 = 28;
 
     /// <summary>A catalog with no song, before any snapshot is published.</summary>
     public static CompactCatalog Empty { get; } = new();
 
     private readonly MemoryMappedFile? _file;
     private readonly MemoryMappedViewAccessor? _view;
-    private readonly long _records, _ids, _artists, _labels, _regions, _regionSets;
+    private readonly long _records, _ids, _titles, _artists, _labels, _regions, _regionSets;
+    private readonly int _recordSize = RecordSize;
     private readonly Dictionary<string, int> _regionIds = new(StringComparer.Ordinal);
 
     private CompactCatalog()
@@ -68,11 +77,13 @@ public sealed unsafe class CompactCatalog : IDisposable
 
         var version = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(8));
         var recordSize = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(12));
-        if (version != FormatVersion || recordSize != RecordSize)
+        if (!((version == FormatVersion && recordSize == RecordSize) || (version == FormatVersion1 && recordSize == RecordSize1)))
         {
             throw new InvalidDataException($"Compact catalog format {version} with {recordSize}-byte records; this reader reads format {FormatVersion} with {RecordSize}-byte records.");
         }
 
+        _recordSize = recordSize;
+        HasTitles = version >= FormatVersion;
         Sequence = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(16));
         ChangesSince = new DateTimeOffset(BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(24)), TimeSpan.Zero);
         Count = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(32));
@@ -86,9 +97,10 @@ public sealed unsafe class CompactCatalog : IDisposable
         _labels = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(80));
         _regions = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(88));
         _regionSets = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(96));
+        _titles = HasTitles ? BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(120)) : _artists;
         var checksum = BinaryPrimitives.ReadUInt64LittleEndian(header.AsSpan(104));
         var declared = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(112));
-        if (declared != length || _records != HeaderSize || _ids < _records + ((long)Count * RecordSize) || _regionSets > length)
+        if (declared != length || _records != HeaderSize || _ids < _records + ((long)Count * _recordSize) || _titles < _ids || _artists < _titles || _regionSets > length)
         {
             throw new InvalidDataException($"Compact catalog of {length} bytes where its header says {declared}: truncated or damaged.");
         }
@@ -111,6 +123,9 @@ public sealed unsafe class CompactCatalog : IDisposable
 
     /// <summary>When the catalog scan it was made from started: changes recorded from then on may not be in it.</summary>
     public DateTimeOffset ChangesSince { get; }
+
+    /// <summary>Whether it holds titles (format 2 on); a snapshot of format 1 has none.</summary>
+    public bool HasTitles { get; }
 
     /// <summary>Songs in it.</summary>
     public int Count { get; }
@@ -219,21 +234,50 @@ public sealed unsafe class CompactCatalog : IDisposable
             var ids = start + _view.PointerOffset + _ids;
             for (var i = found; i < Count && HashAt(records, i) == hash; i++)
             {
-                var record = new ReadOnlySpan<byte>(records + ((long)i * RecordSize), RecordSize);
+                var record = new ReadOnlySpan<byte>(records + ((long)i * _recordSize), _recordSize);
                 var offset = BinaryPrimitives.ReadUInt32LittleEndian(record[8..]);
                 var length = BinaryPrimitives.ReadUInt16LittleEndian(record[12..]);
                 if (new ReadOnlySpan<byte>(ids + offset, length).SequenceEqual(key))
                 {
+                    var hasTitle = HasTitles && (record[14] & (CompactCatalogWriter.PlaceholderFlag | CompactCatalogWriter.NoTitleFlag)) == 0;
                     song = new CompactSong(
                         BinaryPrimitives.ReadInt32LittleEndian(record[16..]),
                         BinaryPrimitives.ReadInt32LittleEndian(record[20..]),
                         BinaryPrimitives.ReadInt32LittleEndian(record[24..]),
-                        (record[14] & CompactCatalogWriter.PlaceholderFlag) != 0);
+                        (record[14] & CompactCatalogWriter.PlaceholderFlag) != 0,
+                        hasTitle ? BinaryPrimitives.ReadUInt32LittleEndian(record[28..]) : 0,
+                        hasTitle ? BinaryPrimitives.ReadUInt16LittleEndian(record[32..]) : -1);
                     return true;
                 }
             }
 
             return false;
+        }
+        finally
+        {
+            handle.ReleasePointer();
+        }
+    }
+
+    /// <summary>The song's title (from <see cref="TryGet"/>); null when the snapshot has none for it (<see cref="CompactSong.TitleLength"/> -1).</summary>
+    public string? Title(CompactSong song)
+    {
+        if (song.TitleLength < 0 || _view is null)
+        {
+            return null;
+        }
+
+        if (_titles + song.TitleOffset + song.TitleLength > _artists)
+        {
+            throw new InvalidDataException("Compact catalog title beyond its section: damaged.");
+        }
+
+        var handle = _view.SafeMemoryMappedViewHandle;
+        byte* start = null;
+        handle.AcquirePointer(ref start);
+        try
+        {
+            return Encoding.UTF8.GetString(start + _view.PointerOffset + _titles + song.TitleOffset, song.TitleLength);
         }
         finally
         {
@@ -276,7 +320,7 @@ public sealed unsafe class CompactCatalog : IDisposable
         _file?.Dispose();
     }
 
-    private static ulong HashAt(byte* records, int index) => BinaryPrimitives.ReadUInt64LittleEndian(new ReadOnlySpan<byte>(records + ((long)index * RecordSize), 8));
+    private ulong HashAt(byte* records, int index) => BinaryPrimitives.ReadUInt64LittleEndian(new ReadOnlySpan<byte>(records + ((long)index * _recordSize), 8));
 
     private ushort[] RegionIds(int regionSet)
     {

@@ -7,12 +7,16 @@ namespace Resso.Shared.Catalog;
 
 /// <summary>
 /// Writes a <see cref="CompactCatalog"/>: add every song once (<see cref="Add"/>), then
-/// <see cref="WriteTo"/>. Holds, per song, a hash, the id's bytes and four numbers (about 40 bytes
-/// plus the id), and each distinct artist, label and region set once.
+/// <see cref="WriteTo"/>. Holds, per song, a hash, the id's and title's bytes and six numbers (about
+/// 48 bytes plus the id and title), and each distinct artist, label and region set once.
 /// </summary>
 public sealed class CompactCatalogWriter
 {
     internal const byte PlaceholderFlag = 1;
+
+    // A title longer than a record's 16-bit length, or beyond the 2 GiB of titles a writer holds:
+    // readers read the song's title from the catalog table instead.
+    internal const byte NoTitleFlag = 2;
 
     private readonly List<ulong> _hashes = [];
     private readonly List<Row> _rows = [];
@@ -21,9 +25,10 @@ public sealed class CompactCatalogWriter
     private readonly List<uint> _regionSetStarts = [0];
     private readonly List<ushort> _regionSetItems = [];
     private byte[] _ids = new byte[1 << 16];
-    private long _idBytes;
+    private byte[] _titles = new byte[1 << 16];
+    private long _idBytes, _titleBytes;
 
-    private readonly record struct Row(uint IdOffset, ushort IdLength, byte Flags, int Artist, int Label, int RegionSet);
+    private readonly record struct Row(uint IdOffset, ushort IdLength, byte Flags, int Artist, int Label, int RegionSet, uint TitleOffset, ushort TitleLength);
 
     /// <summary>Songs added.</summary>
     public int Count => _rows.Count;
@@ -46,9 +51,16 @@ public sealed class CompactCatalogWriter
         var span = _ids.AsSpan((int)_idBytes, length);
         Encoding.UTF8.GetBytes(songId, span);
         _hashes.Add(XxHash3.HashToUInt64(span));
-        _rows.Add(details is null
-            ? new Row((uint)_idBytes, (ushort)length, PlaceholderFlag, -1, -1, -1)
-            : new Row((uint)_idBytes, (ushort)length, 0, _artists.Id(details.Artist), _labels.Id(details.Label), RegionSet(details.Regions)));
+        if (details is null)
+        {
+            _rows.Add(new Row((uint)_idBytes, (ushort)length, PlaceholderFlag, -1, -1, -1, 0, 0));
+        }
+        else
+        {
+            var (flags, titleOffset, titleLength) = AddTitle(details.Title);
+            _rows.Add(new Row((uint)_idBytes, (ushort)length, flags, _artists.Id(details.Artist), _labels.Id(details.Label), RegionSet(details.Regions), titleOffset, titleLength));
+        }
+
         _idBytes += length;
     }
 
@@ -103,11 +115,15 @@ public sealed class CompactCatalogWriter
             BinaryPrimitives.WriteInt32LittleEndian(record[16..], row.Artist);
             BinaryPrimitives.WriteInt32LittleEndian(record[20..], row.Label);
             BinaryPrimitives.WriteInt32LittleEndian(record[24..], row.RegionSet);
+            BinaryPrimitives.WriteUInt32LittleEndian(record[28..], row.TitleOffset);
+            BinaryPrimitives.WriteUInt16LittleEndian(record[32..], row.TitleLength);
             Write(record);
         }
 
         var ids = position;
         Write(_ids.AsSpan(0, (int)_idBytes));
+        var titles = position;
+        Write(_titles.AsSpan(0, (int)_titleBytes));
         var artists = position;
         _artists.Write(Write);
         var labels = position;
@@ -148,10 +164,32 @@ public sealed class CompactCatalogWriter
         BinaryPrimitives.WriteInt64LittleEndian(h[96..], regionSets);
         BinaryPrimitives.WriteUInt64LittleEndian(h[104..], checksum.GetCurrentHashAsUInt64());
         BinaryPrimitives.WriteInt64LittleEndian(h[112..], position);
+        BinaryPrimitives.WriteInt64LittleEndian(h[120..], titles);
         stream.Position = start;
         stream.Write(header);
         stream.Position = start + position;
         stream.Flush();
+    }
+
+    // The title's bytes at the end of the titles; none (NoTitleFlag) when it does not fit.
+    private (byte Flags, uint Offset, ushort Length) AddTitle(string? title)
+    {
+        title ??= "";
+        var length = Encoding.UTF8.GetByteCount(title);
+        if (length > ushort.MaxValue || _titleBytes + length > Array.MaxLength)
+        {
+            return (NoTitleFlag, 0, 0);
+        }
+
+        if (_titleBytes + length > _titles.Length)
+        {
+            Array.Resize(ref _titles, (int)Math.Min(Array.MaxLength, Math.Max(_titles.Length * 2L, _titleBytes + length)));
+        }
+
+        Encoding.UTF8.GetBytes(title, _titles.AsSpan((int)_titleBytes, length));
+        var offset = (uint)_titleBytes;
+        _titleBytes += length;
+        return (0, offset, (ushort)length);
     }
 
     // Region lists as given are sets: the same regions in another order or repeated are the same set.

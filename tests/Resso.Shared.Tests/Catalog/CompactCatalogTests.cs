@@ -67,6 +67,42 @@ public sealed class CompactCatalogTests : IDisposable
     }
 
     [Fact]
+    public void WriteTo_ThenOpen_TitlesReadBackIncludingNonAsciiAndEmpty_PlaceholderHasNone()
+    {
+        var writer = new CompactCatalogWriter();
+        writer.Add("s_ascii", new SongDetails("Hello World", "Ana", "Label A", 180_000, []));
+        writer.Add("s_unicode", new SongDetails("Dé jà vu ✓ 日本語 🎵", "Dé", "Label Ü", 180_000, ["JP"]));
+        writer.Add("s_empty", new SongDetails("", "Budi", "Label B", 180_000, []));
+        writer.Add("s_placeholder", null);
+        // Longer than a record's 16-bit length: left to the catalog table.
+        writer.Add("s_long", new SongDetails(new string('é', 40_000), "Citra", "Label A", 180_000, []));
+        writer.Add("s_after", new SongDetails("After the long one", "Citra", "Label A", 180_000, []));
+
+        using var catalog = Write(writer);
+
+        Assert.True(catalog.HasTitles);
+        Assert.True(catalog.TryGet("s_ascii", out var ascii));
+        Assert.Equal("Hello World", catalog.Title(ascii));
+        Assert.True(catalog.TryGet("s_unicode", out var unicode));
+        Assert.Equal("Dé jà vu ✓ 日本語 🎵", catalog.Title(unicode));
+        Assert.Equal("Dé", catalog.ArtistName(unicode.Artist));
+        Assert.True(catalog.TryGet("s_empty", out var empty));
+        Assert.Equal(0, empty.TitleLength);
+        Assert.Equal("", catalog.Title(empty));
+        Assert.True(catalog.TryGet("s_placeholder", out var placeholder));
+        Assert.True(placeholder.IsPlaceholder);
+        Assert.Equal(-1, placeholder.TitleLength);
+        Assert.Null(catalog.Title(placeholder));
+        Assert.True(catalog.TryGet("s_long", out var tooLong));
+        Assert.False(tooLong.IsPlaceholder);
+        Assert.Equal(-1, tooLong.TitleLength);
+        Assert.Null(catalog.Title(tooLong));
+        Assert.Equal("Citra", catalog.ArtistName(tooLong.Artist));
+        Assert.True(catalog.TryGet("s_after", out var after));
+        Assert.Equal("After the long one", catalog.Title(after));
+    }
+
+    [Fact]
     public void WriteTo_ManySongs_EachFoundAndNoOther()
     {
         var writer = new CompactCatalogWriter();
@@ -84,6 +120,7 @@ public sealed class CompactCatalogTests : IDisposable
             Assert.True(catalog.TryGet($"s_{i}", out var song), $"s_{i}");
             Assert.Equal(i % 10 == 0, song.IsPlaceholder);
             Assert.Equal(i % 10 == 0 ? null : $"Artist {i % 997}", catalog.ArtistName(song.Artist));
+            Assert.Equal(i % 10 == 0 ? null : $"Title by Artist {i % 997}", catalog.Title(song));
             Assert.Equal(i % 10 == 0 || i % 3 != 0, catalog.IsPlayableIn(song.RegionSet, "MY"));
             Assert.False(catalog.TryGet($"s_{i}x", out _));
         }
