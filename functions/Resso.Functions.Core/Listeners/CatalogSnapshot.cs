@@ -13,17 +13,20 @@ namespace Resso.Functions.Core.Listeners;
 /// The catalog as this instance sees it, in three layers, none of which grows with the catalog on the heap:
 /// <list type="bullet">
 /// <item>the <b>compact snapshot</b> (<see cref="CompactCatalog"/>, memory-mapped from a downloaded
-/// temporary file): what ranking needs of every song (artist, label, regions, placeholder), published
+/// temporary file): what ranking and answers show of every song (title, artist, label, regions,
+/// placeholder), published
 /// by the catalog roll-up (<see cref="CatalogSnapshotStore"/>) and swapped in within
 /// <see cref="PollEvery"/> of its publication (its ETag is checked at every look);</item>
 /// <item>the <b>overlay</b>: full entries of the songs changed since the snapshot's scan started,
 /// from the changes any instance records (<see cref="SongCatalog.ReadChangesAsync"/>, read every
 /// <see cref="PollEvery"/>), or upserted here (<see cref="ApplyAsync"/>, at once);</item>
-/// <item>a bounded <b>cache</b> of full entries (titles, artist names, top segment, neighbours) of
-/// the songs this instance serves (<see cref="CatalogCacheOptions"/>), filled by batched point reads
-/// (<see cref="GetManyAsync"/>) and emptied when a new snapshot comes (a roll-up rewrote every song's
-/// segment and neighbours).</item>
+/// <item>a bounded <b>cache</b> of full entries (top segment, neighbours) of the songs this instance
+/// serves (<see cref="CatalogCacheOptions"/>), filled by batched point reads (<see cref="GetManyAsync"/>)
+/// and emptied when a new snapshot comes (a roll-up rewrote every song's segment and neighbours).</item>
 /// </list>
+/// Answers that only show songs (title, artist) take them with <see cref="GetDetailsAsync"/>: from the
+/// overlay, else the snapshot, and read only the songs neither has (newer than the snapshot, or a
+/// title too long for it), so that an instance just started reads no song of the snapshot to answer.
 /// The first instance to start on storage without a snapshot publishes one. Listener answers wait
 /// for the first snapshot (<see cref="WaitUntilLoadedAsync"/>). <see cref="Generation"/> moves whenever
 /// what listeners see changes (a new snapshot, a changed song), so that cached answers built from the
@@ -101,9 +104,9 @@ public sealed class CatalogSnapshot(
         Volatile.Read(ref _view).Overlay.ContainsKey(songId) || Compact(songId, static (c, s) => c.TryGet(s, out _));
 
     /// <summary>
-    /// The details ranking uses (artist for the per-artist cap and descriptions, regions): the full
-    /// entry when changed or cached, else from the compact snapshot with an empty title (mixes then
-    /// name a seed by its id: load seeds first with <see cref="GetManyAsync"/>). No I/O.
+    /// The details ranking uses (artist for the per-artist cap and descriptions, regions, title): the
+    /// full entry when changed or cached, else from the compact snapshot (with an empty title for a
+    /// song the snapshot has no title for) and a duration of 0. No I/O.
     /// </summary>
     public SongDetails? RankingDetails(string songId)
     {
@@ -112,10 +115,55 @@ public sealed class CatalogSnapshot(
             return entry.Details;
         }
 
-        return Compact(songId, static (c, s) =>
-            c.TryGet(s, out var song) && !song.IsPlaceholder
-                ? new SongDetails("", c.ArtistName(song.Artist) ?? "", c.LabelName(song.Label) ?? "", 0, c.Regions(song.RegionSet))
-                : null);
+        return SnapshotDetails(songId) is { } found ? found.Details ?? found.WithoutTitle : null;
+    }
+
+    /// <summary>
+    /// What answers show of their songs (title, artist, label, regions; a duration of 0 for those from
+    /// the snapshot): the overlay's details for a changed song, else the snapshot's, and for the songs
+    /// neither has in full (newer than the snapshot, or without a title in it) the full entries of
+    /// <see cref="GetManyAsync"/>, in one batch. Placeholders and songs the catalog does not have are
+    /// left out. A song of the snapshot costs no read.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, SongDetails>> GetDetailsAsync(IEnumerable<string> songIds, CancellationToken cancellationToken = default)
+    {
+        var found = new Dictionary<string, SongDetails>(StringComparer.Ordinal);
+        var missing = new List<string>();
+        var overlay = Volatile.Read(ref _view).Overlay;
+        foreach (var songId in songIds.Distinct(StringComparer.Ordinal))
+        {
+            if (overlay.TryGetValue(songId, out var changed))
+            {
+                if (changed.Entry.Details is { } details)
+                {
+                    found[songId] = details;
+                }
+            }
+            else if (SnapshotDetails(songId) is { } snapshot && (snapshot.Details is not null || snapshot.Placeholder))
+            {
+                if (snapshot.Details is { } details)
+                {
+                    found[songId] = details;
+                }
+            }
+            else
+            {
+                missing.Add(songId);
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            foreach (var (songId, entry) in await GetManyAsync(missing, cancellationToken))
+            {
+                if (entry.Details is { } details)
+                {
+                    found[songId] = details;
+                }
+            }
+        }
+
+        return found;
     }
 
     /// <summary>Whether the song may be played in <paramref name="region"/> (a song the catalog does not know, or without regions, may be played everywhere). No I/O.</summary>
@@ -421,6 +469,25 @@ public sealed class CatalogSnapshot(
         await Task.Delay(timeout, timeProvider, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _settled.TrySetResult();
     }
+
+    // The snapshot's record of a song: its details when it has the title, else what it has without
+    // the title (WithoutTitle); null when the snapshot does not have the song.
+    private (SongDetails? Details, SongDetails? WithoutTitle, bool Placeholder)? SnapshotDetails(string songId) =>
+        Compact(songId, static (c, s) =>
+        {
+            if (!c.TryGet(s, out var song))
+            {
+                return ((SongDetails?, SongDetails?, bool)?)null;
+            }
+
+            if (song.IsPlaceholder)
+            {
+                return (null, null, true);
+            }
+
+            var details = new SongDetails(c.Title(song) ?? "", c.ArtistName(song.Artist) ?? "", c.LabelName(song.Label) ?? "", 0, c.Regions(song.RegionSet));
+            return song.TitleLength < 0 ? (null, details, false) : (details, details, false);
+        });
 
     // A lookup in the compact snapshot; one that met a snapshot disposed by a swap is made again in the new one.
     private T Compact<TState, T>(TState state, Func<CompactCatalog, TState, T> lookup)

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Resso.Ml.Mixes;
 using Resso.Ml.Scoring;
 using Resso.Ml.Serving;
+using Resso.Shared.Catalog;
 using Resso.Shared.Ingestion;
 using Resso.Shared.Events;
 using Resso.Shared.Privacy;
@@ -70,9 +71,10 @@ public sealed record HistoryItem(string EventId, string SongId, string? Title, s
 /// erased user's cached answers are not served again once this instance holds the erasure marker.
 /// Answers are also keyed by the catalog's <see cref="CatalogSnapshot.Generation"/>: a title, artist
 /// or region changed here (at once on the instance that took the upsert, within seconds elsewhere)
-/// is in the next answer. Ranking reads artists and regions from the compact snapshot without I/O;
-/// the titles of an answer's songs are read in one batch before it is returned
-/// (<see cref="CatalogSnapshot.GetManyAsync"/>). Nothing is answered before the first snapshot is loaded.
+/// is in the next answer. Ranking reads artists and regions from the compact snapshot without I/O,
+/// and so do answers the titles and artists they show (<see cref="CatalogSnapshot.GetDetailsAsync"/>):
+/// only songs newer than the snapshot, and the seeds whose stored neighbours fill mixes, are read
+/// from the catalog table. Nothing is answered before the first snapshot is loaded.
 /// </summary>
 public sealed class ListenerService : IUserActivityObserver
 {
@@ -129,7 +131,7 @@ public sealed class ListenerService : IUserActivityObserver
             }
 
             var seeds = result.UsedSongs.Select(s => model.Factors.Items.IndexOf(s)).Where(i => i >= 0).Take(50).ToArray();
-            var entries = await _catalog.GetManyAsync(result.Songs.Select(s => s.SongId), ct);
+            var entries = await _catalog.GetDetailsAsync(result.Songs.Select(s => s.SongId), ct);
             return new RecommendationsResponse(userId, result.ModelVersion, true, region,
                 [.. result.Songs.Select(s => Item(entries, s.SongId, s.Score, ReasonFor(model, s.SongId, seeds)))]);
         });
@@ -164,7 +166,7 @@ public sealed class ListenerService : IUserActivityObserver
                 Songs = songId => seeds.TryGetValue(songId, out var seed) ? seed.Details : _catalog.RankingDetails(songId),
             };
             var mixes = _mixes.Build(request);
-            var entries = await _catalog.GetManyAsync(mixes.SelectMany(m => m.Tracks).Select(t => t.SongId), ct);
+            var entries = await _catalog.GetDetailsAsync(mixes.SelectMany(m => m.Tracks).Select(t => t.SongId), ct);
             return new MixesResponse(userId, model?.Version, region,
                 [.. mixes.Select(m => new MixView(m.Id, m.Kind, m.Title, m.Description, [.. m.Tracks.Select(t => Item(entries, t.SongId, t.Score, t.Reason))]))]);
         });
@@ -178,12 +180,12 @@ public sealed class ListenerService : IUserActivityObserver
             .OrderByDescending(e => e.OccurredAt).ThenBy(e => e.EventId, StringComparer.Ordinal)
             .Take(count + 1).ToList();
         var next = page.Count > count ? new HistoryCursor(page[count - 1].OccurredAt, page[count - 1].EventId).ToString() : null;
-        var entries = await _catalog.GetManyAsync(page.Take(count).Select(e => e.SongId), cancellationToken);
+        var entries = await _catalog.GetDetailsAsync(page.Take(count).Select(e => e.SongId), cancellationToken);
         return new HistoryResponse(userId, events.Count,
         [
             .. page.Take(count).Select(e =>
             {
-                var details = entries.GetValueOrDefault(e.SongId)?.Details;
+                var details = entries.GetValueOrDefault(e.SongId);
                 return new HistoryItem(e.EventId, e.SongId, details?.Title, details?.Artist, e.VideoId, ActionName(e.Action), e.Region, e.OccurredAt);
             }),
         ],
@@ -213,7 +215,7 @@ public sealed class ListenerService : IUserActivityObserver
             return null;
         }
 
-        var entries = await _catalog.GetManyAsync(similar.Items.Select(i => i.SongId), cancellationToken);
+        var entries = await _catalog.GetDetailsAsync(similar.Items.Select(i => i.SongId), cancellationToken);
         return similar with { Items = [.. similar.Items.Select(i => Item(entries, i.SongId, i.Score, i.Reason))] };
     }
 
@@ -258,7 +260,7 @@ public sealed class ListenerService : IUserActivityObserver
     public async Task<TrendingResponse> TrendingAsync(string? region, TimeSpan window, int count, CancellationToken cancellationToken = default)
     {
         var scores = await TrendingScoresAsync(region, window, cancellationToken);
-        var entries = await _catalog.GetManyAsync(scores.Take(count).Select(s => s.SongId), cancellationToken);
+        var entries = await _catalog.GetDetailsAsync(scores.Take(count).Select(s => s.SongId), cancellationToken);
         return new TrendingResponse(region, WindowName(window), [.. scores.Take(count).Select(s => Item(entries, s.SongId, s.Score, MixReasons.Trending))]);
     }
 
@@ -283,10 +285,10 @@ public sealed class ListenerService : IUserActivityObserver
             return (IReadOnlyList<ScoredSong>)[.. TrendingScorer.Score(stats, now, window).Take(200)];
         });
 
-    // Titles and artists from the entries read for the answer; none without them.
-    private static SongItem Item(IReadOnlyDictionary<string, CatalogEntry>? entries, string songId, double score, string reason)
+    // Titles and artists from the details taken for the answer; none without them.
+    private static SongItem Item(IReadOnlyDictionary<string, SongDetails>? entries, string songId, double score, string reason)
     {
-        var details = entries?.GetValueOrDefault(songId)?.Details;
+        var details = entries?.GetValueOrDefault(songId);
         return new SongItem(songId, details?.Title, details?.Artist, Math.Round(score, 6), reason);
     }
 

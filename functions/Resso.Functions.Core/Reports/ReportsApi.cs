@@ -8,7 +8,7 @@ using Resso.Functions.Core.Contract;
 using Resso.Functions.Core.Hosting;
 using Resso.Functions.Core.Listeners;
 using Resso.Shared.Attribution;
-using Resso.Shared.Ingestion;
+using Resso.Shared.Catalog;
 
 namespace Resso.Functions.Core.Reports;
 
@@ -100,7 +100,7 @@ public static class ReportsApi
         {
             await catalog.WaitUntilLoadedAsync(cancellationToken);
             var entries = await EntriesAsync(catalog, series.Series.Select(r => r.Key), cancellationToken);
-            series = series with { Series = [.. series.Series.Select(r => entries.GetValueOrDefault(r.Key)?.Details is { } song ? r with { Title = song.Title, Artist = song.Artist } : r)] };
+            series = series with { Series = [.. series.Series.Select(r => entries.GetValueOrDefault(r.Key) is { } song ? r with { Title = song.Title, Artist = song.Artist } : r)] };
         }
 
         return TypedResults.Ok(series);
@@ -162,7 +162,7 @@ public static class ReportsApi
         {
             await catalog.WaitUntilLoadedAsync(cancellationToken);
             var entries = await EntriesAsync(catalog, report.Rows.Select(r => r.Key), cancellationToken);
-            report = report with { Rows = [.. report.Rows.Select(r => entries.GetValueOrDefault(r.Key)?.Details is { } song ? r with { Title = song.Title, Artist = song.Artist } : r)] };
+            report = report with { Rows = [.. report.Rows.Select(r => entries.GetValueOrDefault(r.Key) is { } song ? r with { Title = song.Title, Artist = song.Artist } : r)] };
         }
 
         return request.Headers.Accept.ToString().Contains("text/csv", StringComparison.OrdinalIgnoreCase)
@@ -236,16 +236,16 @@ public static class ReportsApi
         return fallback;
     }
 
-    // The rows' songs in one batch (cached after the first report); without titles rather than no report when storage fails meanwhile.
-    private static async Task<IReadOnlyDictionary<string, CatalogEntry>> EntriesAsync(CatalogSnapshot catalog, IEnumerable<string> songIds, CancellationToken cancellationToken)
+    // The rows' titles and artists from the snapshot, the songs newer than it in one batch; without titles rather than no report when storage fails meanwhile.
+    private static async Task<IReadOnlyDictionary<string, SongDetails>> EntriesAsync(CatalogSnapshot catalog, IEnumerable<string> songIds, CancellationToken cancellationToken)
     {
         try
         {
-            return await catalog.GetManyAsync(songIds, cancellationToken);
+            return await catalog.GetDetailsAsync(songIds, cancellationToken);
         }
         catch (Exception ex) when (StorageGuard.IsStorageFailure(ex, cancellationToken))
         {
-            return new Dictionary<string, CatalogEntry>();
+            return new Dictionary<string, SongDetails>();
         }
     }
 }

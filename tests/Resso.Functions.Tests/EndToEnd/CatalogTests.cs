@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Resso.Functions.Core.Listeners;
@@ -144,6 +145,58 @@ public sealed class CatalogTests(AzuriteFixture azurite)
         Assert.False(recommendations.GetProperty("personalized").GetBoolean());
         Assert.Equal(Songs, recommendations.GetProperty("items").GetArrayLength());
         Assert.All(recommendations.GetProperty("items").EnumerateArray(), i => Assert.StartsWith("Artist ", i.GetProperty("artist").GetString(), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task FreshInstance_SnapshotHoldsTheCatalog_AnswersWithTitlesWithoutPointReadsOfItsSongs()
+    {
+        var prefix = AzuriteFixture.UniqueName("e");
+        await using (var seeding = await StartAsync(azurite, prefix: prefix))
+        {
+            await SeedAsync(azurite, seeding);
+            (await SendAsync(seeding, HttpMethod.Post, "/api/catalog/rollup", content: null)).EnsureSuccessStatusCode();
+            // Changes long past: a fresh instance has the snapshot alone to go on, as after a quiet hour.
+            await seeding.Get<SongCatalog>().DeleteChangesBeforeAsync(TimeProvider.System.GetUtcNow().AddHours(1), TestContext.Current.CancellationToken);
+        }
+
+        // Counts point reads of the songs table (a query's path has no key): what an answer would read per song.
+        var songsTable = new StorageNames(prefix).SongsTable;
+        var pointReads = 0;
+        var faults = new StorageFaults
+        {
+            Armed = true,
+            FailBefore = (method, path) =>
+            {
+                if (method == "GET" && path.Contains($"/{songsTable}(", StringComparison.Ordinal) && path.Contains("PartitionKey", StringComparison.Ordinal))
+                {
+                    Interlocked.Increment(ref pointReads);
+                }
+
+                return false;
+            },
+        };
+        await using var fresh = await StartAsync(azurite, faults, prefix);
+        var snapshot = fresh.Get<CatalogSnapshot>();
+        await snapshot.WaitUntilLoadedAsync(TestContext.Current.CancellationToken);
+
+        var trending = await GetJsonAsync(fresh, "/api/trending?region=ID&count=100");
+        var recommendations = await GetJsonAsync(fresh, "/api/users/u_cat_new/recommendations?region=ID&count=100");
+        var history = await GetJsonAsync(fresh, "/api/users/u_cat1/history?count=50");
+        var readsByAnswers = Volatile.Read(ref pointReads);
+        // The reads are counted: a full entry (top segment, neighbours) is still read from the table.
+        await snapshot.GetManyAsync([SongId(0)], TestContext.Current.CancellationToken);
+
+        Assert.True(snapshot.SnapshotSongs >= Songs, $"{snapshot.SnapshotSongs} songs in the snapshot");
+        Assert.Equal(0, snapshot.OverlaySongs);
+        Assert.Equal(Songs, trending.GetProperty("items").GetArrayLength());
+        Assert.All(trending.GetProperty("items").EnumerateArray(), i => Assert.Equal($"Title {int.Parse(i.GetProperty("songId").GetString()![5..], CultureInfo.InvariantCulture)}", i.GetProperty("title").GetString()));
+        Assert.Equal(Songs, recommendations.GetProperty("items").GetArrayLength());
+        Assert.All(recommendations.GetProperty("items").EnumerateArray(), i => Assert.StartsWith("Title ", i.GetProperty("title").GetString(), StringComparison.Ordinal));
+        Assert.All(recommendations.GetProperty("items").EnumerateArray(), i => Assert.StartsWith("Artist ", i.GetProperty("artist").GetString(), StringComparison.Ordinal));
+        Assert.Equal(Songs, history.GetProperty("items").GetArrayLength());
+        Assert.All(history.GetProperty("items").EnumerateArray(), i => Assert.StartsWith("Title ", i.GetProperty("title").GetString(), StringComparison.Ordinal));
+        Assert.Equal(0, readsByAnswers);
+        Assert.Equal(1, Volatile.Read(ref pointReads));
     }
 
     [Fact]
