@@ -87,10 +87,10 @@ internal static class CatalogSnapshotBenchmark
         for (var i = counts[0]; i < songs; i++)
         {
             counts[1]++;
-            // One in twenty is a placeholder (seen in events only).
+            // One in twenty is a placeholder (seen in events only); the others have a 19-byte title, as the snapshot holds titles.
             yield return (string.Create(CultureInfo.InvariantCulture, $"s_gen{i:D8}"), i % 20 == 0
                 ? null
-                : new SongDetails("", string.Create(CultureInfo.InvariantCulture, $"Artist {i / 10:D7}"), string.Create(CultureInfo.InvariantCulture, $"Label {i % Labels:D4}"), 0, regionSets[i % regionSets.Length]));
+                : new SongDetails(string.Create(CultureInfo.InvariantCulture, $"Song title {i:D8}"), string.Create(CultureInfo.InvariantCulture, $"Artist {i / 10:D7}"), string.Create(CultureInfo.InvariantCulture, $"Label {i % Labels:D4}"), 0, regionSets[i % regionSets.Length]));
         }
     }
 }
