@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
 using Resso.Shared.Catalog;
 
 namespace Resso.Shared.Tests.Catalog;
@@ -100,6 +102,68 @@ public sealed class CompactCatalogTests : IDisposable
         Assert.Equal("Citra", catalog.ArtistName(tooLong.Artist));
         Assert.True(catalog.TryGet("s_after", out var after));
         Assert.Equal("After the long one", catalog.Title(after));
+    }
+
+    [Fact]
+    public void Open_Format1File_ReadsArtistsAndRegionsWithoutTitles()
+    {
+        var writer = new CompactCatalogWriter();
+        writer.Add("s_1", Song("Ana", "Label A", "ID"));
+        writer.Add("s_2", Song("Budi", "Label B"));
+        writer.Add("s_placeholder", null);
+        Write(writer).Dispose();
+        File.WriteAllBytes(_path, Format1(File.ReadAllBytes(_path)));
+
+        using var catalog = CompactCatalog.Open(_path);
+
+        Assert.False(catalog.HasTitles);
+        Assert.Equal(3, catalog.Count);
+        Assert.True(catalog.TryGet("s_1", out var one));
+        Assert.Equal("Ana", catalog.ArtistName(one.Artist));
+        Assert.Equal("Label A", catalog.LabelName(one.Label));
+        Assert.Equal(["ID"], catalog.Regions(one.RegionSet));
+        Assert.Equal(-1, one.TitleLength);
+        Assert.Null(catalog.Title(one));
+        Assert.True(catalog.TryGet("s_2", out var two));
+        Assert.Equal("Budi", catalog.ArtistName(two.Artist));
+        Assert.True(catalog.TryGet("s_placeholder", out var placeholder));
+        Assert.True(placeholder.IsPlaceholder);
+        Assert.False(catalog.TryGet("s_3", out _));
+    }
+
+    // The same catalog as format 1 wrote it: 28-byte records (without the title's offset and length), no titles section.
+    private static byte[] Format1(byte[] format2)
+    {
+        var header = format2.AsSpan(0, CompactCatalog.HeaderSize);
+        var count = BinaryPrimitives.ReadInt32LittleEndian(header[32..]);
+        var ids = BinaryPrimitives.ReadInt64LittleEndian(header[64..]);
+        var titles = BinaryPrimitives.ReadInt64LittleEndian(header[120..]);
+        var artists = BinaryPrimitives.ReadInt64LittleEndian(header[72..]);
+        var body = new List<byte>();
+        for (var i = 0; i < count; i++)
+        {
+            body.AddRange(format2.AsSpan(CompactCatalog.HeaderSize + (i * CompactCatalog.RecordSize), 28).ToArray());
+        }
+
+        body.AddRange(format2[(int)ids..(int)titles]);
+        body.AddRange(format2[(int)artists..]);
+        var v1 = new byte[CompactCatalog.HeaderSize + body.Count];
+        header.CopyTo(v1);
+        body.CopyTo(v1, CompactCatalog.HeaderSize);
+        var h = v1.AsSpan(0, CompactCatalog.HeaderSize);
+        BinaryPrimitives.WriteInt32LittleEndian(h[8..], 1);
+        BinaryPrimitives.WriteInt32LittleEndian(h[12..], 28);
+        var shrunk = (long)count * (CompactCatalog.RecordSize - 28);
+        BinaryPrimitives.WriteInt64LittleEndian(h[64..], ids - shrunk);
+        foreach (var at in new[] { 72, 80, 88, 96 })
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(h[at..], BinaryPrimitives.ReadInt64LittleEndian(h[at..]) - shrunk - (artists - titles));
+        }
+
+        BinaryPrimitives.WriteUInt64LittleEndian(h[104..], XxHash3.HashToUInt64(v1.AsSpan(CompactCatalog.HeaderSize)));
+        BinaryPrimitives.WriteInt64LittleEndian(h[112..], v1.Length);
+        BinaryPrimitives.WriteInt64LittleEndian(h[120..], 0);
+        return v1;
     }
 
     [Fact]
