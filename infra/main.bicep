@@ -290,6 +290,7 @@ var storageNames = {
     'event-log'
     'offer-log'
     'poison'
+    'catalog'
   ]
 }
 
