@@ -1,3 +1,4 @@
+using System.Text;
 using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
@@ -50,26 +51,38 @@ internal sealed class MissingStoragePolicy(StorageRepair repair, TimeProvider ti
             }
 
             // Answers without the header (older service versions) carry the code in the body only.
-            return BodyNames(response, "TableNotFound") ?? BodyNames(response, "QueueNotFound") ?? BodyNames(response, "ContainerNotFound");
+            return BodyNames(response, tableOnly: false);
         }
 
         // An entity-group transaction answers 202 and tells each operation's failure inside its
         // multipart body: a transaction on a missing table is a 404 TableNotFound in there.
         return response.Status == 202 && message.Request.Uri.Path.EndsWith("$batch", StringComparison.Ordinal)
-            ? BodyNames(response, "TableNotFound")
+            ? BodyNames(response, tableOnly: true)
             : null;
     }
 
     // Only a buffered body (error answers and transaction answers are): a streamed download is never
-    // read here. The code as a JSON string or an XML element's text, not as part of a longer word.
-    private static string? BodyNames(Response response, string code)
+    // read here. The code as a JSON string or an XML element's text, not as part of a longer word;
+    // searched in the bytes, so that a transaction's answer on the ingestion path is not copied into a string.
+    private static string? BodyNames(Response response, bool tableOnly)
     {
         if (response.ContentStream is not MemoryStream)
         {
             return null;
         }
 
-        var body = response.Content.ToString();
-        return body.Contains('"' + code + '"', StringComparison.Ordinal) || body.Contains('>' + code + '<', StringComparison.Ordinal) ? code : null;
+        var body = response.Content.ToMemory().Span;
+        foreach (var (code, json, xml) in tableOnly ? BodyCodes.AsSpan(0, 1) : BodyCodes)
+        {
+            if (body.IndexOf(json) >= 0 || body.IndexOf(xml) >= 0)
+            {
+                return code;
+            }
+        }
+
+        return null;
     }
+
+    private static readonly (string Code, byte[] Json, byte[] Xml)[] BodyCodes =
+        [.. new[] { "TableNotFound", "QueueNotFound", "ContainerNotFound" }.Select(c => (c, Encoding.UTF8.GetBytes('"' + c + '"'), Encoding.UTF8.GetBytes('>' + c + '<')))];
 }
