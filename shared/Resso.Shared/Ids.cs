@@ -19,8 +19,14 @@ public static class Ids
     /// <summary>The longest id.</summary>
     public const int MaxLength = 64;
 
+    /// <summary>The accepted form as an API states it after "must be" or "is required:", without a final full stop.</summary>
+    public const string Form = "1–64 " + Characters;
+
     /// <summary>The rule as an API states it after a field name, without a final full stop.</summary>
-    public const string Rule = "must be 1–64 " + Characters;
+    public const string Rule = "must be " + Form;
+
+    /// <summary>What an API says of a missing id field.</summary>
+    public const string Required = "is required: " + Form + ".";
 
     /// <summary>What an API says of a field whose id breaks the rule: <see cref="Rule"/> as a sentence.</summary>
     public const string Problem = Rule + ".";

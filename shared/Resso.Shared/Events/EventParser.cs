@@ -59,6 +59,9 @@ public sealed partial class EventParser(TimeProvider timeProvider, IOptions<Inge
     /// <summary>The latest a segment may end: one hour into a song.</summary>
     public const int MaxSegmentEndMs = 3_600_000;
 
+    private const string ActionForm = "one of create, view, like, share, favorite";
+    private const string OccurredAtForm = "an ISO 8601 date and time with an offset, e.g. 2026-11-24T08:00:00Z";
+
     /// <summary>How payload JSON is read: strict, shallow, and no repeated property names.</summary>
     public static readonly JsonDocumentOptions DocumentOptions = new()
     {
@@ -195,7 +198,7 @@ public sealed partial class EventParser(TimeProvider timeProvider, IOptions<Inge
 
     private static string? Id(JsonElement json, string name, Dictionary<string, string[]> errors)
     {
-        var text = String(json, name, errors);
+        var text = String(json, name, Ids.Form, errors);
         if (text is not null && !Ids.IsValid(text))
         {
             errors[name] = [Ids.Rule + (text.Length > Ids.MaxLength ? $" (it has {text.Length})." : ".")];
@@ -207,7 +210,7 @@ public sealed partial class EventParser(TimeProvider timeProvider, IOptions<Inge
 
     private static SongAction? Action(JsonElement json, Dictionary<string, string[]> errors)
     {
-        return String(json, "action", errors) switch
+        return String(json, "action", ActionForm, errors) switch
         {
             null => null,
             "create" => SongAction.Create,
@@ -220,17 +223,17 @@ public sealed partial class EventParser(TimeProvider timeProvider, IOptions<Inge
 
         SongAction? Fail()
         {
-            errors["action"] = ["must be one of create, view, like, share, favorite."];
+            errors["action"] = [$"must be {ActionForm}."];
             return null;
         }
     }
 
     private static string? Region(JsonElement json, Dictionary<string, string[]> errors)
     {
-        var text = String(json, "region", errors);
-        if (text is not null && !Regions.IsValid(text))
+        var text = String(json, "region", Regions.Form, errors);
+        if (text is not null && Regions.Problem(text) is { } problem)
         {
-            errors["region"] = ["must be an ISO 3166-1 alpha-2 country code in upper case, e.g. ID or US."];
+            errors["region"] = [problem];
             return null;
         }
 
@@ -239,7 +242,7 @@ public sealed partial class EventParser(TimeProvider timeProvider, IOptions<Inge
 
     private DateTimeOffset? OccurredAt(JsonElement json, Dictionary<string, string[]> errors)
     {
-        var text = String(json, "occurredAt", errors);
+        var text = String(json, "occurredAt", OccurredAtForm, errors);
         if (text is null)
         {
             return null;
@@ -249,7 +252,7 @@ public sealed partial class EventParser(TimeProvider timeProvider, IOptions<Inge
             || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at)
             || !text.Contains('T', StringComparison.Ordinal))
         {
-            errors["occurredAt"] = ["must be an ISO 8601 date and time with an offset, e.g. 2026-11-24T08:00:00Z."];
+            errors["occurredAt"] = [$"must be {OccurredAtForm}."];
             return null;
         }
 
@@ -293,17 +296,18 @@ public sealed partial class EventParser(TimeProvider timeProvider, IOptions<Inge
         return new Segment(startMs, endMs);
     }
 
-    private static string? String(JsonElement json, string name, Dictionary<string, string[]> errors)
+    /// <summary>The text of a required string field; when it is missing or not a string, a problem that states <paramref name="form"/>.</summary>
+    private static string? String(JsonElement json, string name, string form, Dictionary<string, string[]> errors)
     {
         if (!json.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
-            errors[name] = ["is required."];
+            errors[name] = [$"is required: {form}."];
             return null;
         }
 
         if (value.ValueKind != JsonValueKind.String)
         {
-            errors[name] = [$"must be a string, not {value.ValueKind.ToString().ToLowerInvariant()}."];
+            errors[name] = [$"must be a string, not {value.ValueKind.ToString().ToLowerInvariant()}: {form}."];
             return null;
         }
 

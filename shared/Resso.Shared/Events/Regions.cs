@@ -15,6 +15,43 @@ public static class Regions
         TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
         """.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries).ToFrozenSet(StringComparer.Ordinal);
 
+    /// <summary>The accepted form, as every API states it after "must be" or "is required:".</summary>
+    public const string Form = "an ISO 3166-1 alpha-2 country code in upper case, e.g. ID";
+
     /// <summary>True for an officially assigned code in upper case, e.g. <c>ID</c>.</summary>
     public static bool IsValid(string? region) => region is { Length: 2 } && Assigned.Contains(region);
+
+    /// <summary>
+    /// What an API says of a region field holding <paramref name="region"/> (null or empty: the field
+    /// is missing), or null when it is valid. The one wording of every route, so that each says what
+    /// is wrong: missing, lower case (naming the code meant), unassigned, or not a code at all.
+    /// </summary>
+    /// <remarks>
+    /// A lower-case code is refused, not upper-cased: no route normalises regions, and the value is
+    /// used as given in table keys, link tokens and reports. Only two ASCII letters are echoed back,
+    /// so the message never carries what a caller sent beyond that.
+    /// </remarks>
+    public static string? Problem(string? region)
+    {
+        if (string.IsNullOrEmpty(region))
+        {
+            return $"is required: {Form}.";
+        }
+
+        if (IsValid(region))
+        {
+            return null;
+        }
+
+        if (region.Length != 2 || !char.IsAsciiLetter(region[0]) || !char.IsAsciiLetter(region[1]))
+        {
+            return $"must be {Form}.";
+        }
+
+        // ToUpperInvariant of two ASCII letters is ASCII: no other script's letter can become a code here.
+        var upper = region.ToUpperInvariant();
+        return Assigned.Contains(upper)
+            ? $"must be in upper case: '{upper}'."
+            : $"unknown region '{region}': not an assigned ISO 3166-1 alpha-2 country code.";
+    }
 }

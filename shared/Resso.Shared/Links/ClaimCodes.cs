@@ -16,10 +16,55 @@ public static class ClaimCodes
     /// <summary>The length of a code.</summary>
     public const int Length = 10;
 
+    /// <summary>
+    /// What an API says of a value that is not a code, even once <see cref="Normalize"/> has forgiven
+    /// case and separators.
+    /// </summary>
+    public const string Problem = "must be 10 characters of " + Alphabet + " (case, and spaces or hyphens between them, do not matter), e.g. 7KQ2M9XHPA.";
+
     /// <summary>A new code from the cryptographic random number generator.</summary>
     public static string New() => RandomNumberGenerator.GetString(Alphabet, Length);
 
     /// <summary>True when <paramref name="code"/> is exactly <see cref="Length"/> characters of <see cref="Alphabet"/> (upper case).</summary>
     public static bool IsWellFormed(string? code) =>
         code is { Length: Length } && !code.AsSpan().ContainsAnyExcept(Alphabet);
+
+    /// <summary>
+    /// The code a person typed, as it was issued: letters in upper case, white space around it and
+    /// spaces or hyphens between characters dropped; null when it is not a code even so.
+    /// </summary>
+    /// <remarks>
+    /// The alphabet has no lower-case letters, no space and no hyphen, so none of these can make one
+    /// code read as another: <c>7kq2-m9xh pa</c> can only mean <c>7KQ2M9XHPA</c>. The look-alikes the
+    /// alphabet leaves out (<c>0</c>, <c>O</c>, <c>1</c>, <c>I</c>) are not mapped: no code holds any of
+    /// them, so there is nothing they could stand for. Only ASCII letters are upper-cased: in the
+    /// invariant culture <c>ſ</c> would become <c>S</c> and <c>ı</c> become <c>I</c>.
+    /// </remarks>
+    public static string? Normalize(string? typed)
+    {
+        if (typed is null)
+        {
+            return null;
+        }
+
+        Span<char> code = stackalloc char[Length];
+        var count = 0;
+        foreach (var c in typed.AsSpan().Trim())
+        {
+            if (c is ' ' or '-')
+            {
+                continue;
+            }
+
+            var upper = char.IsAsciiLetterLower(c) ? (char)(c - ('a' - 'A')) : c;
+            if (count == Length || !Alphabet.Contains(upper, StringComparison.Ordinal))
+            {
+                return null;
+            }
+
+            code[count++] = upper;
+        }
+
+        return count == Length ? new string(code) : null;
+    }
 }

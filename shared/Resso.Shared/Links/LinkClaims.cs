@@ -66,9 +66,9 @@ public sealed record LinkClaims(
             return $"{nameof(UserId)} must be null or an id.";
         }
 
-        if (!Events.Regions.IsValid(Region))
+        if (Events.Regions.Problem(Region) is { } region)
         {
-            return $"{nameof(Region)} must be an ISO 3166-1 alpha-2 code in upper case.";
+            return $"{nameof(Region)} {region}";
         }
 
         if (!Enum.IsDefined(Platform))

@@ -47,6 +47,32 @@ public sealed class EventParserTests
     }
 
     [Theory]
+    [InlineData("\"region\":\"XX\"", "region", "unknown region 'XX': not an assigned ISO 3166-1 alpha-2 country code.")]
+    [InlineData("\"region\":\"id\"", "region", "must be in upper case: 'ID'.")]
+    [InlineData("\"region\":\"IDN\"", "region", "must be an ISO 3166-1 alpha-2 country code in upper case, e.g. ID.")]
+    [InlineData("", "region", "is required: an ISO 3166-1 alpha-2 country code in upper case, e.g. ID.")]
+    [InlineData("\"region\":null", "region", "is required: an ISO 3166-1 alpha-2 country code in upper case, e.g. ID.")]
+    [InlineData("\"region\":360", "region", "must be a string, not number: an ISO 3166-1 alpha-2 country code in upper case, e.g. ID.")]
+    [InlineData("", "userId", "is required: 1–64 characters of A–Z, a–z, 0–9, '_', '.', ':' or '-', and not '.' or '..'.")]
+    [InlineData("", "action", "is required: one of create, view, like, share, favorite.")]
+    [InlineData("\"action\":\"dance\"", "action", "must be one of create, view, like, share, favorite.")]
+    [InlineData("", "occurredAt", "is required: an ISO 8601 date and time with an offset, e.g. 2026-11-24T08:00:00Z.")]
+    [InlineData("\"occurredAt\":\"soon\"", "occurredAt", "must be an ISO 8601 date and time with an offset, e.g. 2026-11-24T08:00:00Z.")]
+    public void Parse_FieldMissingOrInvalid_SaysWhichAndTheAcceptedForm(string replacement, string field, string expected)
+    {
+        // Drop the field, then add the replacement (if any) in its place.
+        var json = System.Text.Json.Nodes.JsonNode.Parse(Event())!.AsObject();
+        json.Remove(field);
+        var withField = replacement.Length == 0 ? json.ToJsonString() : json.ToJsonString()[..^1] + "," + replacement + "}";
+
+        var parsed = Parse(withField, out _);
+
+        var errors = Assert.Single(parsed.Rejected).Errors;
+        Assert.Equal([expected], errors[field]);
+        Assert.Single(errors);
+    }
+
+    [Theory]
     [InlineData("eventId")]
     [InlineData("userId")]
     [InlineData("songId")]
