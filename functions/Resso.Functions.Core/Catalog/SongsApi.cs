@@ -200,22 +200,43 @@ public static class SongsApi
         var artist = Text(json, "artist", 200, errors);
         var label = Text(json, "label", 100, errors);
         int durationMs = 0;
-        if (!json.TryGetProperty("durationMs", out var duration) || duration.ValueKind != JsonValueKind.Number
-            || !duration.TryGetInt32(out durationMs) || durationMs <= 0 || durationMs > EventParser.MaxSegmentEndMs)
+        var durationForm = $"a whole number of milliseconds from 1 to {EventParser.MaxSegmentEndMs}";
+        if (!json.TryGetProperty("durationMs", out var duration) || duration.ValueKind == JsonValueKind.Null)
         {
-            errors["durationMs"] = [$"must be a whole number of milliseconds from 1 to {EventParser.MaxSegmentEndMs}."];
+            errors["durationMs"] = [$"is required: {durationForm}."];
+        }
+        else if (duration.ValueKind != JsonValueKind.Number || !duration.TryGetInt32(out durationMs) || durationMs <= 0 || durationMs > EventParser.MaxSegmentEndMs)
+        {
+            errors["durationMs"] = [$"must be {durationForm}."];
         }
 
         var regions = new List<string>();
         if (json.TryGetProperty("regions", out var list) && list.ValueKind != JsonValueKind.Null)
         {
-            if (list.ValueKind != JsonValueKind.Array || list.EnumerateArray().Any(r => r.ValueKind != JsonValueKind.String || !Regions.IsValid(r.GetString())))
+            if (list.ValueKind != JsonValueKind.Array)
             {
-                errors["regions"] = ["must be an array of ISO 3166-1 alpha-2 codes in upper case (empty: everywhere)."];
+                errors["regions"] = ["must be an array of ISO 3166-1 alpha-2 country codes in upper case, e.g. [\"ID\", \"US\"] (empty: everywhere)."];
             }
             else
             {
-                regions.AddRange(list.EnumerateArray().Select(r => r.GetString()!).Distinct(StringComparer.Ordinal));
+                // Each bad item under its own key, as model binding names them, so the message can say which.
+                var index = 0;
+                foreach (var item in list.EnumerateArray())
+                {
+                    var problem = item.ValueKind == JsonValueKind.String && item.GetString() is { Length: > 0 } region ? Regions.Problem(region) : $"must be {Regions.Form}.";
+                    if (problem is null)
+                    {
+                        regions.Add(item.GetString()!);
+                    }
+                    else
+                    {
+                        errors[$"regions[{index}]"] = [problem];
+                    }
+
+                    index++;
+                }
+
+                regions = [.. regions.Distinct(StringComparer.Ordinal)];
             }
         }
 
@@ -224,10 +245,17 @@ public static class SongsApi
 
     private static string? Text(JsonElement json, string name, int maxLength, Dictionary<string, string[]> errors)
     {
-        if (!json.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String
-            || value.GetString() is not { Length: > 0 } text || text.Length > maxLength || text.Any(char.IsControl))
+        var form = $"a string of 1–{maxLength} characters without control characters";
+        if (!json.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null
+            || (value.ValueKind == JsonValueKind.String && value.GetString() is ""))
         {
-            errors[name] = [$"must be a string of 1–{maxLength} characters without control characters."];
+            errors[name] = [$"is required: {form}."];
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String || value.GetString() is not { } text || text.Length > maxLength || text.Any(char.IsControl))
+        {
+            errors[name] = [$"must be {form}."];
             return null;
         }
 

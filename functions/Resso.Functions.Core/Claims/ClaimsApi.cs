@@ -31,8 +31,8 @@ public static class ClaimsApi
             .WithTags("Links")
             .WithSummary("Redeem a claim code after install")
             .WithDescription("The deferred deep link: a freshly installed app sends the code from the store redirect and gets the song, where to start and the offer. Once only. No body. Rate-limited to 10 a minute per client (`Resso__RateLimits__ClaimsPerMinute`): codes are secrets.")
-            .WithPath("code", ApiSchemas.ClaimCode, "The claim code.")
-            .WithProblems(StatusCodes.Status400BadRequest, "Not a claim code.", "validation")
+            .WithPath("code", ApiSchemas.ClaimCode, "The claim code, as issued or as the listener typed it.")
+            .WithProblems(StatusCodes.Status400BadRequest, "Not a claim code, even ignoring case, spaces and hyphens.", "validation")
             .WithProblems(StatusCodes.Status404NotFound, "No such claim code.", "claim-not-found")
             .WithProblems(StatusCodes.Status409Conflict, "The code has been redeemed already.", "claim-redeemed")
             .WithProblems(StatusCodes.Status410Gone, "The code has expired.", "claim-expired")
@@ -47,11 +47,15 @@ public static class ClaimsApi
         string code, HttpRequest request, AttributionStore attribution, StorageGuard guard, CancellationToken cancellationToken)
     {
         var metrics = request.HttpContext.RequestServices.GetRequiredService<RessoMetrics>();
-        if (!ClaimCodes.IsWellFormed(code))
+
+        // A person may type the code from the iOS page: lower case and separators redeem the same claim.
+        if (ClaimCodes.Normalize(code) is not { } normalized)
         {
             metrics.Claims.Add(1, new KeyValuePair<string, object?>(RessoTelemetry.Tags.Outcome, "malformed"));
-            return Problems.Validation(new Dictionary<string, string[]> { ["code"] = [$"must be {ClaimCodes.Length} characters of {ClaimCodes.Alphabet}."] });
+            return Problems.Validation(new Dictionary<string, string[]> { ["code"] = [ClaimCodes.Problem] });
         }
+
+        code = normalized;
 
         try
         {

@@ -14,8 +14,15 @@ public static class ContractPatterns
     /// <summary>An id (<see cref="Ids"/>): 1–64 characters of <c>[A-Za-z0-9_.:-]</c>, not <c>.</c> or <c>..</c>.</summary>
     public const string Id = @"^(?!\.\.?$)[A-Za-z0-9_.:-]{1,64}$";
 
-    /// <summary>A claim code (<see cref="ClaimCodes"/>): ten characters of its alphabet.</summary>
-    public const string ClaimCode = "^[" + ClaimCodes.Alphabet + "]{10}$";
+    /// <summary>
+    /// A claim code (<see cref="ClaimCodes"/>): ten characters of its alphabet, in either case (a person
+    /// may type it). The spaces and hyphens <see cref="ClaimCodes.Normalize"/> also forgives are left
+    /// out: the pattern is the code, and the description says what else is accepted.
+    /// </summary>
+    public const string ClaimCode = "^[" + ClaimCodes.Alphabet + LowerCaseLetters + "]{10}$";
+
+    // The alphabet's letters in lower case (a constant: the pattern is an attribute argument).
+    private const string LowerCaseLetters = "abcdefghjklmnpqrstuvwxyz";
 }
 
 /// <summary>The schemas of the values the API validates by hand, stated once, as the validators state them.</summary>
@@ -52,6 +59,7 @@ public static class ApiSchemas
     {
         Type = JsonSchemaType.String,
         Pattern = ContractPatterns.ClaimCode,
+        Description = "Ten characters of " + ClaimCodes.Alphabet + ", e.g. 7KQ2M9XHPA, in either case. Spaces and hyphens between the characters are dropped too, so a code as a person typed it redeems the same claim.",
     };
 
     /// <summary>Any non-empty string.</summary>

@@ -34,7 +34,7 @@ public sealed record ConversionResult(string ConversionId, bool Duplicate, bool 
 /// <param name="OccurredAt">ISO 8601 date-time with offset; at most 366 days ago and 5 minutes ahead of the server's clock.</param>
 /// <param name="Trial">A free trial; absent or null: true when the amount is 0.</param>
 /// <param name="ClickId">The click to attribute to, when billing knows it.</param>
-/// <param name="ClaimCode">The claim code redeemed at install, when the app kept it.</param>
+/// <param name="ClaimCode">The claim code redeemed at install, when the app kept it; in either case, spaces and hyphens ignored.</param>
 /// <param name="Token">A link token; it counts if it was valid when the conversion occurred.</param>
 public sealed record ConversionRequest(
     [property: RegularExpression(ContractPatterns.Id)] string ConversionId,
@@ -64,10 +64,19 @@ public static class ConversionsApi
     /// </summary>
     public static readonly TimeSpan MaxAge = TimeSpan.FromDays(366);
 
+    /// <summary>The amount a conversion must stay below, in the currency's units.</summary>
+    public const decimal MaxAmount = 1_000_000_000m;
+
     /// <summary>How far ahead of this server's clock a conversion may be dated: 5 minutes.</summary>
     public static readonly TimeSpan MaxClockSkew = TimeSpan.FromMinutes(5);
 
     private const int MaxBodyBytes = 8 * 1024;
+
+    // The accepted forms, as each message states them after "is required:" or "must be".
+    private const string AmountForm = "the amount paid in the currency's units, zero or more (0 for a trial), e.g. 4.99";
+    private const string CurrencyForm = "an ISO 4217 code in upper case, e.g. USD";
+    private const string OccurredAtForm = "an ISO 8601 date and time with offset, e.g. 2026-11-24T08:00:00Z";
+    private const string TokenForm = "a link token, the last segment of the offer's universal link";
 
     /// <summary>Maps the route (key required).</summary>
     public static IEndpointRouteBuilder MapConversionsApi(this IEndpointRouteBuilder routes)
@@ -108,28 +117,25 @@ public static class ConversionsApi
             var body = document!.RootElement;
             if (body.ValueKind != JsonValueKind.Object)
             {
-                return Problems.Validation(new Dictionary<string, string[]> { [""] = ["The body must be an object."] });
+                return Problems.Validation(new Dictionary<string, string[]> { [""] = ["The body must be an object: {conversionId, userId, plan, amount, currency, occurredAt, trial?, clickId?, claimCode?, token?}."] });
             }
 
             var conversionId = Id(body, "conversionId", required: true, errors);
             var userId = Id(body, "userId", required: true, errors);
             var plan = Id(body, "plan", required: true, errors);
-            var amount = body.TryGetProperty("amount", out var a) && a.ValueKind == JsonValueKind.Number && a.TryGetDecimal(out var value) && value >= 0 && value < 1_000_000_000m
-                ? value
-                : Error<decimal>(errors, "amount", "is required: a number ≥ 0 in the currency's units.");
-            var currency = body.TryGetProperty("currency", out var c) && c.ValueKind == JsonValueKind.String && c.GetString() is { Length: 3 } code && code.All(char.IsAsciiLetterUpper)
-                ? code
-                : Error<string>(errors, "currency", "is required: an ISO 4217 code such as IDR or USD.");
+            var amount = Amount(body, errors);
+            var currency = Currency(body, errors);
             var occurredAt = OccurredAt(body, timeProvider.GetUtcNow(), errors);
             var trial = !body.TryGetProperty("trial", out var tr) || tr.ValueKind == JsonValueKind.Null
                 ? amount == 0
                 : tr.ValueKind is JsonValueKind.True or JsonValueKind.False ? tr.GetBoolean() : Error<bool>(errors, "trial", "must be true or false.");
             var clickId = Id(body, "clickId", required: false, errors);
+            // As the app kept it, which may be as the listener typed it: the claim is found whatever the case.
             var claimCode = body.TryGetProperty("claimCode", out var cc) && cc.ValueKind != JsonValueKind.Null
-                ? cc.ValueKind == JsonValueKind.String && cc.GetString() is { } s && ClaimCodes.IsWellFormed(s) ? s : Error<string>(errors, "claimCode", "is not a claim code.")
+                ? cc.ValueKind == JsonValueKind.String && ClaimCodes.Normalize(cc.GetString()) is { } normalized ? normalized : Error<string>(errors, "claimCode", ClaimCodes.Problem)
                 : null;
             var token = body.TryGetProperty("token", out var tk) && tk.ValueKind != JsonValueKind.Null
-                ? tk.ValueKind == JsonValueKind.String ? tk.GetString() : Error<string>(errors, "token", "must be a string.")
+                ? tk.ValueKind == JsonValueKind.String ? tk.GetString() : Error<string>(errors, "token", $"must be a string, not {Kind(tk)}: {TokenForm}.")
                 : null;
             if (errors.Count > 0)
             {
@@ -199,12 +205,60 @@ public static class ConversionsApi
             : null;
     }
 
+    private static decimal Amount(JsonElement body, Dictionary<string, string[]> errors)
+    {
+        if (!body.TryGetProperty("amount", out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return Error<decimal>(errors, "amount", $"is required: {AmountForm}.");
+        }
+
+        if (value.ValueKind != JsonValueKind.Number)
+        {
+            return Error<decimal>(errors, "amount", $"must be a number, not {Kind(value)}: {AmountForm}.");
+        }
+
+        // A number beyond decimal's range (1e400, -1e400) is out of bounds on one side or the other.
+        var inRange = value.TryGetDecimal(out var amount);
+        if (inRange ? amount < 0 : value.GetRawText().StartsWith('-'))
+        {
+            return Error<decimal>(errors, "amount", "must be zero or more (0 for a trial): the amount paid in the currency's units, e.g. 4.99.");
+        }
+
+        return inRange && amount < MaxAmount
+            ? amount
+            : Error<decimal>(errors, "amount", $"must be less than {MaxAmount:0}: the amount paid in the currency's units, e.g. 4.99.");
+    }
+
+    private static string? Currency(JsonElement body, Dictionary<string, string[]> errors)
+    {
+        if (!body.TryGetProperty("currency", out var value) || value.ValueKind == JsonValueKind.Null
+            || (value.ValueKind == JsonValueKind.String && value.GetString() is ""))
+        {
+            return Error<string>(errors, "currency", $"is required: {CurrencyForm}.");
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            return Error<string>(errors, "currency", $"must be a string, not {Kind(value)}: {CurrencyForm}.");
+        }
+
+        // The shape only: no list of codes is kept, so a well-formed code nobody issues is accepted as sent.
+        return value.GetString() is { Length: 3 } code && code.All(char.IsAsciiLetterUpper)
+            ? code
+            : Error<string>(errors, "currency", $"must be {CurrencyForm}.");
+    }
+
     private static DateTimeOffset OccurredAt(JsonElement body, DateTimeOffset now, Dictionary<string, string[]> errors)
     {
-        if (!body.TryGetProperty("occurredAt", out var value) || value.ValueKind != JsonValueKind.String
-            || !value.TryGetDateTimeOffset(out var at) || !value.GetString()!.Contains('T', StringComparison.Ordinal))
+        if (!body.TryGetProperty("occurredAt", out var value) || value.ValueKind == JsonValueKind.Null
+            || (value.ValueKind == JsonValueKind.String && value.GetString() is ""))
         {
-            return Error<DateTimeOffset>(errors, "occurredAt", "is required: an ISO 8601 date and time with offset, e.g. 2026-11-24T08:00:00Z.");
+            return Error<DateTimeOffset>(errors, "occurredAt", $"is required: {OccurredAtForm}.");
+        }
+
+        if (value.ValueKind != JsonValueKind.String || !value.TryGetDateTimeOffset(out var at) || !value.GetString()!.Contains('T', StringComparison.Ordinal))
+        {
+            return Error<DateTimeOffset>(errors, "occurredAt", $"must be {OccurredAtForm}.");
         }
 
         if (at > now + MaxClockSkew)
@@ -225,13 +279,27 @@ public static class ConversionsApi
     {
         if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
-            return required ? Error<string>(errors, name, "is required.") : null;
+            return required ? Error<string>(errors, name, Ids.Required) : null;
         }
 
-        return value.ValueKind == JsonValueKind.String && Ids.IsValid(value.GetString())
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            return Error<string>(errors, name, $"must be a string, not {Kind(value)}: {Ids.Form}.");
+        }
+
+        return Ids.IsValid(value.GetString())
             ? value.GetString()
             : Error<string>(errors, name, Ids.Problem);
     }
+
+    private static string Kind(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Array => "an array",
+        _ => "an object",
+    };
 
     private static T? Error<T>(Dictionary<string, string[]> errors, string name, string message)
     {

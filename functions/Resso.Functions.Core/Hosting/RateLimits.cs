@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Resso.Shared.Links;
 
 namespace Resso.Functions.Core.Hosting;
 
@@ -230,8 +231,9 @@ public sealed class RateLimits : IDisposable
 
         if (path.StartsWith("/api/claims/", StringComparison.OrdinalIgnoreCase))
         {
+            // Every spelling of one code (case, separators) shares its budget, as it redeems the same claim.
             var code = path["/api/claims/".Length..];
-            code = code[..Math.Min(code.Length, 32)].ToUpperInvariant();
+            code = ClaimCodes.Normalize(code) ?? code[..Math.Min(code.Length, 32)].ToUpperInvariant();
             if (Acquire(_claims, client, context, TimeSpan.FromMinutes(1)) is { } perClient)
             {
                 return perClient;

@@ -287,9 +287,9 @@ public static class ListenersApi
             return null;
         }
 
-        if (!Regions.IsValid(region))
+        if (Regions.Problem(region) is { } problem)
         {
-            errors["region"] = ["must be an ISO 3166-1 alpha-2 country code in upper case, e.g. ID."];
+            errors["region"] = [problem];
         }
 
         return region;

@@ -63,9 +63,9 @@ public static class OffersApi
         var userId = OptionalId(query["userId"], "userId", errors);
         var videoId = OptionalId(query["videoId"], "videoId", errors);
         var region = query["region"].ToString();
-        if (!Regions.IsValid(region))
+        if (Regions.Problem(region) is { } regionProblem)
         {
-            errors["region"] = ["is required: an ISO 3166-1 alpha-2 country code in upper case, e.g. ID."];
+            errors["region"] = [regionProblem];
         }
 
         var platform = PlatformOf(request) ?? Platform.Web;

@@ -147,6 +147,22 @@ public sealed class RateLimitTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task OneClaimCode_TriedInManySpellings_SharesOneBudget()
+    {
+        await using var host = await SelfHostServer.StartAsync(azurite.ConnectionString, new Dictionary<string, string?> { ["Resso:RateLimits:TrustedProxies"] = "127.0.0.1,::1" });
+
+        // Every spelling redeems the same claim, so none may buy more guesses at it.
+        string[] spellings = ["ABCDEFGHJK", "abcdefghjk", "ABCDE-FGHJK", "abcde fghjk", "AbCdEfGhJk", "a-b-c-d-e-f-g-h-j-k", " ABCDEFGHJK "];
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < spellings.Length; i++)
+        {
+            statuses.Add(await ClaimAsync(host, Uri.EscapeDataString(spellings[i]), $"198.51.100.{i + 1}"));
+        }
+
+        Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.NotFound, 5), HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
+    }
+
+    [Fact]
     public async Task ClaimCodes_ManyPhonesBehindOneCarrierNatAddress_AreNotRefused_UpToThePerAddressBudget()
     {
         await using var host = await SelfHostServer.StartAsync(azurite.ConnectionString, new Dictionary<string, string?> { ["Resso:RateLimits:TrustedProxies"] = "127.0.0.1,::1" });
