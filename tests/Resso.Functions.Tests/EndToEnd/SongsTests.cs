@@ -51,7 +51,8 @@ public sealed class SongsTests(AzuriteFixture azurite)
     [Theory]
     [InlineData("s_1", """{"title":"","artist":"A","label":"L","durationMs":1000}""", "title")]
     [InlineData("s_1", """{"title":"T","artist":"A","label":"L","durationMs":-5}""", "durationMs")]
-    [InlineData("s_1", """{"title":"T","artist":"A","label":"L","durationMs":1000,"regions":["ZZ"]}""", "regions")]
+    [InlineData("s_1", """{"title":"T","artist":"A","label":"L","durationMs":1000,"regions":["ZZ"]}""", "regions[0]")]
+    [InlineData("s_1", """{"title":"T","artist":"A","label":"L","durationMs":1000,"regions":"ID"}""", "regions")]
     [InlineData("s%231", """{"title":"T","artist":"A","label":"L","durationMs":1000}""", "songId")]
     public async Task PutSong_Invalid_Is400NamingTheField(string songId, string json, string field)
     {
