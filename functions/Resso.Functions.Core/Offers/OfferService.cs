@@ -100,9 +100,16 @@ public sealed class OfferService(
     /// <summary>Forgets a user's cached subscription state (after a conversion on this instance).</summary>
     public void ForgetSubscription(string userId) => cache.Remove(("subscription", userId));
 
-    /// <summary>The attribution keys a token's claims carry, with the song's label.</summary>
-    public static AttributionKeys KeysOf(LinkClaims claims, SongDetails? song) =>
-        new(claims.SongId, song?.Label ?? "", claims.Region, claims.VideoId, claims.UserId, Platforms.Name(claims.Platform), claims.Experiment, claims.Variant);
+    /// <summary>
+    /// The attribution keys a token's claims carry, with the song's label. A kind that takes part in no
+    /// experiment has none, even in a link signed before such offers stopped carrying one.
+    /// </summary>
+    public static AttributionKeys KeysOf(LinkClaims claims, SongDetails? song)
+    {
+        var inExperiment = claims.Kind is not { } kind || OfferRules.TakesPartInExperiments(kind);
+        return new(claims.SongId, song?.Label ?? "", claims.Region, claims.VideoId, claims.UserId, Platforms.Name(claims.Platform),
+            inExperiment ? claims.Experiment : null, inExperiment ? claims.Variant : null);
+    }
 
     /// <summary>The API name of an offer kind.</summary>
     public static string KindName(OfferKind kind) => kind switch

@@ -21,7 +21,7 @@ public static class OffersApi
         routes.MapGet("/songs/{songId}/offer", GetOfferAsync).WithName("GetOffer").AllowAnonymousFunction()
             .WithTags("Offers")
             .WithSummary("The deep-link subscribe offer for the song heard in a video")
-            .WithDescription("Decides the offer for this viewer (`open_in_app` for subscribers, `free_trial`, `subscribe`, `listen_free`), with the regional price, the experiment variant and signed links: the app URI, the universal link (`/api/l/{token}`) and the store fallback. Never cached (`Cache-Control: no-store`).")
+            .WithDescription("Decides the offer for this viewer (`open_in_app` for subscribers, `free_trial`, `subscribe`, `listen_free`), with the regional price, the experiment variant (null for `listen_free`, which is in no experiment) and signed links: the app URI, the universal link (`/api/l/{token}`) and the store fallback. Never cached (`Cache-Control: no-store`).")
             .WithPath("songId", ApiSchemas.Id, "The song heard in the video.")
             .WithQuery("region", ApiSchemas.Region, "The viewer's region.", required: true)
             .WithQuery("userId", ApiSchemas.Id, "The viewer, named by the short-video app's backend with its key in `x-functions-key` (anyone else: `401`). A listener's bearer token names the viewer itself (a different `userId` is `403`). Subscribers get `open_in_app`, viewers who had a trial get no second one.")

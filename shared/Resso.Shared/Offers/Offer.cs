@@ -39,6 +39,6 @@ public sealed record OfferContext(string SongId, string Region, string? UserId, 
 /// <param name="Price">Monthly price in the region (after any trial); null when no plan is offered.</param>
 /// <param name="Currency">ISO 4217 currency of <paramref name="Price"/>; null when no plan is offered.</param>
 /// <param name="Headline">The English headline to show; the variant's if it has one.</param>
-/// <param name="Experiment">The experiment the viewer is in, if any.</param>
+/// <param name="Experiment">The experiment the viewer is in, if any; never for <see cref="OfferKind.ListenFree"/> (<see cref="OfferRules.TakesPartInExperiments"/>).</param>
 /// <param name="Variant">The variant assigned, if in an experiment.</param>
 public sealed record Offer(OfferKind Kind, string? Plan, int TrialDays, decimal? Price, string? Currency, string Headline, string? Experiment, string? Variant);

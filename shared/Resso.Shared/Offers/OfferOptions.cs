@@ -21,7 +21,8 @@ public sealed class OfferOptions : IValidatableObject
 
     /// <summary>
     /// Offer experiments. Each viewer is in exactly one of them (chosen by a stable hash, equal
-    /// shares), and in one of its variants by the variants' weights. Adding or removing an
+    /// shares), and in one of its variants by the variants' weights. <see cref="OfferKind.ListenFree"/>
+    /// offers (regions without a plan) are in none: no variant changes them. Adding or removing an
     /// experiment moves viewers between experiments; changing one's variants moves viewers only
     /// within it.
     /// </summary>
@@ -171,7 +172,10 @@ public sealed class OfferVariant
     [Range(0, RegionPlan.MaxTrialDays, ErrorMessage = "{0} must be between 0 and 365.")]
     public int? TrialDays { get; set; }
 
-    /// <summary>The headline instead of the default, for every kind of offer; <c>{trialDays}</c> is replaced by the trial days.</summary>
+    /// <summary>
+    /// The headline instead of the default, for every kind of offer in the experiment (all but
+    /// <see cref="OfferKind.ListenFree"/>, which is in none); <c>{trialDays}</c> is replaced by the trial days.
+    /// </summary>
     /// <value>Null: <see cref="OfferOptions.DefaultHeadlines"/>.</value>
     [StringLength(OfferHeadlines.MaxLength, MinimumLength = 1, ErrorMessage = "{0} must be 1–120 characters.")]
     public string? Headline { get; set; }

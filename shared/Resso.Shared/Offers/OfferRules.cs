@@ -20,6 +20,7 @@ namespace Resso.Shared.Offers;
 /// </list>
 /// Experiment assignment hashes the viewer (user id; else video id; else <c>anonymous</c>) with
 /// SHA-256, never <see cref="string.GetHashCode()"/>, which differs between processes.
+/// <see cref="OfferKind.ListenFree"/> offers are in no experiment (<see cref="TakesPartInExperiments"/>).
 /// </remarks>
 public sealed class OfferRules
 {
@@ -55,20 +56,17 @@ public sealed class OfferRules
     /// <summary>The offer for <paramref name="context"/>. Never throws for a context with any values.</summary>
     public Offer Decide(OfferContext context)
     {
-        var (experiment, variant) = Assign(context.UserId, context.VideoId);
         _plans.TryGetValue(context.Region ?? "", out var plan);
+        var kind = context.IsSubscriber ? OfferKind.OpenInApp
+            : plan is null ? OfferKind.ListenFree
+            : OfferKind.Subscribe;
 
-        var kind = OfferKind.Subscribe;
+        // Only offers that take part are assigned, so that nothing of a variant (name, trial days,
+        // headline) reaches the others. Assignment depends on the viewer alone, so a viewer keeps the
+        // variant they have wherever they take part.
+        var (experiment, variant) = TakesPartInExperiments(kind) ? Assign(context.UserId, context.VideoId) : (null, null);
         var trialDays = 0;
-        if (context.IsSubscriber)
-        {
-            kind = OfferKind.OpenInApp;
-        }
-        else if (plan is null)
-        {
-            kind = OfferKind.ListenFree;
-        }
-        else if (!context.HadTrial && plan.TrialDays > 0)
+        if (kind == OfferKind.Subscribe && !context.HadTrial && plan!.TrialDays > 0)
         {
             // The region decides whether trials exist; a variant may change their length or withhold them.
             trialDays = variant?.TrialDays ?? plan.TrialDays;
@@ -88,6 +86,18 @@ public sealed class OfferRules
             experiment,
             variant?.Name);
     }
+
+    /// <summary>
+    /// Whether offers of <paramref name="kind"/> carry an experiment and variant. The experiments vary
+    /// the plan's trial days and the headline that sells it, and are read by conversions to that plan.
+    /// A <see cref="OfferKind.ListenFree"/> offer has no plan, so no variant changes it and no conversion
+    /// can follow it: counted in a variant, it would only dilute the variant's rates. Every other kind
+    /// takes part: <see cref="OfferKind.FreeTrial"/> and <see cref="OfferKind.Subscribe"/> are what a
+    /// variant's trial days decide between, and <see cref="OfferKind.OpenInApp"/> is what a viewer in a
+    /// variant's trial is offered, whose click a trial turning paid (the experiment's outcome) is
+    /// attributed to; it shows the variant's headline too.
+    /// </summary>
+    public static bool TakesPartInExperiments(OfferKind kind) => kind != OfferKind.ListenFree;
 
     /// <summary>
     /// The experiment and variant of a viewer: the same viewer always lands in the same ones while

@@ -5,6 +5,8 @@ using Resso.Functions.Core.Offers;
 using Resso.Shared.Attribution;
 using Resso.Shared.Events;
 using Resso.Shared.Ingestion;
+using Resso.Shared.Links;
+using Resso.Shared.Offers;
 using Resso.Shared.Storage;
 using Resso.Testing;
 using static Resso.Functions.Tests.EndToEnd.IngestionHarness;
@@ -249,5 +251,53 @@ public sealed class FunnelTests(AzuriteFixture azurite)
         Assert.Equal("listen_free", (await JsonAsync(free)).GetProperty("offer").GetProperty("kind").GetString());
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Equal("urn:resso:problem:song-not-found", (await JsonAsync(unknown)).GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task Offer_ListenFree_CarriesNoExperiment_AndTheVariantReportDoesNotCountIt()
+    {
+        await using var host = await StartAsync(azurite);
+        using var client = NoRedirects(host);
+        (await PutSongAsync(host, "s_any", "Indie", "ID", "FR")).EnsureSuccessStatusCode();
+
+        // One viewer, in a region with a plan (ID) and in one without (FR).
+        using var paidResponse = await host.KeyedClient.GetAsync(new Uri("/api/songs/s_any/offer?userId=u_traveller&region=ID&platform=web", UriKind.Relative));
+        using var freeResponse = await host.KeyedClient.GetAsync(new Uri("/api/songs/s_any/offer?userId=u_traveller&region=FR&platform=web", UriKind.Relative));
+        var paid = (await JsonAsync(paidResponse)).GetProperty("offer");
+        var free = await JsonAsync(freeResponse);
+
+        Assert.Equal(("free_trial", "trial-length"), (paid.GetProperty("kind").GetString(), paid.GetProperty("experiment").GetString()));
+        var variant = paid.GetProperty("variant").GetString();
+        Assert.Contains(variant, new[] { "t30", "t14" });
+        Assert.Equal("listen_free", free.GetProperty("offer").GetProperty("kind").GetString());
+        Assert.Equal((JsonValueKind.Null, JsonValueKind.Null), (free.GetProperty("offer").GetProperty("experiment").ValueKind, free.GetProperty("offer").GetProperty("variant").ValueKind));
+
+        // The signed links say the same.
+        var paidLink = new Uri((await JsonAsync(paidResponse)).GetProperty("links").GetProperty("universal").GetString()!);
+        var freeLink = new Uri(free.GetProperty("links").GetProperty("universal").GetString()!);
+        var signer = host.Get<LinkSigner>();
+        var paidClaims = signer.Verify(paidLink.Segments[^1], DateTimeOffset.UtcNow).Claims!;
+        var freeClaims = signer.Verify(freeLink.Segments[^1], DateTimeOffset.UtcNow).Claims!;
+        Assert.Equal(("trial-length", variant, OfferKind.FreeTrial), (paidClaims.Experiment, paidClaims.Variant, paidClaims.Kind));
+        Assert.Equal(((string?)null, (string?)null, OfferKind.ListenFree), (freeClaims.Experiment, freeClaims.Variant, freeClaims.Kind));
+
+        // A listen_free link signed before such offers left the experiments still names a variant.
+        var now = DateTimeOffset.UtcNow;
+        var earlier = signer.Sign(new LinkClaims("o_signed_before", "s_any", null, "u_traveller", "FR", Platform.Web, "trial-length", variant, 0, now.AddDays(-1), now.AddDays(6), OfferKind.ListenFree));
+        var earlierLink = new Uri(host.BaseAddress, $"/api/l/{earlier}");
+
+        // The links are followed; the experiment report counts the paid region's offer and click in
+        // the variant, and the listen_free ones (the earlier link's click too) under "(no experiment)" only.
+        foreach (var link in new[] { paidLink, freeLink, earlierLink })
+        {
+            using var follow = await client.GetAsync(new Uri(link.AbsolutePath, UriKind.Relative));
+            Assert.Equal(HttpStatusCode.Redirect, follow.StatusCode);
+        }
+
+        await host.Get<AnalyticsWriter>().FlushAsync();
+        var report = await ReportAsync(host, "variant");
+        var counted = report.GetProperty("rows").EnumerateArray()
+            .ToDictionary(r => r.GetProperty("key").GetString()!, r => (Offers: r.GetProperty("offers").GetInt64(), Clicks: r.GetProperty("clicks").GetInt64()));
+        Assert.Equal(new Dictionary<string, (long, long)> { [$"trial-length/{variant}"] = (1, 1), [AttributionRow.NoExperiment] = (1, 2) }, counted);
     }
 }

@@ -96,15 +96,48 @@ public sealed class OfferRulesTests
     [Theory]
     [InlineData("ID", false, false)]
     [InlineData("ID", true, false)]
-    [InlineData("VN", false, false)]
     [InlineData("ID", false, true)]
-    public void Decide_VariantHeadline_AppliesToEveryKind(string region, bool hadTrial, bool isSubscriber)
+    [InlineData("VN", false, true)]
+    public void Decide_VariantHeadline_AppliesToEveryKindInTheExperiment(string region, bool hadTrial, bool isSubscriber)
     {
         var rules = Rules(Options(Experiment("copy", Variant("bold", headline: "The whole song is waiting ({trialDays})"))));
 
         var offer = rules.Decide(Viewer(region: region) with { HadTrial = hadTrial, IsSubscriber = isSubscriber });
 
         Assert.Equal($"The whole song is waiting ({offer.TrialDays})", offer.Headline);
+    }
+
+    [Fact]
+    public void Decide_ListenFree_IsInNoExperimentWhateverTheVariants()
+    {
+        var rules = Rules(Options(
+            Experiment("trial-length", Variant("short", trialDays: 7), Variant("long", trialDays: 90)),
+            Experiment("copy", Variant("bold", headline: "The whole song is waiting"))));
+
+        for (var i = 0; i < 200; i++)
+        {
+            // Anonymous viewers too: they are assigned by video, or all alike.
+            var viewer = Viewer(i % 3 == 0 ? null : $"u_{i}", region: "VN") with { VideoId = i % 2 == 0 ? $"v_{i}" : null };
+
+            Assert.Equal(new Offer(OfferKind.ListenFree, null, 0, null, null, "Listen to the full song free on Resso", null, null), rules.Decide(viewer));
+            Assert.NotNull(rules.Decide(viewer with { Region = "ID" }).Variant);
+        }
+    }
+
+    [Fact]
+    public void Decide_ListenFreeLeavingTheExperiments_KeepsEveryPaidRegionViewersVariant()
+    {
+        // The variants the same viewers got while every kind was assigned (the pinned string below):
+        // taking listen_free out must not move anyone in a paid region, nor a subscriber anywhere.
+        var rules = Rules(Options(Experiment("trial-length", Variant("a"), Variant("b"), Variant("c"), Variant("d"))));
+
+        foreach (var (region, isSubscriber) in new[] { ("ID", false), ("US", false), ("ID", true), ("VN", true) })
+        {
+            var variants = string.Concat(Enumerable.Range(0, 16).Select(i => rules.Decide(Viewer($"u_{i}", region: region) with { IsSubscriber = isSubscriber }).Variant));
+            Assert.Equal(PinnedVariants, variants);
+        }
+
+        Assert.Equal([true, true, true, false], new[] { OfferKind.FreeTrial, OfferKind.Subscribe, OfferKind.OpenInApp, OfferKind.ListenFree }.Select(OfferRules.TakesPartInExperiments));
     }
 
     [Fact]
