@@ -82,6 +82,13 @@ public sealed class QueueFunctionsTests(AzuriteFixture azurite)
         Assert.True(decision.Decision.Published, "The first model is published.");
         var model = await worker.SendAsync(Requests.Get("/api/model"));
         Assert.Contains(decision.Version, model.Body, StringComparison.Ordinal);
+
+        // The shape the self-host answers: the decided version is current, so its manifest is shown once.
+        using var status = JsonDocument.Parse(model.Body);
+        var last = status.RootElement.GetProperty("lastDecision");
+        Assert.Equal((decision.Version, decision.Version), (status.RootElement.GetProperty("current").GetProperty("version").GetString(), last.GetProperty("version").GetString()));
+        Assert.Equal((true, JsonValueKind.Null), (last.GetProperty("published").GetBoolean(), last.GetProperty("manifest").ValueKind));
+        Assert.Equal("/api/model/versions", status.RootElement.GetProperty("links").GetProperty("versions").GetString());
     }
 
     /// <summary>Small and quick to train.</summary>

@@ -41,7 +41,8 @@ internal static class Examples
         new PublishDecision(true, 0.214, "20261123T070000Z", 0.209, 0.01, "NDCG@10 0.214 against 0.209: published.", new NdcgDifference(0.005, -0.002, 0.012, 2_000, 0.95)),
         "9f2c…", "timer");
 
-    public static ModelStatus Model { get; } = new("20261124T070000Z", At.AddMinutes(-55), 3_600, Manifest, "20261124T070000Z", At.AddMinutes(-54), Manifest, "healthy", null);
+    public static ModelStatus Model { get; } = new("20261124T070000Z", At.AddMinutes(-55), 3_600, Manifest, "20261124T070000Z", At.AddMinutes(-54),
+        ModelDecision.From(Manifest, Manifest), "healthy", null, ModelLinks.Default);
 
     private static readonly ModelManifest Refused = Manifest with
     {

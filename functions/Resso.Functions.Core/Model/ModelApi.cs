@@ -22,16 +22,20 @@ public sealed record RetrainRequest(string Reason, DateTimeOffset RequestedAt);
 /// <param name="Reason">As queued.</param>
 public sealed record RetrainQueued(bool Queued, string Reason);
 
-/// <summary>What <c>GET /api/model</c> shows.</summary>
+/// <summary>
+/// What <c>GET /api/model</c> shows. Each manifest appears once: the published one in
+/// <paramref name="Current"/>, and the last decision's only when it is another version.
+/// </summary>
 /// <param name="Version">The published version; null when <c>current.json</c> cannot be read.</param>
 /// <param name="PublishedAt">When it was published; null when the pointer cannot be read.</param>
 /// <param name="AgeSeconds">Seconds since its training finished; null when its manifest cannot be read.</param>
 /// <param name="Current">Its manifest: data window, parameters, metrics, decision; null when it cannot be read.</param>
 /// <param name="ServedVersion">The version this instance serves right now (null until loaded).</param>
 /// <param name="ServedSince">Since when.</param>
-/// <param name="LastDecision">The newest candidate's manifest, published or refused.</param>
+/// <param name="LastDecision">The newest candidate's publish decision, published or refused; null when it cannot be read.</param>
 /// <param name="Status"><c>healthy</c>, or <c>degraded</c> when the published model or its pointer cannot be read (this instance then serves an older version, or none).</param>
 /// <param name="Reason">What cannot be read, when degraded.</param>
+/// <param name="Links">Where the rest is: every stored version.</param>
 public sealed record ModelStatus(
     string? Version,
     DateTimeOffset? PublishedAt,
@@ -39,9 +43,38 @@ public sealed record ModelStatus(
     ModelManifest? Current,
     string? ServedVersion,
     DateTimeOffset? ServedSince,
-    ModelManifest? LastDecision,
+    ModelDecision? LastDecision,
     string Status,
-    string? Reason);
+    string? Reason,
+    ModelLinks Links);
+
+/// <summary>The last publish decision in <c>GET /api/model</c>: which version, and what was decided.</summary>
+/// <param name="Version">The candidate decided on; when it is the published version, its manifest is <c>current</c>.</param>
+/// <param name="DecidedAt">When (its training finished, and the decision followed).</param>
+/// <param name="Published">It was published.</param>
+/// <param name="Reason">Why, in words, with the figures.</param>
+/// <param name="Manifest">
+/// The candidate's whole manifest, only when <c>current</c> does not show it: a refused
+/// candidate (or a published one whose pointer or manifest cannot be read); null otherwise.
+/// </param>
+public sealed record ModelDecision(string Version, DateTimeOffset DecidedAt, bool Published, string Reason, ModelManifest? Manifest)
+{
+    /// <summary>The decision recorded in <paramref name="last"/>, with its manifest unless <paramref name="current"/> is the same version.</summary>
+    public static ModelDecision From(ModelManifest last, ModelManifest? current)
+    {
+        ArgumentNullException.ThrowIfNull(last);
+        var shown = string.Equals(last.Version, current?.Version, StringComparison.Ordinal);
+        return new(last.Version, last.CreatedAt, last.Decision.Published, last.Decision.Reason, shown ? null : last);
+    }
+}
+
+/// <summary>Links of <c>GET /api/model</c>.</summary>
+/// <param name="Versions"><c>GET /api/model/versions</c>: every stored version, newest first, paged with <c>count</c> and <c>before</c>.</param>
+public sealed record ModelLinks(string Versions)
+{
+    /// <summary>The links, the same on both hosts (whose route prefix is <c>api</c>).</summary>
+    public static ModelLinks Default { get; } = new("/api/model/versions");
+}
 
 /// <summary>One stored version in <c>GET /api/model/versions</c>: its manifest, and where it stands.</summary>
 /// <param name="Version">The version (sortable by time).</param>
@@ -96,7 +129,7 @@ public static class ModelApi
         routes.MapGet("/model", GetModelAsync).WithName("GetModel").AllowAnonymousFunction()
             .WithTags("Model")
             .WithSummary("The published model, what this instance serves, and the last publish decision")
-            .WithDescription("A pointer or model that cannot be read is reported (`status` `degraded`, with `reason`), not an error.")
+            .WithDescription("`current` is the published model's manifest. `lastDecision` names the newest candidate and what was decided; it carries that candidate's whole `manifest` only when `current` does not show it (a refused candidate), so no manifest is repeated. Older versions: `links.versions` (`GET /api/model/versions?count&before`). A pointer or model that cannot be read is reported (`status` `degraded`, with `reason`), not an error.")
             .WithProblems(StatusCodes.Status404NotFound, "No model has been published yet (`detail` says whether a candidate was refused, and why).", "model-not-found")
             .WithProblems(StatusCodes.Status429TooManyRequests, "Too many requests from this client.", "rate-limited")
             .WithProblems(StatusCodes.Status503ServiceUnavailable, "Storage did not answer; retrying is safe.", "storage-unavailable")
@@ -158,9 +191,10 @@ public static class ModelApi
             published.Manifest,
             served?.Version,
             served?.LoadedAt,
-            last,
+            last is null ? null : ModelDecision.From(last, published.Manifest),
             reason is null ? "healthy" : "degraded",
-            reason));
+            reason,
+            ModelLinks.Default));
     }
 
     /// <summary>

@@ -7,7 +7,10 @@ using Resso.Testing;
 
 namespace Resso.Functions.Tests.EndToEnd;
 
-/// <summary><c>GET /api/model/versions</c>: every saved candidate, newest first, published or refused, paged.</summary>
+/// <summary>
+/// <c>GET /api/model/versions</c>: every saved candidate, newest first, published or refused, paged; and
+/// <c>GET /api/model</c>, which shows each manifest once and links to them.
+/// </summary>
 public sealed class ModelVersionsTests(AzuriteFixture azurite)
 {
     private const string First = "20261101T000000Z-aaaa", Refused = "20261102T000000Z-bbbb", Second = "20261103T000000Z-cccc";
@@ -33,6 +36,53 @@ public sealed class ModelVersionsTests(AzuriteFixture azurite)
     }
 
     private static string[] Versions(JsonElement body) => [.. body.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("version").GetString()!)];
+
+    // A manifest's own field, so its occurrences in an answer count the manifests in it.
+    private static int Manifests(JsonElement body) => body.GetRawText().Split("\"factorsSha256\"").Length - 1;
+
+    [Fact]
+    public async Task GetModel_LastDecisionIsTheCurrentVersion_ShowsItsManifestOnceAndLinksTheVersions()
+    {
+        var (prefix, _) = await SaveThreeAsync();
+        await using var host = await SelfHostServer.StartAsync(azurite.ConnectionString, storagePrefix: prefix);
+
+        var (status, body) = await GetAsync(host, "/api/model");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(Second, body.GetProperty("current").GetProperty("version").GetString());
+        var last = body.GetProperty("lastDecision");
+        Assert.Equal((Second, true, "test: published"), (last.GetProperty("version").GetString(), last.GetProperty("published").GetBoolean(), last.GetProperty("reason").GetString()));
+        Assert.Equal(body.GetProperty("current").GetProperty("createdAt").GetDateTimeOffset(), last.GetProperty("decidedAt").GetDateTimeOffset());
+        Assert.Equal(JsonValueKind.Null, last.GetProperty("manifest").ValueKind);
+        Assert.Equal(1, Manifests(body));
+
+        // The link leads to every version, the current one first.
+        var versions = body.GetProperty("links").GetProperty("versions").GetString()!;
+        Assert.Equal("/api/model/versions", versions);
+        var (listed, page) = await GetAsync(host, versions);
+        Assert.Equal(HttpStatusCode.OK, listed);
+        Assert.Equal([Second, Refused, First], Versions(page));
+    }
+
+    [Fact]
+    public async Task GetModel_LastCandidateRefused_ShowsTheCurrentAndTheCandidatesManifest()
+    {
+        const string Candidate = "20261104T000000Z-dddd";
+        var (prefix, _) = await SaveThreeAsync();
+        await ModelFallbackTests.SaveAsync(new ModelStore(new BlobServiceClient(azurite.ConnectionString), new StorageNames(prefix), TimeProvider.System), Candidate, published: false);
+        await using var host = await SelfHostServer.StartAsync(azurite.ConnectionString, storagePrefix: prefix);
+
+        var (status, body) = await GetAsync(host, "/api/model");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal((Second, Second), (body.GetProperty("version").GetString(), body.GetProperty("current").GetProperty("version").GetString()));
+        var last = body.GetProperty("lastDecision");
+        Assert.Equal((Candidate, false, "test: refused"), (last.GetProperty("version").GetString(), last.GetProperty("published").GetBoolean(), last.GetProperty("reason").GetString()));
+        var manifest = last.GetProperty("manifest");
+        Assert.Equal((Candidate, false), (manifest.GetProperty("version").GetString(), manifest.GetProperty("decision").GetProperty("published").GetBoolean()));
+        Assert.Equal(0.2, manifest.GetProperty("metrics").GetProperty("ndcg").GetDouble());
+        Assert.Equal(2, Manifests(body));
+    }
 
     [Fact]
     public async Task GetVersions_ThreeSaved_NewestFirstWithPublishedAndCurrentFlags()
