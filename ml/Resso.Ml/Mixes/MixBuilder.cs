@@ -15,7 +15,7 @@ namespace Resso.Ml.Mixes;
 /// <item><b>From your videos</b> (only for users who created a video): the songs they created with, most
 /// recent first (then most used), at most <see cref="MixOptions.MaxCreatedSongs"/>; then their neighbours taken
 /// round-robin (the best neighbour of each, then the second best…), deduplicated, with the artist cap.</item>
-/// <item><b>Because you used</b>: seeds are the user's songs by significance
+/// <item><b>Because you used</b>: seeds are the user's songs by seed weight <c>significance · log(1 / reach)</c>, significance being
 /// <c>weight · 2^(−days from the last event to the start of the UTC day / SeedHalfLifeDays)</c>; for each of the best (at most three times
 /// as many tried as mixes wanted, one seed per artist) its neighbours without the seed itself, without
 /// songs the user used (unless disabled), with the artist cap. The title says "used" when the user made
@@ -27,6 +27,18 @@ namespace Resso.Ml.Mixes;
 /// tracks after the first (after the user's own songs in "From your videos") are reordered within bands of
 /// <see cref="MixOptions.ShuffleBand"/> by a hash of (user, UTC date, model version, user state, mix, song):
 /// which songs are in a mix depends only on the scores; their order moves a little each day.
+/// <para>
+/// Seeds by what is distinctive about the listener: a light listener's most used songs are the global hits, whose
+/// neighbours are other hits and say nothing of their taste. The factor is TF-IDF's inverse document frequency, with
+/// reach = <see cref="MixRequest.SongReach"/> (the share of all listeners who used the song, at most 1, at least 1/N when it
+/// comes from training data). Chosen over lift (<c>significance / reach</c>) because the logarithm damps rarity: under lift
+/// a song one other listener touched once outweighs one the listener used fifty times; under IDF a hit still seeds when the
+/// listener used it far more than their niche songs. No constant is involved, so nothing is fitted to any one world. A song
+/// everyone used (reach 1) weighs 0 and seeds only after every other, by significance; so a listener with nothing but
+/// such songs still gets seeds, in the old order. Songs without a known reach take the median reach of the listener's
+/// known songs (neutral: neither rare nor common for this listener); when none is known, or without
+/// <see cref="MixRequest.SongReach"/>, seeds go by significance alone. Ties go by significance, then song id.
+/// </para>
 /// </remarks>
 public sealed class MixBuilder
 {
@@ -280,9 +292,31 @@ public sealed class MixBuilder
             .OrderByDescending(s => s.LastAt).ThenByDescending(s => s.Creates).ThenBy(s => s.SongId, StringComparer.Ordinal)
             .Take(_options.MaxCreatedSongs)];
 
-    /// <summary>The user's songs worth a "Because you used" mix, most significant first.</summary>
+    /// <summary>The user's songs worth a "Because you used" mix, by seed weight (class remarks), best first.</summary>
     private IEnumerable<UserSong> SeedCandidates(Context context) =>
-        context.Songs.Where(s => s.Significance > 0).Take(3 * _options.BecauseYouUsedMixes);
+        BySeedWeight([.. context.Songs.Where(s => s.Significance > 0)], context.Request.SongReach).Take(3 * _options.BecauseYouUsedMixes);
+
+    /// <summary>Orders songs (given most significant first) by significance · log(1 / reach); unchanged without reaches.</summary>
+    private static IEnumerable<UserSong> BySeedWeight(List<UserSong> songs, Func<string, double>? songReach)
+    {
+        if (songReach is null || songs.Count == 0)
+        {
+            return songs;
+        }
+
+        var reaches = songs.ConvertAll(s => songReach(s.SongId) is var r && double.IsFinite(r) && r > 0 ? Math.Min(r, 1) : double.NaN);
+        var known = reaches.Where(double.IsFinite).Order().ToList();
+        if (known.Count == 0)
+        {
+            return songs;
+        }
+
+        var median = known.Count % 2 == 1 ? known[known.Count / 2] : (known[(known.Count / 2) - 1] + known[known.Count / 2]) / 2;
+        return songs
+            .Select((song, i) => (Song: song, Weight: song.Significance * -Math.Log(double.IsFinite(reaches[i]) ? reaches[i] : median)))
+            .OrderByDescending(s => s.Weight).ThenByDescending(s => s.Song.Significance).ThenBy(s => s.Song.SongId, StringComparer.Ordinal)
+            .Select(s => s.Song);
+    }
 
     /// <summary>One of the user's songs, their interactions with it summed.</summary>
     private sealed record UserSong(string SongId, double Significance, int Creates, DateTimeOffset LastAt);

@@ -54,4 +54,15 @@ public sealed record MixRequest
 
     /// <summary>Whether a song may be played for this user (e.g. available in their region); null allows every song.</summary>
     public Func<string, bool>? IsPlayable { get; init; }
+
+    /// <summary>
+    /// The share of all listeners (0–1] who used the song, e.g. from the model's training data; null or a non-positive value for an
+    /// unknown song. Null: seeds by significance alone.
+    /// </summary>
+    /// <remarks>
+    /// "Because you used …" seeds are weighted by significance · log(1 / reach), so that a song the listener shares with few others
+    /// seeds before a global hit (<see cref="MixBuilder"/> remarks). <see cref="Ranking.PipelineModel.SongReach"/> builds it from a
+    /// trained pipeline.
+    /// </remarks>
+    public Func<string, double>? SongReach { get; init; }
 }

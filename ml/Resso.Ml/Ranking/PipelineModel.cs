@@ -113,6 +113,31 @@ public sealed class PipelineModel
     /// <summary>log(1 + recent listeners) per song.</summary>
     public ReadOnlySpan<float> RecentPopularity => _recent;
 
+    /// <summary>
+    /// The share of the training listeners who used song <paramref name="item"/> (index into <see cref="Items"/>): its listeners,
+    /// recovered from <see cref="Popularity"/>, over the FFM's users (the listeners of the data it was fitted on); in [1/N, 1]
+    /// for a song with listeners, 0 for one without.
+    /// </summary>
+    /// <remarks>
+    /// The pipeline keeps no count of its training listeners; the FFM's user table is that count (every training listener
+    /// has a vector), so a user erased from the factors afterwards shifts every reach by at most a factor N / (N − 1).
+    /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="item"/> is not a song of the model.</exception>
+    public double Reach(int item)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(item);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(item, Items.Count);
+
+        // Popularity is stored as log(1 + listeners) in single precision: rounding recovers the count exactly.
+        var listeners = Math.Round(Math.Exp(_popularity[item]) - 1);
+        return listeners <= 0 ? 0 : Math.Min(1, listeners / Math.Max(1, Ffm.UserCount));
+    }
+
+    /// <summary>
+    /// <see cref="Reach"/> by song id, for <see cref="Mixes.MixRequest.SongReach"/>: 0 (unknown) for a song the model does not have.
+    /// </summary>
+    public Func<string, double> SongReach() => song => song is not null && Items.TryGetIndex(song, out var item) ? Reach(item) : 0;
+
     /// <summary>The same components ranked by another mode (validation compares modes on one trained set).</summary>
     public PipelineModel WithMode(PipelineMode mode, RankerModel? ranker = null) => new(this, mode, ranker ?? Ranker);
 

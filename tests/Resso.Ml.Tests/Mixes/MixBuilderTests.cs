@@ -80,6 +80,54 @@ public sealed class MixBuilderTests
     }
 
     [Fact]
+    public void BecauseYouUsed_LightListenerOfTheGlobalHit_SeedsWithTheirNicheSongsFirst()
+    {
+        // s000 is the global #1 (half of all listeners) and this listener's most used song; s101 and s203 are niche (1 %).
+        var reach = new Dictionary<int, double> { [0] = 0.5, [101] = 0.01, [203] = 0.01 };
+        (int, double)[] songs = [(0, 6), (101, 2), (203, 1)];
+
+        var before = _builder.BecauseYouUsed(MixWorld.Listener(reach: null, songs));
+        var after = _builder.BecauseYouUsed(MixWorld.Listener(reach, songs));
+
+        Assert.Equal(["because_you_used:s000", "because_you_used:s101", "because_you_used:s203"], before.Select(m => m.Id));
+        Assert.Equal(["because_you_used:s101", "because_you_used:s203", "because_you_used:s000"], after.Select(m => m.Id));
+        Assert.Equal("Because you listened to Song 101", after[0].Title);
+    }
+
+    [Fact]
+    public void BecauseYouUsed_OnlyHits_StillSeedsInTheOrderOfSignificance()
+    {
+        // Songs every listener used weigh 0 by reach: they still seed, most significant first, as without reach.
+        var everyone = new Dictionary<int, double> { [1] = 1, [2] = 1, [3] = 1 };
+        (int, double)[] songs = [(2, 2), (1, 5), (3, 1)];
+
+        var mixes = _builder.BecauseYouUsed(MixWorld.Listener(everyone, songs));
+
+        Assert.Equal(["because_you_used:s001", "because_you_used:s002", "because_you_used:s003"], mixes.Select(m => m.Id));
+        Assert.Equal(mixes.Select(m => m.Id), _builder.BecauseYouUsed(MixWorld.Listener(reach: null, songs)).Select(m => m.Id));
+    }
+
+    [Fact]
+    public void BecauseYouUsed_NoSongWithAKnownReach_SeedsBySignificanceAlone()
+    {
+        var mixes = _builder.BecauseYouUsed(MixWorld.Listener(new Dictionary<int, double>(), (106, 1), (0, 9), (207, 2)));
+
+        Assert.Equal(["because_you_used:s000", "because_you_used:s207", "because_you_used:s106"], mixes.Select(m => m.Id));
+    }
+
+    [Fact]
+    public void BecauseYouUsed_SongWithoutReach_TakesTheMedianReachOfTheListenersKnownSongs()
+    {
+        // Known: s005 (reach 0.5, weight 3 → 2.08) and s106 (0.02, weight 1 → 3.91); s207 is unknown, so it takes the median 0.26
+        // (weight 2 → 2.69): between them. Taken as rare it would lead; as a hit, or ignored, it would not sit second.
+        var reach = new Dictionary<int, double> { [5] = 0.5, [106] = 0.02 };
+
+        var mixes = _builder.BecauseYouUsed(MixWorld.Listener(reach, (5, 3), (106, 1), (207, 2)));
+
+        Assert.Equal(["because_you_used:s106", "because_you_used:s207", "because_you_used:s005"], mixes.Select(m => m.Id));
+    }
+
+    [Fact]
     public void BecauseYouUsed_ExcludeUsedSongs_LeavesTheUsersSongsOut()
     {
         var used = MixWorld.History.Select(h => h.SongId).ToHashSet();

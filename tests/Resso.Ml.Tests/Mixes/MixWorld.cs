@@ -55,6 +55,16 @@ internal static class MixWorld
         Songs = Details,
     };
 
+    /// <summary>
+    /// <see cref="Request"/> for a listener who used each of these songs (never in a video) yesterday, and reach from
+    /// <paramref name="reach"/> (song index → share of listeners; absent means unknown to the model).
+    /// </summary>
+    public static MixRequest Listener(IReadOnlyDictionary<int, double>? reach, params (int Song, double Weight)[] songs) => Request() with
+    {
+        History = [.. songs.Select(s => Interaction(Song(s.Song), s.Weight, creates: 0, lastAt: Now.AddDays(-1)))],
+        SongReach = reach is null ? null : song => reach.TryGetValue(Index(song), out var share) ? share : 0,
+    };
+
     public static IReadOnlyList<ScoredSong> Recommendations(int count)
     {
         // A taste for clusters 0 and 1, so that the plain top of the list is crowded.

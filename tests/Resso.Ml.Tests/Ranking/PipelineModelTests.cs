@@ -43,6 +43,27 @@ public sealed class PipelineModelTests
         Assert.Equal([float.NegativeInfinity, 2, 1, float.NegativeInfinity, float.NegativeInfinity], scores);
     }
 
+    [Fact]
+    public void Reach_PopularityOfTheTrainingData_IsTheShareOfListenersWhoUsedEachSong()
+    {
+        // 300 listeners: all used song 0, three used song 1, none song 2 (a song the data names but nobody used).
+        const int listeners = 300;
+        var ffm = ModelBuilder.Random(users: listeners, items: 3, dimension: 4);
+        int[] users = [.. Enumerable.Range(0, listeners), 0, 1, 2];
+        int[] songs = [.. Enumerable.Repeat(0, listeners), 1, 1, 1];
+        var data = InteractionData.Create(ffm.Users, ffm.Items, users, songs, [.. Enumerable.Repeat(2.5f, users.Length)]);
+        var model = new PipelineModel(ffm.Items, PipelineMode.Popularity, ffm, als: null, alsOptions: null, ease: null, PipelineTrainer.Popularity(data),
+            recentPopularity: null, ranker: null, candidatesPerGenerator: 5);
+
+        Assert.Equal(1.0, model.Reach(0));
+        Assert.Equal(0.01, model.Reach(1), 12);
+        Assert.Equal(0.0, model.Reach(2));
+        var reach = model.SongReach();
+        Assert.Equal(0.01, reach(ffm.Items[1]), 12);
+        Assert.Equal(0.0, reach("not-in-the-model"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.Reach(3));
+    }
+
     private static PipelineModel Build(int songs, PipelineMode mode, float[] popularity)
     {
         var ffm = ModelBuilder.Random(users: 2, items: songs, dimension: 4);
