@@ -12,6 +12,7 @@ internal sealed record EvaluateArguments
         the best baseline by paired per-user NDCG differences with a 95 % bootstrap interval.
 
         usage: Resso.Evaluate (--hetrec <folder> | --file <path>) [options]
+               Resso.Evaluate mix-seeds --world <folder> [--users <n>]   (mix seeds against a world's true taste; mix-seeds --help)
 
         data:
           --hetrec <folder>        HetRec 2011 Last.fm 2K folder (user_artists.dat, artists.dat)

@@ -2,9 +2,30 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Resso.Evaluate;
+using Resso.Evaluate.MixSeeds;
 using Resso.Ml.Data;
 using Resso.Ml.Evaluation;
 using Resso.Ml.Training;
+
+if (args is [MixSeedsCommand.Name, .. var mixSeedArguments])
+{
+    using var mixCancellation = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        mixCancellation.Cancel();
+    };
+
+    try
+    {
+        return await MixSeedsCommand.RunAsync(mixSeedArguments, TimeProvider.System, mixCancellation.Token);
+    }
+    catch (OperationCanceledException)
+    {
+        await Console.Error.WriteLineAsync("cancelled.");
+        return 130;
+    }
+}
 
 EvaluateArguments arguments;
 try

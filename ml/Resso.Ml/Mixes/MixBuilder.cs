@@ -35,7 +35,9 @@ namespace Resso.Ml.Mixes;
 /// a song one other listener touched once outweighs one the listener used fifty times; under IDF a hit still seeds when the
 /// listener used it far more than their niche songs. No constant is involved, so nothing is fitted to any one world. A song
 /// everyone used (reach 1) weighs 0 and seeds only after every other, by significance; so a listener with nothing but
-/// such songs still gets seeds, in the old order. Songs without a known reach take the median reach of the listener's
+/// such songs still gets seeds, in the old order. With reach, a song among the first <see cref="MixOptions.Tracks"/> playable
+/// songs of <see cref="MixRequest.Trending"/> (the top of the listener's chart) seeds only when no other song of the listener makes a mix:
+/// the chart is the product's own line between a hit and the rest, so no threshold on reach is needed. Songs without a known reach take the median reach of the listener's
 /// known songs (neutral: neither rare nor common for this listener); when none is known, or without
 /// <see cref="MixRequest.SongReach"/>, seeds go by significance alone. Ties go by significance, then song id.
 /// </para>
@@ -104,7 +106,8 @@ public sealed class MixBuilder
     public IReadOnlyList<string> SongsNeedingNeighbours(MixRequest request)
     {
         var context = new Context(request, _options);
-        return [.. CreatedSongs(context).Concat(SeedCandidates(context)).Select(s => s.SongId).Distinct(StringComparer.Ordinal)];
+        var (seeds, fallback) = SeedCandidates(context);
+        return [.. CreatedSongs(context).Concat(seeds).Concat(fallback).Select(s => s.SongId).Distinct(StringComparer.Ordinal)];
     }
 
     private Mix? ForYou(Context context)
@@ -200,9 +203,16 @@ public sealed class MixBuilder
 
     private List<Mix> BecauseYouUsed(Context context)
     {
+        var (seeds, fallback) = SeedCandidates(context);
+        var mixes = BecauseYouUsed(context, seeds);
+        return mixes.Count > 0 ? mixes : BecauseYouUsed(context, fallback);
+    }
+
+    private List<Mix> BecauseYouUsed(Context context, IEnumerable<UserSong> seeds)
+    {
         var mixes = new List<Mix>();
         var seedArtists = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var seed in SeedCandidates(context))
+        foreach (var seed in seeds)
         {
             if (mixes.Count >= _options.BecauseYouUsedMixes)
             {
@@ -292,9 +302,27 @@ public sealed class MixBuilder
             .OrderByDescending(s => s.LastAt).ThenByDescending(s => s.Creates).ThenBy(s => s.SongId, StringComparer.Ordinal)
             .Take(_options.MaxCreatedSongs)];
 
-    /// <summary>The user's songs worth a "Because you used" mix, by seed weight (class remarks), best first.</summary>
-    private IEnumerable<UserSong> SeedCandidates(Context context) =>
-        BySeedWeight([.. context.Songs.Where(s => s.Significance > 0)], context.Request.SongReach).Take(3 * _options.BecauseYouUsedMixes);
+    /// <summary>
+    /// The user's songs worth a "Because you used" mix, by seed weight (class remarks), best first; and the chart songs to seed
+    /// from only when none of those makes a mix.
+    /// </summary>
+    private (List<UserSong> Seeds, List<UserSong> Fallback) SeedCandidates(Context context)
+    {
+        var tried = 3 * _options.BecauseYouUsedMixes;
+        var songs = context.Songs.Where(s => s.Significance > 0).ToList();
+        if (context.Request.SongReach is not { } reach)
+        {
+            return ([.. songs.Take(tried)], []);
+        }
+
+        // A song at the top of the listener's chart already has its mix, "Trending in …", and its neighbours are the other hits:
+        // it seeds only when the listener has nothing else.
+        var chart = context.Request.Trending.Select(t => t.SongId).Where(context.IsPlayable).Take(_options.Tracks).ToHashSet(StringComparer.Ordinal);
+        var ordered = BySeedWeight(songs, reach).ToList();
+        var distinctive = ordered.FindAll(s => !chart.Contains(s.SongId));
+        return distinctive.Count == ordered.Count ? ([.. ordered.Take(tried)], [])
+            : ([.. distinctive.Take(tried)], [.. ordered.Where(s => chart.Contains(s.SongId)).Take(tried)]);
+    }
 
     /// <summary>Orders songs (given most significant first) by significance · log(1 / reach); unchanged without reaches.</summary>
     private static IEnumerable<UserSong> BySeedWeight(List<UserSong> songs, Func<string, double>? songReach)

@@ -1,5 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
+using Resso.Ml.Ranking;
+using Resso.Ml.Training;
 
 namespace Resso.Ml.Pipeline;
 
@@ -85,6 +87,26 @@ public sealed class RecommenderOptions
     /// <summary>Seeds the split, the evaluation sample, training and the publish guard's bootstrap.</summary>
     /// <value>42.</value>
     public int Seed { get; set; } = 42;
+
+    /// <summary>
+    /// What the pipeline is trained with under these options: the settings <see cref="TrainingService"/> trains the served model
+    /// with, and offline tools that measure the served model train with too.
+    /// </summary>
+    /// <param name="k">The ranking cut-off the pipeline is tuned for.</param>
+    public PipelineTrainingOptions PipelineOptions(int k) => new()
+    {
+        Ffm = new FfmTrainingOptions
+        {
+            LatentDimension = LatentDimension,
+            Epochs = Epochs,
+            EarlyStoppingPatience = EarlyStoppingPatience,
+            ValidationUsers = ValidationUsers,
+        },
+        MaxTuningUsers = ValidationUsers,
+        MaxRankerUsers = MaxEvaluationUsers,
+        K = k,
+        Seed = Seed,
+    };
 }
 
 [OptionsValidator]

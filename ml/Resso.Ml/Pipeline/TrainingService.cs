@@ -139,20 +139,7 @@ public sealed class TrainingService(
 
         // Held out by a hash of (user, song): the current model never trained on this slice, so the comparison is fair.
         var split = InteractionSplitter.SplitStable(data, o.HoldoutFraction, o.Seed);
-        var pipelineOptions = new PipelineTrainingOptions
-        {
-            Ffm = new FfmTrainingOptions
-            {
-                LatentDimension = o.LatentDimension,
-                Epochs = o.Epochs,
-                EarlyStoppingPatience = o.EarlyStoppingPatience,
-                ValidationUsers = o.ValidationUsers,
-            },
-            MaxTuningUsers = o.ValidationUsers,
-            MaxRankerUsers = o.MaxEvaluationUsers,
-            K = K,
-            Seed = o.Seed,
-        };
+        var pipelineOptions = o.PipelineOptions(K);
         var status = new Progress<string>(line => Log.TrainingStage(logger, line));
 
         // The held-out users that judge publishing never steer training: the pipeline tunes and ranks on its own split of the training part.

@@ -89,9 +89,32 @@ public sealed class MixBuilderTests
         var before = _builder.BecauseYouUsed(MixWorld.Listener(reach: null, songs));
         var after = _builder.BecauseYouUsed(MixWorld.Listener(reach, songs));
 
+        // s000 also tops the listener's chart (MixWorld's trending list starts with it): with other songs to seed from, it does not seed.
         Assert.Equal(["because_you_used:s000", "because_you_used:s101", "because_you_used:s203"], before.Select(m => m.Id));
-        Assert.Equal(["because_you_used:s101", "because_you_used:s203", "because_you_used:s000"], after.Select(m => m.Id));
+        Assert.Equal(["because_you_used:s101", "because_you_used:s203"], after.Select(m => m.Id));
         Assert.Equal("Because you listened to Song 101", after[0].Title);
+    }
+
+    [Fact]
+    public void BecauseYouUsed_HitWithoutAChart_SeedsAfterTheNicheSongsByReachAlone()
+    {
+        var reach = new Dictionary<int, double> { [0] = 0.5, [101] = 0.01, [203] = 0.01 };
+
+        var mixes = _builder.BecauseYouUsed(MixWorld.Listener(reach, (0, 6), (101, 2), (203, 1)) with { Trending = [] });
+
+        Assert.Equal(["because_you_used:s101", "because_you_used:s203", "because_you_used:s000"], mixes.Select(m => m.Id));
+    }
+
+    [Fact]
+    public void BecauseYouUsed_EverySongOnTheChart_StillSeedsFromThem()
+    {
+        // s000, s037 and s074 are the top of MixWorld's trending list; the listener has nothing else.
+        var reach = new Dictionary<int, double> { [0] = 0.5, [37] = 0.4, [74] = 0.1 };
+
+        var mixes = _builder.BecauseYouUsed(MixWorld.Listener(reach, (0, 3), (37, 3), (74, 1)));
+
+        // By significance · log(1 / reach): s037 3 · 0.92, s074 1 · 2.30, s000 3 · 0.69.
+        Assert.Equal(["because_you_used:s037", "because_you_used:s074", "because_you_used:s000"], mixes.Select(m => m.Id));
     }
 
     [Fact]
@@ -108,9 +131,25 @@ public sealed class MixBuilderTests
     }
 
     [Fact]
+    public void BecauseYouUsed_NicheSongsMakeNoMix_TheChartSongSeedsRatherThanNone()
+    {
+        // s101 has no neighbours (a song nothing is known of), so the listener's only possible mix is from the hit s000.
+        var reach = new Dictionary<int, double> { [0] = 0.5, [101] = 0.01 };
+        var request = MixWorld.Listener(reach, (0, 6), (101, 2)) with
+        {
+            SimilarSongs = song => song == MixWorld.Song(101) ? [] : MixWorld.Neighbours(song),
+        };
+
+        var mixes = _builder.BecauseYouUsed(request);
+
+        Assert.Equal(["because_you_used:s000"], mixes.Select(m => m.Id));
+        Assert.Contains(MixWorld.Song(0), _builder.SongsNeedingNeighbours(request));
+    }
+
+    [Fact]
     public void BecauseYouUsed_NoSongWithAKnownReach_SeedsBySignificanceAlone()
     {
-        var mixes = _builder.BecauseYouUsed(MixWorld.Listener(new Dictionary<int, double>(), (106, 1), (0, 9), (207, 2)));
+        var mixes = _builder.BecauseYouUsed(MixWorld.Listener(new Dictionary<int, double>(), (106, 1), (0, 9), (207, 2)) with { Trending = [] });
 
         Assert.Equal(["because_you_used:s000", "because_you_used:s207", "because_you_used:s106"], mixes.Select(m => m.Id));
     }
