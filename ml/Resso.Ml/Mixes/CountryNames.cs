@@ -42,7 +42,7 @@ public static class CountryNames
     }
 
     /// <summary>The name as it reads after a preposition: "the United States", "Indonesia", or the code.</summary>
-    internal static string InSentence(string regionCode)
+    public static string InSentence(string regionCode)
     {
         ArgumentNullException.ThrowIfNull(regionCode);
         return Names.TryGetValue(regionCode, out var entry)

@@ -42,8 +42,9 @@ public sealed record Mix(string Id, string Kind, string Title, string Descriptio
 /// <summary>A track of a <see cref="Mix"/>.</summary>
 /// <param name="SongId">The song.</param>
 /// <param name="Score">What the track was chosen by: recommendation score, trending score, similarity to its seed, or for the user's own songs their recency-weighted weight; comparable only between tracks with the same reason.</param>
-/// <param name="Reason">Why it is there: one of <see cref="MixReasons"/>, or <c>similar_to:{songId}</c>.</param>
-public sealed record MixTrack(string SongId, float Score, string Reason);
+/// <param name="Reason">Why it is there: one of <see cref="MixReasons"/>.</param>
+/// <param name="Seed">For <see cref="MixReasons.SimilarTo"/>, the user's song it is similar to (never the track itself); otherwise null.</param>
+public sealed record MixTrack(string SongId, float Score, string Reason, string? Seed = null);
 
 /// <summary>The kinds of mixes.</summary>
 public static class MixKinds
@@ -61,21 +62,18 @@ public static class MixKinds
     public const string BecauseYouUsed = "because_you_used";
 }
 
-/// <summary>Why a track is in a mix.</summary>
+/// <summary>Why a track is in a mix (the <c>kind</c> of the reason listeners are shown).</summary>
 public static class MixReasons
 {
     /// <summary>Recommended for the user by the model.</summary>
     public const string ForYou = "for_you";
 
     /// <summary>The user created a video with it.</summary>
-    public const string Created = "created";
+    public const string UsedInYourVideos = "used_in_your_videos";
 
-    /// <summary>It is trending.</summary>
-    public const string Trending = "trending";
+    /// <summary>It is trending in the mix's region (or worldwide).</summary>
+    public const string TrendingIn = "trending_in";
 
-    /// <summary>Prefix of <see cref="SimilarTo"/>.</summary>
-    public const string SimilarToPrefix = "similar_to:";
-
-    /// <summary>It is a neighbour of <paramref name="songId"/>: <c>similar_to:{songId}</c>.</summary>
-    public static string SimilarTo(string songId) => SimilarToPrefix + songId;
+    /// <summary>It is a neighbour of one of the user's songs, <see cref="MixTrack.Seed"/>.</summary>
+    public const string SimilarTo = "similar_to";
 }

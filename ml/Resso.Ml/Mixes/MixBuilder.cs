@@ -160,7 +160,9 @@ public sealed class MixBuilder
 
         var tracks = picks.ConvertAll(p => new MixTrack(candidates[p].SongId, scores[p], MixReasons.ForYou));
         context.Shuffle(tracks, 1, MixKinds.ForYou);
-        return new Mix(MixKinds.ForYou, MixKinds.ForYou, "For you", context.Describe("Songs picked for you from the videos you make and watch", tracks), tracks);
+        // Only creators are told about "the videos you make": most listeners make none.
+        var from = context.IsCreator ? "Songs picked for you from the videos you make and watch" : "Songs picked for you from the videos you watch";
+        return new Mix(MixKinds.ForYou, MixKinds.ForYou, "For you", context.Describe(from, tracks), tracks);
     }
 
     private Mix? FromYourVideos(Context context)
@@ -174,7 +176,7 @@ public sealed class MixBuilder
         var collector = new Collector(context);
         foreach (var song in created)
         {
-            collector.TryAdd(song.SongId, song.Significance, MixReasons.Created, ignoreArtistCap: true);
+            collector.TryAdd(song.SongId, song.Significance, MixReasons.UsedInYourVideos, ignoreArtistCap: true);
         }
 
         var own = collector.Tracks.Count;
@@ -186,7 +188,7 @@ public sealed class MixBuilder
             {
                 if (rank < neighbours.Count)
                 {
-                    collector.TryAdd(neighbours[rank].SongId, neighbours[rank].Score, MixReasons.SimilarTo(seed));
+                    collector.TryAdd(neighbours[rank].SongId, neighbours[rank].Score, MixReasons.SimilarTo, seed);
                 }
             }
         }
@@ -235,7 +237,7 @@ public sealed class MixBuilder
 
                 if (!string.Equals(neighbour.SongId, seed.SongId, StringComparison.Ordinal) && !context.IsExcluded(neighbour.SongId))
                 {
-                    collector.TryAdd(neighbour.SongId, neighbour.Score, MixReasons.SimilarTo(seed.SongId));
+                    collector.TryAdd(neighbour.SongId, neighbour.Score, MixReasons.SimilarTo, seed.SongId);
                 }
             }
 
@@ -274,7 +276,7 @@ public sealed class MixBuilder
                 break;
             }
 
-            collector.TryAdd(song.SongId, song.Score, MixReasons.Trending);
+            collector.TryAdd(song.SongId, song.Score, MixReasons.TrendingIn);
         }
 
         var tracks = collector.Tracks;
@@ -386,6 +388,7 @@ public sealed class MixBuilder
                     })
                     .OrderByDescending(s => s.Significance).ThenBy(s => s.SongId, StringComparer.Ordinal),
             ];
+            IsCreator = history.Any(h => h.Creates > 0);
             var state = request.UserState ?? history.Sum(h => (long)h.Count);
             _seed = MixSeed.Of(request.UserId, day, request.ModelVersion ?? "", state);
         }
@@ -396,6 +399,9 @@ public sealed class MixBuilder
 
         /// <summary>The user's songs, most significant first.</summary>
         public IReadOnlyList<UserSong> Songs { get; }
+
+        /// <summary>Whether the user made any video (with any song): only creators are told about their videos.</summary>
+        public bool IsCreator { get; }
 
         public bool IsExcluded(string songId) => Options.ExcludeUsedSongs && _used.Contains(songId);
 
@@ -457,9 +463,11 @@ public sealed class MixBuilder
 
         public bool IsFull => Tracks.Count >= context.Options.Tracks;
 
-        public bool TryAdd(string songId, double score, string reason, bool ignoreArtistCap = false)
+        public bool TryAdd(string songId, double score, string reason, string? seed = null, bool ignoreArtistCap = false)
         {
-            if (IsFull || string.IsNullOrEmpty(songId) || !double.IsFinite(score) || _seen.Contains(songId) || !context.IsPlayable(songId))
+            // A song is never shown as similar to itself.
+            if (IsFull || string.IsNullOrEmpty(songId) || !double.IsFinite(score) || _seen.Contains(songId) || !context.IsPlayable(songId)
+                || string.Equals(songId, seed, StringComparison.Ordinal))
             {
                 return false;
             }
@@ -476,7 +484,7 @@ public sealed class MixBuilder
             }
 
             _seen.Add(songId);
-            Tracks.Add(new MixTrack(songId, (float)score, reason));
+            Tracks.Add(new MixTrack(songId, (float)score, reason, seed));
             return true;
         }
     }

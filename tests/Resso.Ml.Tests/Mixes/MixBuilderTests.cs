@@ -63,7 +63,7 @@ public sealed class MixBuilderTests
         {
             var seed = mix.Id[(MixKinds.BecauseYouUsed.Length + 1)..];
             Assert.DoesNotContain(mix.Tracks, t => t.SongId == seed);
-            Assert.All(mix.Tracks, t => Assert.Equal(MixReasons.SimilarTo(seed), t.Reason));
+            Assert.All(mix.Tracks, t => Assert.Equal((MixReasons.SimilarTo, seed), (t.Reason, t.Seed)));
         });
     }
 
@@ -272,10 +272,34 @@ public sealed class MixBuilderTests
 
         Assert.NotNull(mix);
         Assert.Equal(["s002", "s001"], mix.Tracks.Take(2).Select(t => t.SongId));
-        Assert.All(mix.Tracks.Take(2), t => Assert.Equal(MixReasons.Created, t.Reason));
-        Assert.All(mix.Tracks.Skip(2), t => Assert.Contains(t.Reason, new[] { MixReasons.SimilarTo("s002"), MixReasons.SimilarTo("s001") }));
-        Assert.Contains(mix.Tracks, t => t.Reason == MixReasons.SimilarTo("s001"));
+        Assert.All(mix.Tracks.Take(2), t => Assert.Equal((MixReasons.UsedInYourVideos, null), (t.Reason, t.Seed)));
+        Assert.All(mix.Tracks.Skip(2), t => Assert.Equal(MixReasons.SimilarTo, t.Reason));
+        Assert.All(mix.Tracks.Skip(2), t => Assert.Contains(t.Seed, new[] { "s002", "s001" }));
+        Assert.All(mix.Tracks, t => Assert.NotEqual(t.SongId, t.Seed));
+        Assert.Contains(mix.Tracks, t => t.Seed == "s001");
         Assert.Equal("From your videos", mix.Title);
+    }
+
+    [Fact]
+    public void ForYou_Description_SpeaksOfVideosMadeOnlyToCreators()
+    {
+        var listener = MixWorld.Request() with { History = [.. MixWorld.History.Where(h => h.Creates == 0)], Songs = _ => null };
+        var creator = MixWorld.Request() with { Songs = _ => null };
+
+        Assert.Equal("Songs picked for you from the videos you watch.", _builder.ForYou(listener)!.Description);
+        Assert.Equal("Songs picked for you from the videos you make and watch.", _builder.ForYou(creator)!.Description);
+    }
+
+    [Fact]
+    public void FromYourVideos_NeighboursListingTheSeedItself_NeverSimilarToItself()
+    {
+        // s002 is both a created song and, here, its own and s001's first neighbour.
+        var request = MixWorld.Request() with { SimilarSongs = song => [new ScoredSong("s002", 1), new ScoredSong(song, 1), .. MixWorld.Neighbours(song)] };
+
+        var mix = _builder.FromYourVideos(request)!;
+
+        Assert.Single(mix.Tracks, t => t.SongId == "s002");
+        Assert.All(mix.Tracks, t => Assert.NotEqual(t.SongId, t.Seed));
     }
 
     [Fact]
@@ -313,7 +337,7 @@ public sealed class MixBuilderTests
         Assert.Equal(request.Trending[0].SongId, mix.Tracks[0].SongId);
         Assert.DoesNotContain(mix.Tracks, t => t.SongId == "s037");
         Assert.All(mix.Tracks.GroupBy(t => MixWorld.ArtistOf(t.SongId)), g => Assert.True(g.Count() <= 2));
-        Assert.All(mix.Tracks, t => Assert.Equal(MixReasons.Trending, t.Reason));
+        Assert.All(mix.Tracks, t => Assert.Equal((MixReasons.TrendingIn, null), (t.Reason, t.Seed)));
         var expected = request.Trending.Select(t => t.SongId).Where(s => s != "s037")
             .GroupBy(MixWorld.ArtistOf).SelectMany(g => g.Take(2)).ToHashSet();
         Assert.All(mix.Tracks, t => Assert.Contains(t.SongId, expected));
