@@ -100,17 +100,17 @@ internal static class Examples
 
     private static readonly SongItem[] Items =
     [
-        new("s_412", "Paper Planes", "Lumen", 0.91, "for_you"),
-        new("s_205", "Lights Out", "Nova", 0.87, "similar_to:s_987"),
+        new("s_412", "Paper Planes", "Lumen", 0.91, new SongReason(ReasonKinds.ForYou, "Picked for you")),
+        new("s_205", "Lights Out", "Nova", 0.87, new SongReason(ReasonKinds.SimilarTo, "Similar to Midnight Drive by Nova", "s_987", "Midnight Drive", "Nova")),
     ];
 
-    public static RecommendationsResponse Recommendations { get; } = new("u_123", "20261124T070000Z", true, "ID", Items);
+    public static RecommendationsResponse Recommendations { get; } = new("u_123", "20261124T070000Z", true, "ID", RegionSources.Events, Items);
 
-    public static MixesResponse Mixes { get; } = new("u_123", "20261124T070000Z", "ID",
-        [new MixView("for_you:u_123:20261124", "for_you", "For you", "Songs picked for you from what you use and watch.", Items)]);
+    public static MixesResponse Mixes { get; } = new("u_123", "20261124T070000Z", "ID", RegionSources.Events,
+        [new MixView("for_you", "for_you", "For you", "Songs picked for you from the videos you watch: Lumen, Nova and more.", Items)]);
 
     public static SimilarResponse Similar { get; } = new("s_987", "model", "20261124T070000Z",
-        [new SongItem("s_205", "Lights Out", "Nova", 0.83, "similar_to:s_987")]);
+        [new SongItem("s_205", "Lights Out", "Nova", 0.83, new SongReason(ReasonKinds.SimilarTo, "Similar to Midnight Drive by Nova", "s_987", "Midnight Drive", "Nova"))]);
 
     public static AppleAppSiteAssociation AppleAssociation { get; } =
         new(new AppleAppLinks([new AppleAppLinkDetail(["ABCDE12345.com.resso.app"], [new AppleComponent(AppAssociation.LinkPathPattern, "Subscribe offers for the song heard in a video")])]));
@@ -125,5 +125,5 @@ internal static class Examples
 
     public static HistoryResponse History { get; } = new("u_123", 42, [new HistoryItem("e_1", "s_987", "Midnight Drive", "Nova", "v_555", "create", "ID", At)], new HistoryCursor(At, "e_1").ToString());
 
-    public static TrendingResponse Trending { get; } = new("ID", "24h", [new SongItem("s_987", "Midnight Drive", "Nova", 412.5, "trending")]);
+    public static TrendingResponse Trending { get; } = new("ID", "24h", [new SongItem("s_987", "Midnight Drive", "Nova", 1, new SongReason(ReasonKinds.TrendingIn, "Trending in Indonesia", Region: "ID"))]);
 }

@@ -16,23 +16,67 @@ namespace Resso.Functions.Core.Listeners;
 /// <param name="SongId">The song.</param>
 /// <param name="Title">Its title, when the catalog has one.</param>
 /// <param name="Artist">Its artist.</param>
-/// <param name="Score">Higher is better, within one list.</param>
-/// <param name="Reason"><c>for_you</c>, <c>similar_to:{songId}</c>, <c>trending</c>, <c>created</c> or <c>co_occurrence</c>.</param>
-public sealed record SongItem(string SongId, string? Title, string? Artist, double Score, string Reason);
+/// <param name="Score">From 0 to 1, higher is better; what it measures depends on the list and the reason (docs/listeners.md, "Scores").</param>
+/// <param name="Reason">Why it is there, ready to show.</param>
+public sealed record SongItem(string SongId, string? Title, string? Artist, double Score, SongReason Reason);
+
+/// <summary>Why a song is in a list, as an app shows it: a kind, an English sentence, and the song or region it refers to.</summary>
+/// <param name="Kind">One of <see cref="ReasonKinds"/>.</param>
+/// <param name="Text">English, ready to show, e.g. "Similar to Midnight Drive by Nova".</param>
+/// <param name="SongId">For <c>similar_to</c>, the listener's song (or for similar songs, the song asked about) it is like; never the item itself. Otherwise null.</param>
+/// <param name="Title">That song's title, when the catalog has it.</param>
+/// <param name="Artist">That song's artist, when the catalog has it.</param>
+/// <param name="Region">For <c>trending_in</c>, the region (null: worldwide). Otherwise null.</param>
+public sealed record SongReason(string Kind, string Text, string? SongId = null, string? Title = null, string? Artist = null, string? Region = null);
+
+/// <summary>The kinds of <see cref="SongReason"/>.</summary>
+public static class ReasonKinds
+{
+    /// <summary>The model picked it for the listener.</summary>
+    public const string ForYou = MixReasons.ForYou;
+
+    /// <summary>It is like <see cref="SongReason.SongId"/>, one of the listener's songs (for similar songs: the song asked about).</summary>
+    public const string SimilarTo = MixReasons.SimilarTo;
+
+    /// <summary>The listener made a video with it.</summary>
+    public const string UsedInYourVideos = MixReasons.UsedInYourVideos;
+
+    /// <summary>The listener watched, liked, shared or saved videos with it (recommendations with <c>excludeUsed=false</c>).</summary>
+    public const string InYourHistory = "in_your_history";
+
+    /// <summary>It is trending in <see cref="SongReason.Region"/>, or worldwide.</summary>
+    public const string TrendingIn = MixReasons.TrendingIn;
+}
+
+/// <summary>Where the region of an answer came from.</summary>
+public static class RegionSources
+{
+    /// <summary>The request's <c>region</c>.</summary>
+    public const string Request = "request";
+
+    /// <summary>Inferred from the listener's counted events (<see cref="RegionInference"/>).</summary>
+    public const string Events = "events";
+}
 
 /// <summary><c>GET /api/users/{userId}/recommendations</c>.</summary>
 /// <param name="UserId">The listener.</param>
 /// <param name="ModelVersion">The model that ranked them; null for the trending fallback before any model.</param>
 /// <param name="Personalized">False when the user is unknown and trending is served instead.</param>
-/// <param name="Region">The region filter.</param>
+/// <param name="Region">The region filter: the request's, else inferred from the listener's events; null for neither.</param>
+/// <param name="RegionSource"><c>request</c>, <c>events</c>, or null when there is no region.</param>
 /// <param name="Items">Best first.</param>
-public sealed record RecommendationsResponse(string UserId, string? ModelVersion, bool Personalized, string? Region, IReadOnlyList<SongItem> Items);
+public sealed record RecommendationsResponse(string UserId, string? ModelVersion, bool Personalized, string? Region, string? RegionSource, IReadOnlyList<SongItem> Items);
 
 /// <summary>A mix as shown to the listener.</summary>
 public sealed record MixView(string Id, string Kind, string Title, string Description, IReadOnlyList<SongItem> Tracks);
 
 /// <summary><c>GET /api/users/{userId}/mixes</c>.</summary>
-public sealed record MixesResponse(string UserId, string? ModelVersion, string? Region, IReadOnlyList<MixView> Mixes);
+/// <param name="UserId">The listener.</param>
+/// <param name="ModelVersion">The served model.</param>
+/// <param name="Region">The region: the request's, else inferred from the listener's events; null for neither (a worldwide chart).</param>
+/// <param name="RegionSource"><c>request</c>, <c>events</c>, or null when there is no region.</param>
+/// <param name="Mixes">The mixes.</param>
+public sealed record MixesResponse(string UserId, string? ModelVersion, string? Region, string? RegionSource, IReadOnlyList<MixView> Mixes);
 
 /// <summary><c>GET /api/songs/{songId}/similar</c>.</summary>
 /// <param name="SongId">The song.</param>
@@ -123,26 +167,44 @@ public sealed class ListenerService : IUserActivityObserver
     public Task<RecommendationsResponse> RecommendAsync(string userId, int count, string? region, bool excludeUsed, CancellationToken cancellationToken = default) =>
         CachedAsync(("recommendations", userId, count, region, excludeUsed, UserKey(userId)), cancellationToken, async ct =>
         {
-            var result = await _recommender.RecommendAsync(userId, count, region, excludeUsed, ct);
+            var events = await _interactions.GetUserEventsAsync(userId, ct);
+            var (where, source) = Region(region, events);
+            var result = await _recommender.RecommendAsync(userId, events, count, where, excludeUsed, ct);
             if (result is null || _holder.Current is not { } model)
             {
-                var trending = await TrendingAsync(region, TimeSpan.FromHours(24), count, ct);
-                return new RecommendationsResponse(userId, _holder.Current?.Version, false, region, trending.Items);
+                var trending = await TrendingAsync(where, TimeSpan.FromHours(24), count, ct);
+                return new RecommendationsResponse(userId, _holder.Current?.Version, false, where, source, trending.Items);
             }
 
+            // A song of the listener's own is there for that (with excludeUsed=false), never as similar to itself.
+            var created = events.Where(e => e.Action == SongAction.Create).Select(e => e.SongId).ToHashSet(StringComparer.Ordinal);
             var seeds = result.UsedSongs.Select(s => model.Factors.Items.IndexOf(s)).Where(i => i >= 0).Take(50).ToArray();
-            var entries = await _catalog.GetDetailsAsync(result.Songs.Select(s => s.SongId), ct);
-            return new RecommendationsResponse(userId, result.ModelVersion, true, region,
-                [.. result.Songs.Select(s => Item(entries, s.SongId, s.Score, ReasonFor(model, s.SongId, seeds)))]);
+            var reasons = result.Songs.Select((string Kind, string? Seed) (s) =>
+                created.Contains(s.SongId) ? (ReasonKinds.UsedInYourVideos, null)
+                : result.UsedSongs.Contains(s.SongId) ? (ReasonKinds.InYourHistory, null)
+                : SimilarSeed(model, s.SongId, seeds) is { } seed ? (ReasonKinds.SimilarTo, seed)
+                : (ReasonKinds.ForYou, null)).ToList();
+            var entries = await _catalog.GetDetailsAsync(result.Songs.Select(s => s.SongId).Concat(reasons.Select(r => r.Seed).OfType<string>()), ct);
+            return new RecommendationsResponse(userId, result.ModelVersion, true, where, source,
+                [.. result.Songs.Zip(reasons, (s, r) => Item(entries, s.SongId, Logistic(s.Score), Reason(entries, r.Kind, r.Seed)))]);
         });
+
+    // The request's region, else where the listener's events say they are.
+    private (string? Region, string? Source) Region(string? region, IReadOnlyCollection<SongUsedEvent> events) =>
+        region is not null ? (region, RegionSources.Request)
+        : RegionInference.FromEvents(events, _timeProvider.GetUtcNow()) is { } inferred ? (inferred, RegionSources.Events)
+        : (null, null);
 
     /// <summary>The user's mixes: for you, from your videos, trending in the region, because you used….</summary>
     public Task<MixesResponse> MixesAsync(string userId, string? region, CancellationToken cancellationToken = default) =>
         CachedAsync(("mixes", userId, region, UserKey(userId), DateOnly.FromDateTime(_timeProvider.GetUtcNow().UtcDateTime)), cancellationToken, async ct =>
         {
             var model = _holder.Current;
-            var history = await _interactions.GetUserInteractionsAsync(userId, ct);
-            var recommendations = await _recommender.RecommendAsync(userId, Candidates, region, excludeUsed: false, ct);
+            var events = await _interactions.GetUserEventsAsync(userId, ct);
+            var (where, source) = Region(region, events);
+            region = where;
+            var history = _interactions.Aggregate(events);
+            var recommendations = await _recommender.RecommendAsync(userId, events, Candidates, region, excludeUsed: false, ct);
             var trending = await TrendingScoresAsync(region, TimeSpan.FromHours(24), ct);
             var request = new MixRequest
             {
@@ -154,6 +216,8 @@ public sealed class ListenerService : IUserActivityObserver
                 Recommendations = recommendations is null ? [] : [.. recommendations.Songs.Select(s => new ScoredSong(s.SongId, s.Score))],
                 Model = model?.Factors,
                 Trending = trending,
+                // Seeds by what sets the listener apart: how few of the model's listeners used each song.
+                SongReach = model?.Pipeline?.SongReach(),
                 // What ranking needs of every candidate (artist, regions) is in the compact snapshot, without I/O.
                 IsPlayable = region is null ? null : songId => _catalog.IsPlayable(songId, region),
             };
@@ -166,9 +230,19 @@ public sealed class ListenerService : IUserActivityObserver
                 Songs = songId => seeds.TryGetValue(songId, out var seed) ? seed.Details : _catalog.RankingDetails(songId),
             };
             var mixes = _mixes.Build(request);
-            var entries = await _catalog.GetDetailsAsync(mixes.SelectMany(m => m.Tracks).Select(t => t.SongId), ct);
-            return new MixesResponse(userId, model?.Version, region,
-                [.. mixes.Select(m => new MixView(m.Id, m.Kind, m.Title, m.Description, [.. m.Tracks.Select(t => Item(entries, t.SongId, t.Score, t.Reason))]))]);
+            var tracks = mixes.SelectMany(m => m.Tracks);
+            var entries = await _catalog.GetDetailsAsync(tracks.Select(t => t.SongId).Concat(tracks.Select(t => t.Seed).OfType<string>()), ct);
+            var topTrending = trending.Count > 0 ? trending[0].Score : 0;
+            return new MixesResponse(userId, model?.Version, region, source,
+            [
+                .. mixes.Select(m =>
+                {
+                    // The user's own songs by their weight relative to the heaviest of them in the mix.
+                    var topOwn = m.Tracks.Where(t => t.Reason == MixReasons.UsedInYourVideos).Select(t => (double)t.Score).DefaultIfEmpty(0).Max();
+                    return new MixView(m.Id, m.Kind, m.Title, m.Description,
+                        [.. m.Tracks.Select(t => Item(entries, t.SongId, TrackScore(t, topOwn, topTrending), Reason(entries, t.Reason, t.Seed, region)))]);
+                }),
+            ]);
         });
 
     /// <summary>The user's counted events, newest first, at most <paramref name="count"/>, with each song's title and artist.</summary>
@@ -215,8 +289,9 @@ public sealed class ListenerService : IUserActivityObserver
             return null;
         }
 
-        var entries = await _catalog.GetDetailsAsync(similar.Items.Select(i => i.SongId), cancellationToken);
-        return similar with { Items = [.. similar.Items.Select(i => Item(entries, i.SongId, i.Score, i.Reason))] };
+        var entries = await _catalog.GetDetailsAsync(similar.Items.Select(i => i.SongId).Append(songId), cancellationToken);
+        var reason = Reason(entries, ReasonKinds.SimilarTo, songId);
+        return similar with { Items = [.. similar.Items.Select(i => Item(entries, i.SongId, i.Score, reason))] };
     }
 
     // Similar without titles, once the catalog is loaded (mixes ask for it from inside an answer),
@@ -244,7 +319,7 @@ public sealed class ListenerService : IUserActivityObserver
         {
             var similar = TopKScorer.SimilarItems(model.Factors, item, count);
             return new SimilarResponse(songId, "model", model.Version,
-                [.. similar.Select(s => Item(null, model.Factors.Items[s.Item], s.Score, MixReasons.SimilarTo(songId)))]);
+                [.. similar.Select(s => Item(null, model.Factors.Items[s.Item], Unit(s.Score), Reason(null, ReasonKinds.SimilarTo, songId)))]);
         }
 
         if ((entries.GetValueOrDefault(songId) ?? _catalog.Cached(songId)) is not { } entry)
@@ -253,7 +328,7 @@ public sealed class ListenerService : IUserActivityObserver
         }
 
         return new SimilarResponse(songId, "co_occurrence", _holder.Current?.Version,
-            [.. (entry.Neighbours ?? []).Take(count).Select(n => Item(null, n.Key, n.Value, "co_occurrence"))]);
+            [.. (entry.Neighbours ?? []).Take(count).Select(n => Item(null, n.Key, Unit(n.Value), Reason(null, ReasonKinds.SimilarTo, songId)))]);
     }
 
     /// <summary>Time-decayed popularity in the region (worldwide when null) over the window.</summary>
@@ -261,7 +336,9 @@ public sealed class ListenerService : IUserActivityObserver
     {
         var scores = await TrendingScoresAsync(region, window, cancellationToken);
         var entries = await _catalog.GetDetailsAsync(scores.Take(count).Select(s => s.SongId), cancellationToken);
-        return new TrendingResponse(region, WindowName(window), [.. scores.Take(count).Select(s => Item(entries, s.SongId, s.Score, MixReasons.Trending))]);
+        var top = scores.Count > 0 ? scores[0].Score : 0;
+        var reason = Reason(null, ReasonKinds.TrendingIn, region: region);
+        return new TrendingResponse(region, WindowName(window), [.. scores.Take(count).Select(s => Item(entries, s.SongId, Share(s.Score, top), reason))]);
     }
 
     /// <summary>The API name of a window.</summary>
@@ -286,24 +363,69 @@ public sealed class ListenerService : IUserActivityObserver
         });
 
     // Titles and artists from the details taken for the answer; none without them.
-    private static SongItem Item(IReadOnlyDictionary<string, SongDetails>? entries, string songId, double score, string reason)
+    private static SongItem Item(IReadOnlyDictionary<string, SongDetails>? entries, string songId, double score, SongReason reason)
     {
         var details = entries?.GetValueOrDefault(songId);
         return new SongItem(songId, details?.Title, details?.Artist, Math.Round(score, 6), reason);
     }
 
-    // "similar_to:{seed}" when the song's factors are close to one of the user's own songs, else "for_you".
-    private static string ReasonFor(ServingModel model, string songId, int[] seeds)
+    // A reason as the listener reads it, naming the song it refers to by title when the details have it.
+    private static SongReason Reason(IReadOnlyDictionary<string, SongDetails>? entries, string kind, string? seed = null, string? region = null)
+    {
+        switch (kind)
+        {
+            case ReasonKinds.SimilarTo when seed is not null:
+                var details = entries?.GetValueOrDefault(seed);
+                var title = string.IsNullOrWhiteSpace(details?.Title) ? null : details.Title.Trim();
+                var artist = string.IsNullOrWhiteSpace(details?.Artist) ? null : details.Artist.Trim();
+                var text = title is null ? "Similar to a song you played" : artist is null ? $"Similar to {title}" : $"Similar to {title} by {artist}";
+                return new SongReason(kind, text, seed, title, artist);
+            case ReasonKinds.TrendingIn:
+                return new SongReason(kind, region is null ? "Trending worldwide" : $"Trending in {CountryNames.InSentence(region)}", Region: region);
+            case ReasonKinds.UsedInYourVideos:
+                return new SongReason(kind, "In your videos");
+            case ReasonKinds.InYourHistory:
+                return new SongReason(kind, "You played it before");
+            default:
+                return new SongReason(ReasonKinds.ForYou, "Picked for you");
+        }
+    }
+
+    // Scores on the documented 0–1 scale (docs/listeners.md, "Scores"):
+    // model scores through the logistic function (monotonic, so the order is the model's),
+    private static double Logistic(double score) => 1 / (1 + Math.Exp(-score));
+
+    // similarities clamped at 0 (a negative cosine is as unrelated as 0),
+    private static double Unit(double similarity) => Math.Clamp(similarity, 0, 1);
+
+    // and counts or weights as a share of the list's largest.
+    private static double Share(double score, double top) => top > 0 ? Math.Clamp(score / top, 0, 1) : 0;
+
+    private static double TrackScore(MixTrack track, double topOwn, double topTrending) => track.Reason switch
+    {
+        MixReasons.ForYou => Logistic(track.Score),
+        MixReasons.SimilarTo => Unit(track.Score),
+        MixReasons.UsedInYourVideos => Share(track.Score, topOwn),
+        _ => Share(track.Score, topTrending),
+    };
+
+    // One of the user's own songs whose factors are close (cosine ≥ 0.6) to the song's, the closest; null for none.
+    private static string? SimilarSeed(ServingModel model, string songId, int[] seeds)
     {
         if (!model.Factors.Items.TryGetIndex(songId, out var item) || seeds.Length == 0)
         {
-            return MixReasons.ForYou;
+            return null;
         }
 
         var vector = model.Factors.ItemVector(item);
         var best = (Seed: -1, Similarity: SimilarReasonThreshold);
         foreach (var seed in seeds)
         {
+            if (seed == item)
+            {
+                continue;
+            }
+
             var similarity = TensorPrimitives.CosineSimilarity(vector, model.Factors.ItemVector(seed));
             if (similarity > best.Similarity)
             {
@@ -313,7 +435,7 @@ public sealed class ListenerService : IUserActivityObserver
 
         // The factors may be mapped: the model stays reachable until they are read (FactorModel remarks).
         GC.KeepAlive(model);
-        return best.Seed < 0 ? MixReasons.ForYou : MixReasons.SimilarTo(model.Factors.Items[best.Seed]);
+        return best.Seed < 0 ? null : model.Factors.Items[best.Seed];
     }
 
     // Erased marks the key too: once any instance erases the user, this one stops serving what it cached before.

@@ -1,4 +1,5 @@
 using Resso.Ml.Scoring;
+using Resso.Shared.Events;
 using Resso.Shared.Ingestion;
 using Resso.Shared.Privacy;
 
@@ -27,14 +28,19 @@ public sealed record UserRecommendations(string ModelVersion, IReadOnlyList<Reco
 public sealed class Recommender(ModelHolder holder, UserVectors vectors, InteractionStore interactions, ErasureMarkers erasures)
 {
     /// <summary>Null when no model is served or the user has no usable history (the caller falls back to trending).</summary>
-    public async Task<UserRecommendations?> RecommendAsync(string userId, int count, string? region = null, bool excludeUsed = true, CancellationToken cancellationToken = default)
+    public Task<UserRecommendations?> RecommendAsync(string userId, int count, string? region = null, bool excludeUsed = true, CancellationToken cancellationToken = default) =>
+        RecommendAsync(userId, null, count, region, excludeUsed, cancellationToken);
+
+    /// <summary>As <see cref="RecommendAsync(string, int, string?, bool, CancellationToken)"/>, with the user's counted events already read (null: read them here).</summary>
+    public async Task<UserRecommendations?> RecommendAsync(string userId, IReadOnlyList<SongUsedEvent>? userEvents, int count, string? region = null, bool excludeUsed = true,
+        CancellationToken cancellationToken = default)
     {
         if (holder.Current is not { } model)
         {
             return null;
         }
 
-        var eventsTask = interactions.GetUserEventsAsync(userId, cancellationToken);
+        var eventsTask = userEvents is null ? interactions.GetUserEventsAsync(userId, cancellationToken) : Task.FromResult(userEvents);
         var storedTask = vectors.GetAsync(userId, cancellationToken);
         var events = await eventsTask;
         var stored = await storedTask;

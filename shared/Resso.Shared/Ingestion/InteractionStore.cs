@@ -168,7 +168,11 @@ public sealed class InteractionStore(TableServiceClient tables, StorageNames nam
 
     /// <summary>Everything <paramref name="userId"/> did, per song.</summary>
     public async Task<IReadOnlyList<UserSongInteraction>> GetUserInteractionsAsync(string userId, CancellationToken cancellationToken = default) =>
-        [.. UserSongInteraction.Aggregate(await GetUserEventsAsync(userId, cancellationToken), options.Value.Weights)];
+        Aggregate(await GetUserEventsAsync(userId, cancellationToken));
+
+    /// <summary>Events already read (e.g. by <see cref="GetUserEventsAsync"/>) per user and song, weighed as configured.</summary>
+    public IReadOnlyList<UserSongInteraction> Aggregate(IEnumerable<SongUsedEvent> events) =>
+        [.. UserSongInteraction.Aggregate(events, options.Value.Weights)];
 
     /// <summary>Every counted event (a full scan), for training and audits.</summary>
     public async IAsyncEnumerable<SongUsedEvent> ReadAllEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -54,6 +54,8 @@ public sealed class ListenerTests(ListenerHost fixture, AzuriteFixture azurite) 
 
     private int ClusterOf(string songId) => fixture.Traffic.World.ClusterOf(songId);
 
+    private static string Kind(JsonElement item) => item.GetProperty("reason").GetProperty("kind").GetString()!;
+
     private string ArtistOf(string songId) => fixture.Traffic.World.Song(songId).Details.Artist;
 
     [Fact]
@@ -93,6 +95,7 @@ public sealed class ListenerTests(ListenerHost fixture, AzuriteFixture azurite) 
         var mixes = body.GetProperty("mixes").EnumerateArray().ToList();
         Assert.Contains(mixes, m => m.GetProperty("kind").GetString() == "for_you");
         Assert.Contains(mixes, m => m.GetProperty("kind").GetString() == "trending");
+        Assert.Contains(mixes, m => m.GetProperty("kind").GetString() == "from_your_videos");
         foreach (var mix in mixes)
         {
             var tracks = mix.GetProperty("tracks").EnumerateArray().Select(t => t.GetProperty("songId").GetString()!).ToList();
@@ -106,8 +109,9 @@ public sealed class ListenerTests(ListenerHost fixture, AzuriteFixture azurite) 
 
             if (mix.GetProperty("kind").GetString() == "because_you_used")
             {
-                var seed = mix.GetProperty("tracks")[0].GetProperty("reason").GetString()!["similar_to:".Length..];
+                var seed = mix.GetProperty("id").GetString()!["because_you_used:".Length..];
                 Assert.DoesNotContain(seed, tracks);
+                Assert.All(mix.GetProperty("tracks").EnumerateArray(), t => Assert.Equal(("similar_to", seed), (Kind(t), t.GetProperty("reason").GetProperty("songId").GetString())));
             }
         }
 
@@ -172,7 +176,9 @@ public sealed class ListenerTests(ListenerHost fixture, AzuriteFixture azurite) 
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.False(body.GetProperty("personalized").GetBoolean());
-        Assert.All(body.GetProperty("items").EnumerateArray(), i => Assert.Equal("trending", i.GetProperty("reason").GetString()));
+        Assert.All(body.GetProperty("items").EnumerateArray(), i => Assert.Equal(("trending_in", "ID", "Trending in Indonesia"),
+            (Kind(i), i.GetProperty("reason").GetProperty("region").GetString(), i.GetProperty("reason").GetProperty("text").GetString())));
+        Assert.Equal(("ID", "request"), (body.GetProperty("region").GetString(), body.GetProperty("regionSource").GetString()));
         Assert.NotEmpty(body.GetProperty("items").EnumerateArray());
     }
 
@@ -187,6 +193,111 @@ public sealed class ListenerTests(ListenerHost fixture, AzuriteFixture azurite) 
         var items = body.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("songId").GetString()!).ToList();
         Assert.DoesNotContain(song.Id, items);
         Assert.True(items.Count(s => ClusterOf(s) == 0) >= 3, string.Join(",", items.Select(ClusterOf)));
+    }
+
+    [Fact]
+    public async Task Similar_Items_NameTheSongAskedAboutByTitle_AndScoreFromZeroToOne()
+    {
+        var song = fixture.Traffic.World.Clusters[0].SongsByPopularity[0];
+
+        var (_, body) = await GetAsync($"/api/songs/{song.Id}/similar?count=5");
+
+        Assert.All(body.GetProperty("items").EnumerateArray(), i =>
+        {
+            var reason = i.GetProperty("reason");
+            Assert.Equal(("similar_to", song.Id, song.Details.Title, song.Details.Artist), (Kind(i), reason.GetProperty("songId").GetString(),
+                reason.GetProperty("title").GetString(), reason.GetProperty("artist").GetString()));
+            Assert.Equal($"Similar to {song.Details.Title} by {song.Details.Artist}", reason.GetProperty("text").GetString());
+            Assert.InRange(i.GetProperty("score").GetDouble(), 0, 1);
+        });
+    }
+
+    [Fact]
+    public async Task Recommendations_WithTheListenersOwnSongs_ReasonsAreDisplayableAndNeverSimilarToThemselves()
+    {
+        var user = fixture.Traffic.World.UsersByActivity.First(u => u.IsCreator);
+        var events = await Host.Get<InteractionStore>().GetUserEventsAsync(user.Id);
+        var created = events.Where(e => e.Action == SongAction.Create).Select(e => e.SongId).ToHashSet();
+        var used = events.Select(e => e.SongId).ToHashSet();
+
+        var (_, body) = await GetAsync($"/api/users/{user.Id}/recommendations?count=100&excludeUsed=false");
+
+        var items = body.GetProperty("items").EnumerateArray().ToList();
+        Assert.Contains(items, i => used.Contains(i.GetProperty("songId").GetString()!));
+        Assert.Contains(items, i => Kind(i) == "similar_to");
+        var scores = items.Select(i => i.GetProperty("score").GetDouble()).ToList();
+        Assert.All(scores, score => Assert.InRange(score, 0, 1));
+        Assert.Equal(scores.OrderDescending(), scores);
+        foreach (var item in items)
+        {
+            var song = item.GetProperty("songId").GetString()!;
+            var reason = item.GetProperty("reason");
+            var expected = created.Contains(song) ? "used_in_your_videos" : used.Contains(song) ? "in_your_history" : null;
+            if (expected is not null)
+            {
+                Assert.Equal(expected, Kind(item));
+                continue;
+            }
+
+            Assert.Contains(Kind(item), new[] { "similar_to", "for_you" });
+            if (Kind(item) == "similar_to")
+            {
+                var seed = reason.GetProperty("songId").GetString()!;
+                Assert.NotEqual(song, seed);
+                Assert.Contains(seed, used);
+                var details = fixture.Traffic.World.Song(seed).Details;
+                Assert.Equal((details.Title, details.Artist, $"Similar to {details.Title} by {details.Artist}"),
+                    (reason.GetProperty("title").GetString(), reason.GetProperty("artist").GetString(), reason.GetProperty("text").GetString()));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task NoRegionAsked_TheListenersEventsSayWhere_AndTheAnswerSaysSo()
+    {
+        var user = fixture.Traffic.World.UsersByActivity.First(u => !u.IsCreator);
+        var country = Resso.Ml.Mixes.CountryNames.InSentence(user.Region);
+
+        var (_, recommendations) = await GetAsync($"/api/users/{user.Id}/recommendations?count=5");
+        var (_, mixes) = await GetAsync($"/api/users/{user.Id}/mixes");
+        var (_, asked) = await GetAsync($"/api/users/{user.Id}/mixes?region=JP");
+
+        Assert.Equal((user.Region, "events"), (recommendations.GetProperty("region").GetString(), recommendations.GetProperty("regionSource").GetString()));
+        Assert.Equal((user.Region, "events"), (mixes.GetProperty("region").GetString(), mixes.GetProperty("regionSource").GetString()));
+        var all = mixes.GetProperty("mixes").EnumerateArray().ToList();
+        var trending = all.Single(m => m.GetProperty("kind").GetString() == "trending");
+        Assert.Equal(($"trending:{user.Region}", $"Trending in {country}"), (trending.GetProperty("id").GetString(), trending.GetProperty("title").GetString()));
+        Assert.All(trending.GetProperty("tracks").EnumerateArray(), t => Assert.Equal(user.Region, t.GetProperty("reason").GetProperty("region").GetString()));
+        Assert.All(trending.GetProperty("tracks").EnumerateArray(), t => Assert.True(fixture.Traffic.World.Song(t.GetProperty("songId").GetString()!).IsAvailableIn(user.Region)));
+        Assert.Equal(("JP", "request"), (asked.GetProperty("region").GetString(), asked.GetProperty("regionSource").GetString()));
+
+        // Copy for what this listener does: they make no videos.
+        Assert.DoesNotContain(all, m => m.GetProperty("kind").GetString() == "from_your_videos");
+        Assert.StartsWith("Songs picked for you from the videos you watch", all.Single(m => m.GetProperty("kind").GetString() == "for_you").GetProperty("description").GetString());
+        Assert.All(all.Where(m => m.GetProperty("kind").GetString() == "because_you_used"), m => Assert.StartsWith("Because you listened to ", m.GetProperty("title").GetString()));
+        Assert.All(all.SelectMany(m => m.GetProperty("tracks").EnumerateArray()), t => Assert.InRange(t.GetProperty("score").GetDouble(), 0, 1));
+    }
+
+    [Fact]
+    public async Task NoRegionAndNoEvents_IsWorldwide_WithNoRegionSource()
+    {
+        var (_, body) = await GetAsync("/api/users/u_nobody_here/recommendations?count=5");
+
+        Assert.Equal(JsonValueKind.Null, body.GetProperty("region").ValueKind);
+        Assert.Equal(JsonValueKind.Null, body.GetProperty("regionSource").ValueKind);
+        Assert.NotEmpty(body.GetProperty("items").EnumerateArray());
+        Assert.All(body.GetProperty("items").EnumerateArray(), i => Assert.Equal("Trending worldwide", i.GetProperty("reason").GetProperty("text").GetString()));
+    }
+
+    [Fact]
+    public async Task Trending_ScoresAreSharesOfTheTopSong()
+    {
+        var (_, body) = await GetAsync("/api/trending?window=7d&count=20");
+
+        var scores = body.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("score").GetDouble()).ToList();
+        Assert.Equal(1, scores[0]);
+        Assert.All(scores, score => Assert.InRange(score, 0, 1));
+        Assert.Equal(scores.OrderDescending(), scores);
     }
 
     [Theory]
