@@ -202,16 +202,15 @@ public sealed class ListenerService : IUserActivityObserver
             var model = _holder.Current;
             var events = await _interactions.GetUserEventsAsync(userId, ct);
             var (where, source) = Region(region, events);
-            region = where;
             var history = _interactions.Aggregate(events);
-            var recommendations = await _recommender.RecommendAsync(userId, events, Candidates, region, excludeUsed: false, ct);
-            var trending = await TrendingScoresAsync(region, TimeSpan.FromHours(24), ct);
+            var recommendations = await _recommender.RecommendAsync(userId, events, Candidates, where, excludeUsed: false, ct);
+            var trending = await TrendingScoresAsync(where, TimeSpan.FromHours(24), ct);
             var request = new MixRequest
             {
                 UserId = userId,
                 Now = _timeProvider.GetUtcNow(),
                 ModelVersion = model?.Version ?? "",
-                Region = region,
+                Region = where,
                 History = history,
                 Recommendations = recommendations is null ? [] : [.. recommendations.Songs.Select(s => new ScoredSong(s.SongId, s.Score))],
                 Model = model?.Factors,
@@ -219,7 +218,7 @@ public sealed class ListenerService : IUserActivityObserver
                 // Seeds by what sets the listener apart: how few of the model's listeners used each song.
                 SongReach = model?.Pipeline?.SongReach(),
                 // What ranking needs of every candidate (artist, regions) is in the compact snapshot, without I/O.
-                IsPlayable = region is null ? null : songId => _catalog.IsPlayable(songId, region),
+                IsPlayable = where is null ? null : songId => _catalog.IsPlayable(songId, where),
             };
 
             // Full entries of the seeds first, in one batch: their titles name mixes, their stored neighbours fill them.
@@ -233,14 +232,14 @@ public sealed class ListenerService : IUserActivityObserver
             var tracks = mixes.SelectMany(m => m.Tracks);
             var entries = await _catalog.GetDetailsAsync(tracks.Select(t => t.SongId).Concat(tracks.Select(t => t.Seed).OfType<string>()), ct);
             var topTrending = trending.Count > 0 ? trending[0].Score : 0;
-            return new MixesResponse(userId, model?.Version, region, source,
+            return new MixesResponse(userId, model?.Version, where, source,
             [
                 .. mixes.Select(m =>
                 {
                     // The user's own songs by their weight relative to the heaviest of them in the mix.
                     var topOwn = m.Tracks.Where(t => t.Reason == MixReasons.UsedInYourVideos).Select(t => (double)t.Score).DefaultIfEmpty(0).Max();
                     return new MixView(m.Id, m.Kind, m.Title, m.Description,
-                        [.. m.Tracks.Select(t => Item(entries, t.SongId, TrackScore(t, topOwn, topTrending), Reason(entries, t.Reason, t.Seed, region)))]);
+                        [.. m.Tracks.Select(t => Item(entries, t.SongId, TrackScore(t, topOwn, topTrending), Reason(entries, t.Reason, t.Seed, where)))]);
                 }),
             ]);
         });
@@ -315,11 +314,13 @@ public sealed class ListenerService : IUserActivityObserver
 
     private SimilarResponse? ComputeSimilar(string songId, int count, IReadOnlyDictionary<string, CatalogEntry> entries)
     {
+        // Without titles here: SimilarAsync names the song with its details, and mixes read only the scores.
+        var reason = Reason(null, ReasonKinds.SimilarTo, songId);
         if (_holder.Current is { } model && model.Factors.Items.TryGetIndex(songId, out var item))
         {
             var similar = TopKScorer.SimilarItems(model.Factors, item, count);
             return new SimilarResponse(songId, "model", model.Version,
-                [.. similar.Select(s => Item(null, model.Factors.Items[s.Item], Unit(s.Score), Reason(null, ReasonKinds.SimilarTo, songId)))]);
+                [.. similar.Select(s => Item(null, model.Factors.Items[s.Item], Unit(s.Score), reason))]);
         }
 
         if ((entries.GetValueOrDefault(songId) ?? _catalog.Cached(songId)) is not { } entry)
@@ -328,7 +329,7 @@ public sealed class ListenerService : IUserActivityObserver
         }
 
         return new SimilarResponse(songId, "co_occurrence", _holder.Current?.Version,
-            [.. (entry.Neighbours ?? []).Take(count).Select(n => Item(null, n.Key, Unit(n.Value), Reason(null, ReasonKinds.SimilarTo, songId)))]);
+            [.. (entry.Neighbours ?? []).Take(count).Select(n => Item(null, n.Key, Unit(n.Value), reason))]);
     }
 
     /// <summary>Time-decayed popularity in the region (worldwide when null) over the window.</summary>

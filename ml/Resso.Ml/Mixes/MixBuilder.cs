@@ -235,7 +235,8 @@ public sealed class MixBuilder
                     break;
                 }
 
-                if (!string.Equals(neighbour.SongId, seed.SongId, StringComparison.Ordinal) && !context.IsExcluded(neighbour.SongId))
+                // The collector never takes the seed itself.
+                if (!context.IsExcluded(neighbour.SongId))
                 {
                     collector.TryAdd(neighbour.SongId, neighbour.Score, MixReasons.SimilarTo, seed.SongId);
                 }
@@ -321,18 +322,12 @@ public sealed class MixBuilder
         // it seeds only when the listener has nothing else.
         var chart = context.Request.Trending.Select(t => t.SongId).Where(context.IsPlayable).Take(_options.Tracks).ToHashSet(StringComparer.Ordinal);
         var ordered = BySeedWeight(songs, reach).ToList();
-        var distinctive = ordered.FindAll(s => !chart.Contains(s.SongId));
-        return distinctive.Count == ordered.Count ? ([.. ordered.Take(tried)], [])
-            : ([.. distinctive.Take(tried)], [.. ordered.Where(s => chart.Contains(s.SongId)).Take(tried)]);
+        return ([.. ordered.Where(s => !chart.Contains(s.SongId)).Take(tried)], [.. ordered.Where(s => chart.Contains(s.SongId)).Take(tried)]);
     }
 
     /// <summary>Orders songs (given most significant first) by significance · log(1 / reach); unchanged without reaches.</summary>
-    private static IEnumerable<UserSong> BySeedWeight(List<UserSong> songs, Func<string, double>? songReach)
+    private static IEnumerable<UserSong> BySeedWeight(List<UserSong> songs, Func<string, double> songReach)
     {
-        if (songReach is null || songs.Count == 0)
-        {
-            return songs;
-        }
 
         var reaches = songs.ConvertAll(s => songReach(s.SongId) is var r && double.IsFinite(r) && r > 0 ? Math.Min(r, 1) : double.NaN);
         var known = reaches.Where(double.IsFinite).Order().ToList();

@@ -228,10 +228,9 @@ public sealed partial class AttributionStore(TableServiceClient tables, StorageN
             }, claim.Keys),
             cancellationToken);
 
-    /// <summary>A claim by code (as issued, or as a person types it: see <see cref="ClaimCodes.Normalize"/>), redeemed or not, or null.</summary>
+    /// <summary>A claim by code as issued (callers pass a typed code through <see cref="ClaimCodes.Normalize"/> first), redeemed or not, or null.</summary>
     public async Task<ClaimRecord?> GetClaimAsync(string code, CancellationToken cancellationToken = default)
     {
-        code = ClaimCodes.Normalize(code) ?? code;
         var found = await _claims.GetEntityIfExistsAsync<TableEntity>(code, "", cancellationToken: cancellationToken);
         return found.HasValue ? ToClaim(found.Value!) : null;
     }
@@ -239,8 +238,6 @@ public sealed partial class AttributionStore(TableServiceClient tables, StorageN
     /// <summary>Redeems a claim code exactly once: a conditional update, so two racing redemptions cannot both win.</summary>
     public async Task<(ClaimOutcome Outcome, ClaimRecord? Claim)> RedeemClaimAsync(string code, CancellationToken cancellationToken = default)
     {
-        // Table keys are case-sensitive and codes are stored as issued; a code as typed finds its row.
-        code = ClaimCodes.Normalize(code) ?? code;
         var found = await _claims.GetEntityIfExistsAsync<TableEntity>(code, "", cancellationToken: cancellationToken);
         if (!found.HasValue)
         {
